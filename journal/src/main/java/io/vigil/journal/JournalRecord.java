@@ -1,0 +1,61 @@
+package io.vigil.journal;
+
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * A reusable, mutable view of one journal excerpt: the {@link RecordHeader} fields plus a copy of the payload.
+ *
+ * <p>Not thread-safe. Allocates its payload buffer once, at construction.
+ */
+public final class JournalRecord {
+    private final UnsafeBuffer payload;
+
+    /** Index of the excerpt in its queue, set by {@link JournalReader}. */
+    public long index = RecordHeader.NO_INDEX;
+    public long timeNs;
+    public long sessionId;
+    public long clientId;
+    public long clientSequence;
+    public long refIndex = RecordHeader.NO_INDEX;
+    public int tenantId;
+    public int code;
+    public int source;
+    public int payloadLength;
+
+    public JournalRecord(final int maxPayloadBytes) {
+        payload = new UnsafeBuffer(new byte[maxPayloadBytes]);
+    }
+
+    /** The payload bytes; the first {@link #payloadLength} are valid. */
+    public MutableDirectBuffer payload() {
+        return payload;
+    }
+
+    /** Bytes the payload buffer can hold. */
+    public int payloadCapacity() {
+        return payload.capacity();
+    }
+
+    /** Copies another record, payload included. */
+    public void copyFrom(final JournalRecord other) {
+        index = other.index;
+        timeNs = other.timeNs;
+        sessionId = other.sessionId;
+        clientId = other.clientId;
+        clientSequence = other.clientSequence;
+        refIndex = other.refIndex;
+        tenantId = other.tenantId;
+        code = other.code;
+        source = other.source;
+        payloadLength = Math.min(other.payloadLength, payload.capacity());
+        payload.putBytes(0, other.payload, 0, payloadLength);
+    }
+
+    @Override
+    public String toString() {
+        return "JournalRecord{index=" + index + ", timeNs=" + timeNs + ", sessionId=" + sessionId +
+            ", clientId=" + clientId + ", clientSequence=" + clientSequence + ", refIndex=" + refIndex +
+            ", tenantId=" + tenantId + ", code=" + code + ", source=" + source + ", payloadLength=" + payloadLength + '}';
+    }
+}

@@ -1,0 +1,98 @@
+package io.vigil.journal;
+
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.queue.ChronicleQueue;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.wire.DocumentContext;
+import org.agrona.DirectBuffer;
+
+/**
+ * Appends records to one journal.
+ *
+ * <p>Single-writer: one instance per appending thread (Chronicle appenders are bound to the thread that uses them).
+ * Allocation-free in steady state; failures are return codes, not exceptions, and the last failure is kept for
+ * operators ({@link #lastFailure()}).
+ */
+public final class JournalWriter implements AutoCloseable {
+    /** Returned by {@link #append} when the record could not be written. */
+    public static final long FAILED = Long.MIN_VALUE;
+
+    private final ChronicleQueue queue;
+    private final byte[] scratch;
+    private ExcerptAppender appender;
+    private volatile Throwable lastFailure;
+    private long failures;
+
+    JournalWriter(final ChronicleQueue queue, final int maxPayloadBytes) {
+        this.queue = queue;
+        this.scratch = new byte[maxPayloadBytes];
+    }
+
+    /**
+     * Appends one record.
+     *
+     * @return the excerpt's index in the queue, or {@link #FAILED} (disk full, queue closed, payload too large).
+     */
+    public long append(
+        final long timeNs,
+        final long sessionId,
+        final long clientId,
+        final long clientSequence,
+        final long refIndex,
+        final int tenantId,
+        final int code,
+        final int source,
+        final DirectBuffer payload,
+        final int payloadOffset,
+        final int payloadLength) {
+        final int length = Math.min(payloadLength, scratch.length);
+        try {
+            if (appender == null) {
+                appender = queue.createAppender();
+            }
+            payload.getBytes(payloadOffset, scratch, 0, length);
+            try (DocumentContext dc = appender.writingDocument()) {
+                final Bytes<?> bytes = dc.wire().bytes();
+                bytes.writeLong(timeNs);
+                bytes.writeLong(sessionId);
+                bytes.writeLong(clientId);
+                bytes.writeLong(clientSequence);
+                bytes.writeLong(refIndex);
+                bytes.writeInt(tenantId);
+                bytes.writeShort((short)code);
+                bytes.writeShort((short)source);
+                bytes.writeInt(length);
+                bytes.write(scratch, 0, length);
+            }
+            return appender.lastIndexAppended();
+        } catch (final RuntimeException | Error ex) {
+            failures++;
+            lastFailure = ex;
+            return FAILED;
+        }
+    }
+
+    /** Appends a copy of {@code record}'s header fields and payload. */
+    public long append(final JournalRecord record) {
+        return append(record.timeNs, record.sessionId, record.clientId, record.clientSequence, record.refIndex,
+            record.tenantId, record.code, record.source, record.payload(), 0, record.payloadLength);
+    }
+
+    /** The most recent failure, or null; for logs and health checks, not for the hot path. */
+    public Throwable lastFailure() {
+        return lastFailure;
+    }
+
+    /** Appends that failed since this writer was created. */
+    public long failures() {
+        return failures;
+    }
+
+    @Override
+    public void close() {
+        if (appender != null) {
+            appender.close();
+            appender = null;
+        }
+    }
+}

@@ -1,0 +1,119 @@
+package io.vigil.journal;
+
+import net.openhft.chronicle.queue.ChronicleQueue;
+import net.openhft.chronicle.queue.RollCycle;
+import net.openhft.chronicle.queue.RollCycles;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+
+import java.nio.file.Path;
+
+/**
+ * The three journals of one data directory: {@code input/}, {@code output/} and {@code dlq/}.
+ *
+ * <p>Thread-safe to share: writers and readers are created per thread from it. Opening allocates; nothing else.
+ */
+public final class Journals implements AutoCloseable {
+    /** Sub-directory of the input journal. */
+    public static final String INPUT = "input";
+    /** Sub-directory of the output journal. */
+    public static final String OUTPUT = "output";
+    /** Sub-directory of the dead-letter journal. */
+    public static final String DEAD_LETTERS = "dlq";
+    /** Largest payload a record carries: a frame is bounded well below it. */
+    public static final int MAX_PAYLOAD_BYTES = 64 * 1024;
+
+    private final Path dataDir;
+    private final ChronicleQueue input;
+    private final ChronicleQueue output;
+    private final ChronicleQueue deadLetters;
+
+    private Journals(final Path dataDir, final RollCycle rollCycle, final boolean readOnly) {
+        this.dataDir = dataDir;
+        this.input = open(dataDir.resolve(INPUT), rollCycle, readOnly);
+        this.output = open(dataDir.resolve(OUTPUT), rollCycle, readOnly);
+        this.deadLetters = open(dataDir.resolve(DEAD_LETTERS), rollCycle, readOnly);
+    }
+
+    /** Opens (creating if needed) the journals under {@code dataDir}. */
+    public static Journals open(final Path dataDir, final RollCycle rollCycle) {
+        return new Journals(dataDir, rollCycle, false);
+    }
+
+    /** Opens existing journals for reading only (offline tools). */
+    public static Journals openReadOnly(final Path dataDir, final RollCycle rollCycle) {
+        return new Journals(dataDir, rollCycle, true);
+    }
+
+    /** Parses a roll cycle name such as {@code FAST_DAILY} or {@code FAST_HOURLY}, with a clear error. */
+    public static RollCycle rollCycle(final String name) {
+        try {
+            return RollCycles.valueOf(name.trim().toUpperCase(java.util.Locale.ROOT));
+        } catch (final IllegalArgumentException ex) {
+            throw new IllegalArgumentException("unknown roll cycle '" + name + "', expected one of " +
+                java.util.Arrays.toString(RollCycles.values()), ex);
+        }
+    }
+
+    private static ChronicleQueue open(final Path dir, final RollCycle rollCycle, final boolean readOnly) {
+        return SingleChronicleQueueBuilder.single(dir.toFile())
+            .rollCycle(rollCycle)
+            .readOnly(readOnly)
+            .build();
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** A writer of the input journal for the calling thread. */
+    public JournalWriter inputWriter() {
+        return new JournalWriter(input, MAX_PAYLOAD_BYTES);
+    }
+
+    /** A writer of the output journal for the calling thread. */
+    public JournalWriter outputWriter() {
+        return new JournalWriter(output, MAX_PAYLOAD_BYTES);
+    }
+
+    /** A writer of the dead-letter journal for the calling thread. */
+    public JournalWriter deadLetterWriter() {
+        return new JournalWriter(deadLetters, MAX_PAYLOAD_BYTES);
+    }
+
+    /** A reader of the input journal, positioned at its start. */
+    public JournalReader inputReader() {
+        return new JournalReader(input);
+    }
+
+    /** A reader of the output journal, positioned at its start. */
+    public JournalReader outputReader() {
+        return new JournalReader(output);
+    }
+
+    /** A reader of the dead-letter journal, positioned at its start. */
+    public JournalReader deadLetterReader() {
+        return new JournalReader(deadLetters);
+    }
+
+    /** Index of the last input record, or -1 if the journal is empty. */
+    public long lastInputIndex() {
+        return lastIndex(input);
+    }
+
+    /** Index of the last output record, or -1 if the journal is empty. */
+    public long lastOutputIndex() {
+        return lastIndex(output);
+    }
+
+    private static long lastIndex(final ChronicleQueue queue) {
+        final long last = queue.lastIndex();
+        return last == Long.MIN_VALUE ? -1 : last;
+    }
+
+    @Override
+    public void close() {
+        deadLetters.close();
+        output.close();
+        input.close();
+    }
+}
