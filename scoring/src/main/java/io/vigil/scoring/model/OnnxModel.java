@@ -1,0 +1,340 @@
+package io.vigil.scoring.model;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import io.vigil.scoring.features.TransactionFeatures;
+
+/**
+ * A fraud model in ONNX format: rows of features in, one fraud probability per row out, run by an
+ * ONNX Runtime session restricted to the calling thread (intra- and inter-op threads = 1, sequential).
+ *
+ * <p><b>Thread safety:</b> not thread-safe; one inference thread fills {@link #input()} and calls
+ * {@link #run}. <b>Allocation:</b> the direct input buffer is preallocated at load; the ORT tensors over it
+ * (and over a direct output buffer) are created once per distinct batch size, on first use, and reused.
+ * Each {@link #run} then allocates only what ORT's Java API allocates per call (its {@code Result} and
+ * bookkeeping, a few small objects), per batch, never per row.
+ *
+ * <p>The model contract, checked at load: an input named {@value #INPUT_NAME}, float, shape
+ * {@code [N, width]} with N dynamic; an output, float, of shape {@code [N, 1]} or {@code [N]}. The model's
+ * version is its metadata property {@value #VERSION_KEY} (else the file name), ASCII, at most
+ * {@value #MAX_VERSION_LENGTH} characters.
+ */
+public final class OnnxModel implements AutoCloseable {
+    /** Name of the model's input. */
+    public static final String INPUT_NAME = "features";
+    /** Metadata property carrying the model's version. */
+    public static final String VERSION_KEY = "vigil.model_version";
+    /** Metadata property carrying the feature-set version the model was fitted on. */
+    public static final String FEATURE_SET_KEY = "vigil.feature_set";
+    /** Longest model version (the wire field is 16 ASCII characters). */
+    public static final int MAX_VERSION_LENGTH = 16;
+    /** Classpath resource of the committed default model. */
+    public static final String DEFAULT_RESOURCE = "/io/vigil/scoring/model/fraud-model.onnx";
+
+    private final String name;
+    private final String version;
+    private final String featureSet;
+    private final int width;
+    private final int maxBatch;
+    private final OrtSession.SessionOptions options;
+    private final OrtSession session;
+    private final String outputName;
+    private final boolean outputRank2;
+    private final FloatBuffer input;
+    private final FloatBuffer output;
+    private final OnnxTensor[] inputTensors;
+    private final OnnxTensor[] outputTensors;
+    private final Map<String, OnnxTensor> inputs = new HashMap<>(4);
+    private final Map<String, OnnxTensor> pinnedOutputs = new HashMap<>(4);
+    private boolean closed;
+
+    private OnnxModel(
+        final String name,
+        final OrtSession.SessionOptions options,
+        final OrtSession session,
+        final int expectedWidth,
+        final int maxBatch) {
+        this.name = name;
+        this.options = options;
+        this.session = session;
+        this.width = expectedWidth;
+        this.maxBatch = maxBatch;
+        try {
+            final Map<String, NodeInfo> inputInfo = session.getInputInfo();
+            final NodeInfo in = inputInfo.get(INPUT_NAME);
+            if (in == null) {
+                throw fail("no input named '" + INPUT_NAME + "' (inputs: " + inputInfo.keySet() + ")");
+            }
+            if (inputInfo.size() != 1) {
+                throw fail("expected one input '" + INPUT_NAME + "', found " + inputInfo.keySet());
+            }
+            if (!(in.getInfo() instanceof TensorInfo) || ((TensorInfo)in.getInfo()).type != OnnxJavaType.FLOAT) {
+                throw fail("input '" + INPUT_NAME + "' is not a float tensor: " + in.getInfo());
+            }
+            final long[] shape = ((TensorInfo)in.getInfo()).getShape();
+            if (shape.length != 2) {
+                throw fail("input '" + INPUT_NAME + "' has rank " + shape.length + ", expected [N, " + expectedWidth + "]");
+            }
+            if (shape[1] != expectedWidth) {
+                throw fail("input '" + INPUT_NAME + "' has width " + shape[1] + ", the feature set " +
+                    featureSetName(expectedWidth) + " has " + expectedWidth);
+            }
+            if (shape[0] >= 0) {
+                throw fail("input '" + INPUT_NAME + "' has a fixed batch dimension " + shape[0] + ", expected dynamic N");
+            }
+            String found = null;
+            boolean rank2 = false;
+            for (final Map.Entry<String, NodeInfo> e : session.getOutputInfo().entrySet()) {
+                if (e.getValue().getInfo() instanceof TensorInfo) {
+                    final TensorInfo t = (TensorInfo)e.getValue().getInfo();
+                    final long[] s = t.getShape();
+                    if (t.type == OnnxJavaType.FLOAT && s.length >= 1 && s.length <= 2 && s[0] < 0 &&
+                        (s.length == 1 || s[1] == 1)) {
+                        found = e.getKey();
+                        rank2 = s.length == 2;
+                        break;
+                    }
+                }
+            }
+            if (found == null) {
+                throw fail("no float output of shape [N, 1] or [N] (outputs: " + session.getOutputInfo() + ")");
+            }
+            outputName = found;
+            outputRank2 = rank2;
+            final Map<String, String> meta = session.getMetadata().getCustomMetadata();
+            featureSet = meta.getOrDefault(FEATURE_SET_KEY, "");
+            version = checkVersion(meta.getOrDefault(VERSION_KEY, defaultVersion(name)));
+        } catch (final OrtException ex) {
+            throw new ModelLoadException("model " + name + ": cannot read its signature: " + ex.getMessage(), ex);
+        }
+        input = ByteBuffer.allocateDirect(maxBatch * expectedWidth * Float.BYTES)
+            .order(ByteOrder.nativeOrder()).asFloatBuffer();
+        output = ByteBuffer.allocateDirect(maxBatch * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        inputTensors = new OnnxTensor[maxBatch + 1];
+        outputTensors = new OnnxTensor[maxBatch + 1];
+    }
+
+    /**
+     * Loads a model file and checks it against the feature width.
+     *
+     * @throws ModelLoadException naming the file and the problem: missing, unparseable, wrong input name,
+     *                            type or width, no suitable output, bad version.
+     */
+    public static OnnxModel load(final Path file, final int expectedWidth, final int maxBatch) {
+        checkArguments(expectedWidth, maxBatch);
+        final String name = String.valueOf(file.getFileName());
+        if (!Files.isRegularFile(file)) {
+            throw new ModelLoadException("model " + name + ": file not found: " + file.toAbsolutePath());
+        }
+        final byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (final IOException ex) {
+            throw new ModelLoadException("model " + name + ": cannot read " + file.toAbsolutePath() + ": " + ex, ex);
+        }
+        return load(name, bytes, expectedWidth, maxBatch);
+    }
+
+    /** Loads the committed default model (fitted on feature set {@link TransactionFeatures#VERSION}). */
+    public static OnnxModel loadDefault(final int maxBatch) {
+        final byte[] bytes;
+        try (InputStream in = OnnxModel.class.getResourceAsStream(DEFAULT_RESOURCE)) {
+            if (in == null) {
+                throw new ModelLoadException("model classpath:" + DEFAULT_RESOURCE + ": resource not found");
+            }
+            bytes = in.readAllBytes();
+        } catch (final IOException ex) {
+            throw new ModelLoadException("model classpath:" + DEFAULT_RESOURCE + ": cannot read: " + ex, ex);
+        }
+        final OnnxModel model = load("fraud-model.onnx", bytes, TransactionFeatures.WIDTH, maxBatch);
+        if (!model.featureSet.isEmpty() && !model.featureSet.equals(TransactionFeatures.VERSION)) {
+            model.close();
+            throw new ModelLoadException("model fraud-model.onnx: fitted on feature set " + model.featureSet +
+                ", the code computes " + TransactionFeatures.VERSION);
+        }
+        return model;
+    }
+
+    /** Loads a model from bytes; {@code name} is used in messages and as the fallback version. */
+    public static OnnxModel load(final String name, final byte[] bytes, final int expectedWidth, final int maxBatch) {
+        checkArguments(expectedWidth, maxBatch);
+        final OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtSession.SessionOptions options = null;
+        OrtSession session = null;
+        try {
+            options = new OrtSession.SessionOptions();
+            options.setIntraOpNumThreads(1);
+            options.setInterOpNumThreads(1);
+            options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+            options.addConfigEntry("session.intra_op.allow_spinning", "0");
+            options.addConfigEntry("session.inter_op.allow_spinning", "0");
+            session = env.createSession(bytes, options);
+            return new OnnxModel(name, options, session, expectedWidth, maxBatch);
+        } catch (final OrtException ex) {
+            closeQuietly(session, options);
+            throw new ModelLoadException("model " + name + ": cannot be parsed by ONNX Runtime: " + ex.getMessage(), ex);
+        } catch (final RuntimeException ex) {
+            closeQuietly(session, options);
+            throw ex;
+        }
+    }
+
+    /** @return the model's version, ASCII, at most {@value #MAX_VERSION_LENGTH} characters. */
+    public String version() {
+        return version;
+    }
+
+    /** @return the feature set the model declares it was fitted on, or "" when it does not say. */
+    public String featureSet() {
+        return featureSet;
+    }
+
+    /** @return features per row. */
+    public int width() {
+        return width;
+    }
+
+    /** @return the largest batch {@link #run} accepts. */
+    public int maxBatch() {
+        return maxBatch;
+    }
+
+    /**
+     * The preallocated direct buffer of {@code maxBatch * width} floats: row {@code r}, feature {@code i} is at
+     * index {@code r * width + i}. Fill it with absolute puts (or relative puts from position 0) before
+     * {@link #run}; its position and limit are ignored.
+     */
+    public FloatBuffer input() {
+        return input;
+    }
+
+    /**
+     * Scores the first {@code rows} rows of {@link #input()}.
+     *
+     * @param scoresOut receives the fraud probability of row {@code r} at index {@code r}.
+     * @throws IllegalArgumentException if rows is not in [1, maxBatch].
+     * @throws IllegalStateException    if ONNX Runtime fails (the caller falls back to rules) or the model is closed.
+     */
+    public void run(final int rows, final float[] scoresOut) {
+        if (rows < 1 || rows > maxBatch) {
+            throw new IllegalArgumentException("rows must be in [1, " + maxBatch + "]: " + rows);
+        }
+        if (closed) {
+            throw new IllegalStateException("model " + name + " is closed");
+        }
+        try {
+            OnnxTensor in = inputTensors[rows];
+            if (in == null) {
+                in = createTensors(rows);
+            }
+            inputs.put(INPUT_NAME, in);
+            pinnedOutputs.put(outputName, outputTensors[rows]);
+            final OrtSession.Result result = session.run(inputs, pinnedOutputs);
+            result.close(); // closes only what ORT allocated; the pinned output stays ours
+            for (int r = 0; r < rows; r++) {
+                scoresOut[r] = output.get(r);
+            }
+        } catch (final OrtException ex) {
+            throw new IllegalStateException("model " + name + ": inference failed: " + ex.getMessage(), ex);
+        }
+    }
+
+    private OnnxTensor createTensors(final int rows) throws OrtException {
+        final OrtEnvironment env = OrtEnvironment.getEnvironment();
+        final FloatBuffer inSlice = input.duplicate();
+        inSlice.position(0).limit(rows * width);
+        final OnnxTensor in = OnnxTensor.createTensor(env, inSlice.slice(), new long[] {rows, width});
+        final FloatBuffer outSlice = output.duplicate();
+        outSlice.position(0).limit(rows);
+        final long[] outShape = outputRank2 ? new long[] {rows, 1} : new long[] {rows};
+        final OnnxTensor out;
+        try {
+            out = OnnxTensor.createTensor(env, outSlice.slice(), outShape);
+        } catch (final OrtException ex) {
+            in.close();
+            throw ex;
+        }
+        inputTensors[rows] = in;
+        outputTensors[rows] = out;
+        return in;
+    }
+
+    /** Releases the ORT session and tensors; idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (int i = 0; i <= maxBatch; i++) {
+            if (inputTensors[i] != null) {
+                inputTensors[i].close();
+                outputTensors[i].close();
+            }
+        }
+        closeQuietly(session, options);
+    }
+
+    @Override
+    public String toString() {
+        return "OnnxModel{" + name + ", version=" + version + ", featureSet=" + featureSet + ", width=" + width +
+            ", maxBatch=" + maxBatch + '}';
+    }
+
+    private ModelLoadException fail(final String problem) {
+        return new ModelLoadException("model " + name + ": " + problem);
+    }
+
+    private String checkVersion(final String candidate) {
+        if (candidate.isEmpty() || candidate.length() > MAX_VERSION_LENGTH ||
+            !StandardCharsets.US_ASCII.newEncoder().canEncode(candidate)) {
+            throw fail("version '" + candidate + "' must be 1 to " + MAX_VERSION_LENGTH + " ASCII characters");
+        }
+        return candidate;
+    }
+
+    private static String defaultVersion(final String fileName) {
+        String v = fileName.endsWith(".onnx") ? fileName.substring(0, fileName.length() - 5) : fileName;
+        v = v.replaceAll("[^\\x20-\\x7E]", "_");
+        return v.length() > MAX_VERSION_LENGTH ? v.substring(0, MAX_VERSION_LENGTH) : v;
+    }
+
+    private static String featureSetName(final int width) {
+        return width == TransactionFeatures.WIDTH ? TransactionFeatures.VERSION : "of width " + width;
+    }
+
+    private static void checkArguments(final int expectedWidth, final int maxBatch) {
+        if (expectedWidth < 1 || maxBatch < 1 || (long)expectedWidth * maxBatch * Float.BYTES > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("bad width " + expectedWidth + " or maxBatch " + maxBatch);
+        }
+    }
+
+    private static void closeQuietly(final OrtSession session, final OrtSession.SessionOptions options) {
+        if (session != null) {
+            try {
+                session.close();
+            } catch (final OrtException ignore) {
+                // closing anyway
+            }
+        }
+        if (options != null) {
+            options.close();
+        }
+    }
+}

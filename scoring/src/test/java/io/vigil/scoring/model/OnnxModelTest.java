@@ -1,0 +1,175 @@
+package io.vigil.scoring.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.vigil.scoring.features.TransactionFeatures;
+
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class OnnxModelTest {
+    private static final String RESOURCES = "/io/vigil/scoring/model/";
+
+    @TempDir
+    Path tempDir;
+
+    @Test
+    void shouldMatchNumpyReferenceWithinTolerance() throws IOException {
+        final List<float[]> rows = new ArrayList<>();
+        final List<Double> expected = new ArrayList<>();
+        readReference(rows, expected);
+        assertTrue(rows.size() >= 200, "reference rows: " + rows.size());
+
+        final int maxBatch = 64;
+        try (OnnxModel model = OnnxModel.loadDefault(maxBatch)) {
+            final float[] scores = new float[maxBatch];
+            int done = 0;
+            int batch = 1;
+            while (done < rows.size()) {
+                final int n = Math.min(batch, rows.size() - done);
+                final FloatBuffer in = model.input();
+                for (int r = 0; r < n; r++) {
+                    final float[] row = rows.get(done + r);
+                    for (int i = 0; i < row.length; i++) {
+                        in.put(r * model.width() + i, row[i]);
+                    }
+                }
+                model.run(n, scores);
+                for (int r = 0; r < n; r++) {
+                    assertEquals(expected.get(done + r), scores[r], 1e-5, "row " + (done + r));
+                }
+                done += n;
+                batch = batch % maxBatch + 7; // vary the batch size, and reuse cached tensors
+            }
+        }
+    }
+
+    @Test
+    void shouldDescribeTheDefaultModel() {
+        try (OnnxModel model = OnnxModel.loadDefault(8)) {
+            assertEquals(TransactionFeatures.WIDTH, model.width());
+            assertEquals(8, model.maxBatch());
+            assertEquals(TransactionFeatures.VERSION, model.featureSet());
+            assertTrue(model.version().length() <= OnnxModel.MAX_VERSION_LENGTH);
+            assertTrue(model.version().startsWith("fraud-"), model.version());
+            assertTrue(model.input().isDirect());
+            assertEquals(8 * TransactionFeatures.WIDTH, model.input().capacity());
+        }
+    }
+
+    @Test
+    void shouldScoreIdenticalRowsIdenticallyWhateverTheBatchSize() {
+        try (OnnxModel model = OnnxModel.loadDefault(16)) {
+            final float[] row = {3.5f, 1f, 4f, 2f, 6f, 5f, 3.4f, 0.2f, 12f, 3f, 1f, 2.5f, 3f};
+            for (int r = 0; r < 16; r++) {
+                model.input().put(r * row.length, row);
+            }
+            final float[] single = new float[16];
+            final float[] many = new float[16];
+            model.run(1, single);
+            model.run(16, many);
+            for (int r = 0; r < 16; r++) {
+                assertEquals(single[0], many[r], 0f);
+            }
+            assertTrue(single[0] >= 0f && single[0] <= 1f);
+        }
+    }
+
+    @Test
+    void shouldRejectModelWithWrongWidth() throws IOException {
+        final Path file = copyResource("bad-width.onnx");
+        final ModelLoadException ex =
+            assertThrows(ModelLoadException.class, () -> OnnxModel.load(file, TransactionFeatures.WIDTH, 4));
+        assertEquals("model bad-width.onnx: input 'features' has width 9, the feature set " +
+            TransactionFeatures.VERSION + " has " + TransactionFeatures.WIDTH, ex.getMessage());
+    }
+
+    @Test
+    void shouldRejectModelWithWrongInputName() throws IOException {
+        final Path file = copyResource("bad-input-name.onnx");
+        final ModelLoadException ex =
+            assertThrows(ModelLoadException.class, () -> OnnxModel.load(file, TransactionFeatures.WIDTH, 4));
+        assertTrue(ex.getMessage().startsWith("model bad-input-name.onnx: no input named 'features'"), ex.getMessage());
+        assertTrue(ex.getMessage().contains("[x]"), ex.getMessage());
+    }
+
+    @Test
+    void shouldRejectMissingFile() {
+        final Path file = tempDir.resolve("nowhere.onnx");
+        final ModelLoadException ex =
+            assertThrows(ModelLoadException.class, () -> OnnxModel.load(file, TransactionFeatures.WIDTH, 4));
+        assertTrue(ex.getMessage().startsWith("model nowhere.onnx: file not found"), ex.getMessage());
+    }
+
+    @Test
+    void shouldRejectFileThatIsNotAModel() throws IOException {
+        final Path file = tempDir.resolve("garbage.onnx");
+        Files.write(file, "not an onnx model".getBytes(StandardCharsets.US_ASCII));
+        final ModelLoadException ex =
+            assertThrows(ModelLoadException.class, () -> OnnxModel.load(file, TransactionFeatures.WIDTH, 4));
+        assertTrue(ex.getMessage().startsWith("model garbage.onnx: cannot be parsed"), ex.getMessage());
+    }
+
+    @Test
+    void shouldLoadFromPathAndRejectBatchBeyondMax() throws IOException {
+        final Path file = copyResource("fraud-model.onnx");
+        try (OnnxModel model = OnnxModel.load(file, TransactionFeatures.WIDTH, 2)) {
+            assertThrows(IllegalArgumentException.class, () -> model.run(3, new float[3]));
+            assertThrows(IllegalArgumentException.class, () -> model.run(0, new float[3]));
+        }
+    }
+
+    @Test
+    void shouldRefuseToRunAfterClose() {
+        final OnnxModel model = OnnxModel.loadDefault(2);
+        model.close();
+        model.close();
+        assertThrows(IllegalStateException.class, () -> model.run(1, new float[1]));
+    }
+
+    private Path copyResource(final String name) throws IOException {
+        final Path file = tempDir.resolve(Path.of(name).getFileName().toString());
+        try (InputStream in = OnnxModelTest.class.getResourceAsStream(RESOURCES + name)) {
+            if (in == null) {
+                throw new IOException("missing test resource " + name);
+            }
+            Files.copy(in, file);
+        }
+        return file;
+    }
+
+    private static void readReference(final List<float[]> rows, final List<Double> expected) throws IOException {
+        try (InputStream in = OnnxModelTest.class.getResourceAsStream(RESOURCES + "model-reference.csv");
+             BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.US_ASCII))) {
+            final String[] header = reader.readLine().split(",");
+            assertArrayEquals(TransactionFeatures.NAMES.toArray(), java.util.Arrays.copyOf(header, header.length - 1));
+            String line;
+            while ((line = reader.readLine()) != null) {
+                final String[] cells = line.split(",");
+                final float[] row = new float[cells.length - 1];
+                for (int i = 0; i < row.length; i++) {
+                    row[i] = Float.parseFloat(cells[i]);
+                }
+                rows.add(row);
+                expected.add(Double.parseDouble(cells[cells.length - 1]));
+            }
+        }
+    }
+}
