@@ -54,7 +54,10 @@ public final class FrameValidator {
 
     /**
      * Checks the SBE message header of a complete frame: schema id, known template, and a root block that fits in
-     * the frame and is at least as long as the oldest version of that message.
+     * the frame and is at least as long as that message's block in the schema version the header claims (see
+     * {@link #minBlockLength(int, int)}). A frame it accepts can be decoded with a generated decoder wrapped with the
+     * header's block length and version without reading outside the frame. Bytes after the root block (a later
+     * version's groups or variable data) are allowed and ignored.
      *
      * @return {@code null} when the message may be decoded, else the reason to reject it.
      */
@@ -68,7 +71,10 @@ public final class FrameValidator {
             return RejectReason.UNKNOWN_SCHEMA;
         }
         final int templateId = templateId(buffer, frameOffset);
-        final int minBlockLength = minBlockLength(templateId);
+        // The block must hold every field the claimed version has: a decoder reads fields by acting version, not by
+        // block length, so a version 2 Transaction with a version 1 block would have its label read past the block.
+        final int version = buffer.getShort(headerOffset + MessageHeaderDecoder.versionEncodingOffset(), MessageHeaderDecoder.BYTE_ORDER) & 0xFFFF;
+        final int minBlockLength = minBlockLength(templateId, version);
         if (minBlockLength < 0) {
             return RejectReason.UNKNOWN_TEMPLATE;
         }
@@ -89,13 +95,25 @@ public final class FrameValidator {
      * Fields appended in later versions lengthen the block; a decoder tolerates the shorter, older block.
      */
     public static int minBlockLength(final int templateId) {
+        return minBlockLength(templateId, 0);
+    }
+
+    /**
+     * The shortest root block a message of {@code templateId} written as schema {@code version} may have: the block
+     * holding every field with {@code sinceVersion <= version}. A version newer than this build's must hold at least
+     * this build's fields (fields are only appended), so it gets this build's block length. -1 for an unknown template.
+     */
+    public static int minBlockLength(final int templateId, final int version) {
+        if (templateId == TransactionDecoder.TEMPLATE_ID && version < TransactionDecoder.labelSinceVersion()) {
+            return TRANSACTION_V1_BLOCK_LENGTH;
+        }
         switch (templateId) {
             case LogonDecoder.TEMPLATE_ID: return LogonDecoder.BLOCK_LENGTH;
             case LogonAckDecoder.TEMPLATE_ID: return LogonAckDecoder.BLOCK_LENGTH;
             case RejectDecoder.TEMPLATE_ID: return RejectDecoder.BLOCK_LENGTH;
             case HeartbeatDecoder.TEMPLATE_ID: return HeartbeatDecoder.BLOCK_LENGTH;
             case LogoutDecoder.TEMPLATE_ID: return LogoutDecoder.BLOCK_LENGTH;
-            case TransactionDecoder.TEMPLATE_ID: return TRANSACTION_V1_BLOCK_LENGTH;
+            case TransactionDecoder.TEMPLATE_ID: return TransactionDecoder.BLOCK_LENGTH;
             case MetricSampleDecoder.TEMPLATE_ID: return MetricSampleDecoder.BLOCK_LENGTH;
             case DecisionDecoder.TEMPLATE_ID: return DecisionDecoder.BLOCK_LENGTH;
             default: return -1;
