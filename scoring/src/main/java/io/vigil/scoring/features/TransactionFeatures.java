@@ -45,7 +45,12 @@ import org.agrona.concurrent.UnsafeBuffer;
  *     0 for the first event.</li>
  * <li>{@code log_events}: {@code ln(1 + n)} where n is the number of earlier events of the account
  *     (how much history stands behind the statistics).</li>
+ * <li>{@code new_merchant_rate}: EWMA of {@code new_merchant} (smoothing {@code NEW_MERCHANT_ALPHA}),
+ *     this event included; starts at 1 with the first event.</li>
  * </ol>
+ *
+ * <p>EWMA/EWMV update, per event, with smoothing {@code a} and deviation {@code d = x - mean} clipped to
+ * {@code ±UPDATE_CLIP_STDS · std}: {@code mean += a·d; var = (1 - a)·(var + a·d²)}.
  *
  * <h2>Window semantics</h2>
  * Both windows are rings of 60 buckets: 1-second buckets for the minute, 1-minute buckets for the hour.
@@ -79,14 +84,16 @@ public final class TransactionFeatures {
     public static final int NEW_MERCHANT = 10;
     public static final int VELOCITY_Z = 11;
     public static final int LOG_EVENTS = 12;
+    public static final int NEW_MERCHANT_RATE = 13;
 
     /** Number of features. */
-    public static final int WIDTH = 13;
+    public static final int WIDTH = 14;
 
     /** Feature names in index order. */
     public static final List<String> NAMES = List.of(
         "log_amount", "channel", "count_1m", "log_sum_1m", "count_1h", "log_sum_1h", "amount_ewma",
-        "amount_z", "secs_since_prev", "distinct_merchants_24h", "new_merchant", "velocity_z", "log_events");
+        "amount_z", "secs_since_prev", "distinct_merchants_24h", "new_merchant", "velocity_z", "log_events",
+        "new_merchant_rate");
 
     /** Smoothing factor of the amount EWMA/EWMV (per event). */
     public static final double AMOUNT_ALPHA = 0.1;
@@ -95,9 +102,16 @@ public final class TransactionFeatures {
     /** Floor of the amount std (log scale) in the z-score. */
     public static final double AMOUNT_STD_FLOOR = 0.25;
     /** Smoothing factor of the velocity (count_1m) EWMA/EWMV (per event). */
-    public static final double VELOCITY_ALPHA = 0.05;
+    public static final double VELOCITY_ALPHA = 0.02;
     /** Floor of the velocity std (events per minute) in the z-score. */
     public static final double VELOCITY_STD_FLOOR = 1.0;
+    /**
+     * The EWMA/EWMV updates use the deviation clipped to this many (floored) stds, so that the outliers the
+     * z-scores detect (a spike, a burst) do not inflate the variance they are judged against.
+     */
+    public static final double UPDATE_CLIP_STDS = 3.0;
+    /** Smoothing factor of the new-merchant rate (per event). */
+    public static final double NEW_MERCHANT_ALPHA = 0.3;
     /** Cap of {@code secs_since_prev}, also its value for an account's first event: one day. */
     public static final float MAX_GAP_SECONDS = 86_400f;
 
@@ -122,8 +136,9 @@ public final class TransactionFeatures {
     private static final int TOTAL_SUM_1M = 72;
     private static final int TOTAL_COUNT_1H = 80;
     private static final int TOTAL_SUM_1H = 88;
-    private static final int HALF_INDEX = 96;
-    private static final int SKETCH_PREV = 104;
+    private static final int NEW_MERCHANT_EWMA = 96;
+    private static final int HALF_INDEX = 104;
+    private static final int SKETCH_PREV = 112;
     private static final int SKETCH_CUR = SKETCH_PREV + SKETCH_LONGS * 8;
     private static final int COUNTS_1M = SKETCH_CUR + SKETCH_LONGS * 8;
     private static final int SUMS_1M = COUNTS_1M + BUCKETS * 4;
@@ -234,19 +249,25 @@ public final class TransactionFeatures {
         } else {
             amountMean = s.getDouble(base + AMOUNT_MEAN);
             final double amountVar = s.getDouble(base + AMOUNT_VAR);
-            final double d = logAmount - amountMean;
-            amountZ = d / Math.max(Math.sqrt(amountVar), AMOUNT_STD_FLOOR);
+            final double amountStd = Math.max(Math.sqrt(amountVar), AMOUNT_STD_FLOOR);
+            amountZ = (logAmount - amountMean) / amountStd;
+            final double d = clip(logAmount - amountMean, UPDATE_CLIP_STDS * amountStd);
             s.putDouble(base + AMOUNT_MEAN, amountMean + AMOUNT_ALPHA * d);
             s.putDouble(base + AMOUNT_VAR, (1.0 - AMOUNT_ALPHA) * (amountVar + AMOUNT_ALPHA * d * d));
 
             final double velocityMean = s.getDouble(base + VELOCITY_MEAN);
             final double velocityVar = s.getDouble(base + VELOCITY_VAR);
-            final double dv = count1m - velocityMean;
-            velocityZ = dv / Math.max(Math.sqrt(velocityVar), VELOCITY_STD_FLOOR);
+            final double velocityStd = Math.max(Math.sqrt(velocityVar), VELOCITY_STD_FLOOR);
+            velocityZ = (count1m - velocityMean) / velocityStd;
+            final double dv = clip(count1m - velocityMean, UPDATE_CLIP_STDS * velocityStd);
             s.putDouble(base + VELOCITY_MEAN, velocityMean + VELOCITY_ALPHA * dv);
             s.putDouble(base + VELOCITY_VAR, (1.0 - VELOCITY_ALPHA) * (velocityVar + VELOCITY_ALPHA * dv * dv));
         }
         s.putLong(base + EVENTS, events + 1);
+        final double newMerchantFlag = newMerchant ? 1.0 : 0.0;
+        final double newMerchantRate = first ? newMerchantFlag :
+            s.getDouble(base + NEW_MERCHANT_EWMA) + NEW_MERCHANT_ALPHA * (newMerchantFlag - s.getDouble(base + NEW_MERCHANT_EWMA));
+        s.putDouble(base + NEW_MERCHANT_EWMA, newMerchantRate);
 
         out[outOffset + LOG_AMOUNT] = (float)logAmount;
         out[outOffset + CHANNEL] = channel;
@@ -261,6 +282,11 @@ public final class TransactionFeatures {
         out[outOffset + NEW_MERCHANT] = newMerchant ? 1f : 0f;
         out[outOffset + VELOCITY_Z] = (float)velocityZ;
         out[outOffset + LOG_EVENTS] = (float)Math.log1p(events);
+        out[outOffset + NEW_MERCHANT_RATE] = (float)newMerchantRate;
+    }
+
+    private static double clip(final double value, final double limit) {
+        return value > limit ? limit : value < -limit ? -limit : value;
     }
 
     private static void addToWindow(

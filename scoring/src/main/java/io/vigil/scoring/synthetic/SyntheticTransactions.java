@@ -14,9 +14,10 @@ import static io.vigil.scoring.synthetic.SyntheticTransaction.PATTERN_NONE;
  *
  * <h2>Legitimate behaviour</h2>
  * Each account has a home country and currency, a typical amount (log-normal: median between about
- * 10 and 90 units, per-account spread 0.4-1.0 in log scale), five usual merchants (85% of its events),
- * a preferred channel and an activity weight (log-normal). Events pick an account by activity; 3% of
- * events happen abroad; 0.5% are big purchases (7-30x typical, which overlaps with amount spikes); 2%
+ * 10 and 90 units, per-account spread 0.4-1.0 in log scale), five usual merchants,
+ * a preferred channel and an activity weight (log-normal). Events pick an account by activity; 10% go to
+ * a merchant new to the account; 3% of events happen abroad; 0.1% are big purchases (4.5-20x typical,
+ * which overlaps with amount spikes); 2%
  * start a short legitimate session of 1-4 more events 5-40 s apart (which overlaps with the velocity
  * patterns); small amounts are common (coffee), so card-testing amounts alone do not give fraud away.
  *
@@ -27,8 +28,8 @@ import static io.vigil.scoring.synthetic.SyntheticTransaction.PATTERN_NONE;
  * <li>card testing (45% of starts): 6-20 tiny amounts (0.50-5.00, a fifth up to 15.00), e-commerce or
  *     MOTO, new merchants, 1-12 s apart (a quarter slower: 15-60 s apart);</li>
  * <li>amount spike (25%): 1-2 amounts 7-55x the account's typical, 60% abroad, new merchant;</li>
- * <li>merchant hopping (30%): 4-9 mid amounts (1.3-4.5x typical, at least 20.00) at new merchants,
- *     10-90 s apart.</li>
+ * <li>merchant hopping (30%): 5-10 mid amounts (1.5-4.5x typical, at least 20.00) at new merchants,
+ *     10-60 s apart.</li>
  * </ul>
  * Event times increase by exponential gaps of mean {@code meanGapNs} (at least 1 ns) over the whole
  * stream; events of a pattern are interleaved with the rest of the stream.
@@ -53,7 +54,7 @@ public final class SyntheticTransactions {
 
     private static final double LEGIT_SESSION_PROBABILITY = 0.02;
     private static final double LEGIT_SESSION_MEAN_LENGTH = 2.5;
-    private static final double BIG_PURCHASE_PROBABILITY = 0.005;
+    private static final double BIG_PURCHASE_PROBABILITY = 0.001;
     private static final double ABROAD_PROBABILITY = 0.03;
 
     private final int accounts;
@@ -103,7 +104,7 @@ public final class SyntheticTransactions {
         this.rngState = seed ^ 0x5DEECE66DL;
         this.timeNs = startEventTimeNs;
 
-        final double meanPatternLength = 0.45 * 13.0 + 0.25 * 1.5 + 0.30 * 6.5;
+        final double meanPatternLength = 0.45 * 13.0 + 0.25 * 1.5 + 0.30 * 7.5;
         final double legitPerStart = 1.0 + LEGIT_SESSION_PROBABILITY * LEGIT_SESSION_MEAN_LENGTH;
         patternStartProbability =
             fraudRate * legitPerStart / (meanPatternLength * (1.0 - fraudRate) + fraudRate * legitPerStart);
@@ -204,9 +205,9 @@ public final class SyntheticTransactions {
                 seqVariant[s] = (byte)(uniform() < 0.6 ? 1 : 0); // 1: abroad
                 break;
             default:
-                seqRemaining[s] = 4 + (int)bounded(6);
+                seqRemaining[s] = 5 + (int)bounded(6);
                 seqGapMinNs[s] = 10 * SECOND_NS;
-                seqGapMaxNs[s] = 90 * SECOND_NS;
+                seqGapMaxNs[s] = 60 * SECOND_NS;
                 break;
         }
         seqNextTimeNs[s] = timeNs;
@@ -243,7 +244,7 @@ public final class SyntheticTransactions {
         into.accountId = ACCOUNT_ID_BASE + account;
         into.fraud = false;
         into.pattern = PATTERN_NONE;
-        final boolean usual = uniform() < 0.85;
+        final boolean usual = uniform() < 0.9;
         into.merchantId = usual ?
             usualMerchants[account * USUAL_MERCHANTS + (int)bounded(USUAL_MERCHANTS)] : 1 + bounded(ALL_MERCHANTS);
         final double c = uniform();
@@ -251,7 +252,7 @@ public final class SyntheticTransactions {
         into.channel = channel;
         double logAmount = logTypicalMinor[account] + logSpread[account] * gaussian();
         if (uniform() < BIG_PURCHASE_PROBABILITY) {
-            logAmount += 2.0 + 1.4 * uniform();
+            logAmount += 1.5 + 1.5 * uniform();
         }
         long amount = Math.max(50L, (long)Math.exp(logAmount));
         if (channel == 2) {
@@ -286,7 +287,7 @@ public final class SyntheticTransactions {
                 break;
             }
             default: {
-                final double logAmount = logTypicalMinor[account] + 0.25 + 1.25 * uniform();
+                final double logAmount = logTypicalMinor[account] + 0.4 + 1.1 * uniform();
                 into.amountMinor = Math.max(2000L, (long)Math.exp(logAmount));
                 into.channel = uniform() < 0.5 ? 0 : 1;
                 into.mcc = EVERYDAY_MCC[(int)bounded(EVERYDAY_MCC.length)];

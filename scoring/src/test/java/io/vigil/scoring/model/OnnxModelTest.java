@@ -77,7 +77,7 @@ class OnnxModelTest {
     @Test
     void shouldScoreIdenticalRowsIdenticallyWhateverTheBatchSize() {
         try (OnnxModel model = OnnxModel.loadDefault(16)) {
-            final float[] row = {3.5f, 1f, 4f, 2f, 6f, 5f, 3.4f, 0.2f, 12f, 3f, 1f, 2.5f, 3f};
+            final float[] row = {3.5f, 1f, 4f, 2f, 6f, 5f, 3.4f, 0.2f, 12f, 3f, 1f, 2.5f, 3f, 0.4f};
             for (int r = 0; r < 16; r++) {
                 model.input().put(r * row.length, row);
             }
