@@ -13,6 +13,7 @@ public final class AnomalyLikelihood {
     private final double[] recent;
     private final double longAlpha;
     private final double minStd;
+    private final double minMean;
     private final int learn;
     private double sum;
     private int head;
@@ -26,12 +27,16 @@ public final class AnomalyLikelihood {
      * @param longAlpha   weight of a new average in the long-run mean and variance; memory about
      *                    {@code 1 / longAlpha} values.
      * @param minStd      floor of the long-run standard deviation, in surprise units.
+     * @param minMean     floor of the long-run mean, so that a series whose surprises are almost
+     *                    always 0 does not turn the slightest blip into certainty.
      * @param learn       values seen before a tail probability below 1 is returned.
      */
-    public AnomalyLikelihood(final int shortWindow, final double longAlpha, final double minStd, final int learn) {
+    public AnomalyLikelihood(final int shortWindow, final double longAlpha, final double minStd,
+        final double minMean, final int learn) {
         this.recent = new double[Math.max(1, shortWindow)];
         this.longAlpha = longAlpha;
         this.minStd = minStd;
+        this.minMean = minMean;
         this.learn = learn;
     }
 
@@ -52,7 +57,7 @@ public final class AnomalyLikelihood {
             mean = average;
         } else {
             if (count >= learn) {
-                final double z = (average - mean) / Math.max(Math.sqrt(variance), minStd);
+                final double z = (average - Math.max(mean, minMean)) / Math.max(Math.sqrt(variance), minStd);
                 tail = Gaussian.upperTail(z);
             }
             final double diff = average - mean;

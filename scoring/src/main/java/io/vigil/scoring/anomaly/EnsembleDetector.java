@@ -19,8 +19,6 @@ import java.util.Locale;
  * arrays, the largest the Holt-Winters season), never in {@link #update(long, double)}.
  */
 public final class EnsembleDetector {
-    private static final double LOG_FLOOR = 1e-10;
-    private static final double LOG_SCALE = Math.log(LOG_FLOOR);
     private static final long DAY_NS = 86_400_000_000_000L;
 
     private final Context context;
@@ -30,6 +28,9 @@ public final class EnsembleDetector {
     private final double[] lastSurprise;
     private final ThresholdCalibrator calibrator;
     private final boolean rangeEnabled;
+    private final double tailFloor;
+    private final double logScale;
+    private final double surpriseSlope;
 
     private long count;
     private long prevTimeNs;
@@ -45,6 +46,9 @@ public final class EnsembleDetector {
         final Context c = this.context;
         this.range = new RangeNoveltyDetector(c.warmupValues, 1e6);
         this.rangeEnabled = c.enabled("range");
+        this.tailFloor = Math.pow(10.0, -c.scoreDecades);
+        this.logScale = Math.log(tailFloor);
+        this.surpriseSlope = 1.0 / (c.surpriseHigh - c.surpriseLow);
         int n = 0;
         final AnomalyDetector[] all = new AnomalyDetector[3];
         if (c.enabled("ewma")) {
@@ -61,7 +65,8 @@ public final class EnsembleDetector {
         this.likelihoods = new AnomalyLikelihood[n];
         for (int i = 0; i < n; i++) {
             likelihoods[i] = new AnomalyLikelihood(
-                c.likelihoodShortWindow, c.likelihoodLongAlpha, c.likelihoodMinStd, c.warmupValues);
+                c.likelihoodShortWindow, c.likelihoodLongAlpha, c.likelihoodMinStd,
+                c.likelihoodMinMean, c.warmupValues);
         }
         this.lastSurprise = new double[n];
         this.calibrator = new ThresholdCalibrator(c.calibrationBins, c.targetFalsePositiveRate, c.warmupValues);
@@ -84,13 +89,19 @@ public final class EnsembleDetector {
         probeInterval(eventTimeNs);
         final double minScale = Math.max(context.minScaleFraction * range.width(), Double.MIN_NORMAL);
         final double rangeSurprise = range.update(eventTimeNs, value, minScale);
-        double tail = 1.0;
+        double minLog = 0.0;
+        double sumLog = 0.0;
         for (int i = 0; i < detectors.length; i++) {
             final double surprise = detectors[i].update(eventTimeNs, value, minScale);
             lastSurprise[i] = surprise;
-            tail = Math.min(tail, likelihoods[i].update(surprise));
+            final double raw = Math.min(1.0, Math.max(0.0, (surprise - context.surpriseLow) * surpriseSlope));
+            final double logTail = Math.log(likelihoods[i].update(raw) + tailFloor);
+            minLog = Math.min(minLog, logTail);
+            sumLog += logTail;
         }
-        double score = Math.min(1.0, Math.log(tail + LOG_FLOOR) / LOG_SCALE);
+        final double meanLog = detectors.length == 0 ? 0.0 : sumLog / detectors.length;
+        final double logTail = context.combineMean * meanLog + (1.0 - context.combineMean) * minLog;
+        double score = Math.min(1.0, logTail / logScale);
         if (rangeEnabled && rangeSurprise > context.rangeTolerance) {
             score = Math.max(score, context.rangeScore);
         }
@@ -183,19 +194,29 @@ public final class EnsembleDetector {
         /** Default median/MAD window in values: {@value}. */
         public static final int MEDIAN_WINDOW_DEFAULT = 64;
         /** Default number of recent surprises averaged by the likelihood: {@value}. */
-        public static final int LIKELIHOOD_SHORT_WINDOW_DEFAULT = 10;
+        public static final int LIKELIHOOD_SHORT_WINDOW_DEFAULT = 20;
         /** Default weight of a new average in the likelihood's long-run statistics: {@value}. */
         public static final double LIKELIHOOD_LONG_ALPHA_DEFAULT = 1e-3;
         /** Default floor of the likelihood's long-run standard deviation: {@value}. */
-        public static final double LIKELIHOOD_MIN_STD_DEFAULT = 0.05;
+        public static final double LIKELIHOOD_MIN_STD_DEFAULT = 0.0173;
+        /** Default floor of the likelihood's long-run mean: {@value}. */
+        public static final double LIKELIHOOD_MIN_MEAN_DEFAULT = 0.03;
+        /** Default weight of the mean log tail probability against the smallest (0: most confident detector wins): {@value}. */
+        public static final double COMBINE_MEAN_DEFAULT = 0.0;
         /** Default range excess (fraction of the range) that counts as novel: {@value}. */
         public static final double RANGE_TOLERANCE_DEFAULT = 0.05;
+        /** Default surprise (deviation units) below which a detector's raw anomaly is 0: {@value}. */
+        public static final double SURPRISE_LOW_DEFAULT = 2.0;
+        /** Default surprise at and above which a detector's raw anomaly is 1: {@value}. */
+        public static final double SURPRISE_HIGH_DEFAULT = 6.0;
+        /** Default decades of tail probability spanned by the score (10: score 1 at p = 1e-10): {@value}. */
+        public static final double SCORE_DECADES_DEFAULT = 10.0;
         /** Default score floor of a range-novel value: {@value}. */
         public static final double RANGE_SCORE_DEFAULT = 1.0;
         /** Default score from which the following scores are suppressed: {@value}. */
-        public static final double SUPPRESS_LEVEL_DEFAULT = 2.0;
+        public static final double SUPPRESS_LEVEL_DEFAULT = 0.85;
         /** Default number of values suppressed after such a score: {@value}. */
-        public static final int SUPPRESS_VALUES_DEFAULT = 0;
+        public static final int SUPPRESS_VALUES_DEFAULT = 100;
         /** Default factor applied to suppressed scores: {@value}. */
         public static final double SUPPRESS_FACTOR_DEFAULT = 0.5;
         /** Default threshold resolution (bins of the streaming quantile): {@value}. */
@@ -218,8 +239,13 @@ public final class EnsembleDetector {
         private int likelihoodShortWindow = LIKELIHOOD_SHORT_WINDOW_DEFAULT;
         private double likelihoodLongAlpha = LIKELIHOOD_LONG_ALPHA_DEFAULT;
         private double likelihoodMinStd = LIKELIHOOD_MIN_STD_DEFAULT;
+        private double likelihoodMinMean = LIKELIHOOD_MIN_MEAN_DEFAULT;
+        private double combineMean = COMBINE_MEAN_DEFAULT;
         private double rangeTolerance = RANGE_TOLERANCE_DEFAULT;
         private double rangeScore = RANGE_SCORE_DEFAULT;
+        private double scoreDecades = SCORE_DECADES_DEFAULT;
+        private double surpriseLow = SURPRISE_LOW_DEFAULT;
+        private double surpriseHigh = SURPRISE_HIGH_DEFAULT;
         private double suppressLevel = SUPPRESS_LEVEL_DEFAULT;
         private int suppressValues = SUPPRESS_VALUES_DEFAULT;
         private double suppressFactor = SUPPRESS_FACTOR_DEFAULT;
@@ -250,7 +276,12 @@ public final class EnsembleDetector {
                     case "likelihoodShortWindow": likelihoodShortWindow = Integer.parseInt(value); return this;
                     case "likelihoodLongAlpha": likelihoodLongAlpha = Double.parseDouble(value); return this;
                     case "likelihoodMinStd": likelihoodMinStd = Double.parseDouble(value); return this;
+                    case "likelihoodMinMean": likelihoodMinMean = Double.parseDouble(value); return this;
+                    case "combineMean": combineMean = Double.parseDouble(value); return this;
                     case "rangeTolerance": rangeTolerance = Double.parseDouble(value); return this;
+                    case "surpriseLow": surpriseLow = Double.parseDouble(value); return this;
+                    case "surpriseHigh": surpriseHigh = Double.parseDouble(value); return this;
+                    case "scoreDecades": scoreDecades = Double.parseDouble(value); return this;
                     case "rangeScore": rangeScore = Double.parseDouble(value); return this;
                     case "suppressLevel": suppressLevel = Double.parseDouble(value); return this;
                     case "suppressValues": suppressValues = Integer.parseInt(value); return this;
@@ -367,7 +398,12 @@ public final class EnsembleDetector {
             check(likelihoodShortWindow >= 1, "likelihoodShortWindow");
             check(likelihoodLongAlpha > 0.0 && likelihoodLongAlpha <= 1.0, "likelihoodLongAlpha");
             check(likelihoodMinStd > 0.0, "likelihoodMinStd");
+            check(likelihoodMinMean >= 0.0, "likelihoodMinMean");
+            check(combineMean >= 0.0 && combineMean <= 1.0, "combineMean");
             check(rangeTolerance >= 0.0, "rangeTolerance");
+            check(scoreDecades > 0.0, "scoreDecades");
+            check(surpriseLow >= 0.0, "surpriseLow");
+            check(surpriseHigh > surpriseLow, "surpriseHigh");
             check(rangeScore >= 0.0 && rangeScore <= 1.0, "rangeScore");
             check(suppressValues >= 0, "suppressValues");
             check(suppressFactor >= 0.0 && suppressFactor <= 1.0, "suppressFactor");
@@ -392,7 +428,9 @@ public final class EnsembleDetector {
                 + " maxSeasonLength=" + maxSeasonLength + " medianWindow=" + medianWindow
                 + " likelihoodShortWindow=" + likelihoodShortWindow
                 + " likelihoodLongAlpha=" + likelihoodLongAlpha + " likelihoodMinStd=" + likelihoodMinStd
-                + " rangeTolerance=" + rangeTolerance + " rangeScore=" + rangeScore
+                + " likelihoodMinMean=" + likelihoodMinMean
+                + " combineMean=" + combineMean + " rangeTolerance=" + rangeTolerance + " rangeScore=" + rangeScore + " scoreDecades=" + scoreDecades
+                + " surpriseLow=" + surpriseLow + " surpriseHigh=" + surpriseHigh
                 + " suppressLevel=" + suppressLevel + " suppressValues=" + suppressValues
                 + " suppressFactor=" + suppressFactor + " calibrationBins=" + calibrationBins
                 + " targetFalsePositiveRate=" + targetFalsePositiveRate + " alertsPerDay=" + alertsPerDay;
