@@ -1,10 +1,38 @@
 package io.vigil.cli;
 
-public final class VigilMain {
-    private VigilMain() {
+import io.vigil.gateway.cli.DemoCommand;
+import io.vigil.gateway.cli.RunCommand;
+import io.vigil.scoring.nab.NabCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code vigil} command: gathers each module's subcommands under one root. Each module owns its commands;
+ * this class only assembles them.
+ */
+@Command(name = "vigil", mixinStandardHelpOptions = true, version = "vigil 0.1.0",
+    description = "Vigil: a low-latency, journal-first event engine for fraud and trading teams.",
+    subcommands = {RunCommand.class, DemoCommand.class, NabCommand.class, CommandLine.HelpCommand.class})
+public final class VigilMain implements Runnable {
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
     }
 
     public static void main(final String[] args) {
-        System.out.println("vigil");
+        // belt and braces: the launcher and the manifest set it too; the engine must never call out
+        System.setProperty("chronicle.analytics.disable", "true");
+        final CommandLine commandLine = new CommandLine(new VigilMain());
+        commandLine.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
+            cmd.getErr().println("vigil " + cmd.getCommandName() + ": " + ex.getMessage());
+            if (System.getenv("VIGIL_DEBUG") != null) {
+                ex.printStackTrace(cmd.getErr());
+            }
+            return 2;
+        });
+        final int code = commandLine.execute(args);
+        if (code != 0 || !"run".equals(args.length > 0 ? args[0] : "")) {
+            System.exit(code);
+        }
     }
 }

@@ -1,0 +1,218 @@
+package io.vigil.engine;
+
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.dsl.Disruptor;
+import com.lmax.disruptor.dsl.ProducerType;
+import io.vigil.journal.JournalReader;
+import io.vigil.journal.JournalRecord;
+import io.vigil.journal.Journals;
+import io.vigil.journal.RecordHeader;
+import io.vigil.scoring.anomaly.MetricAnomalyScorer;
+import io.vigil.scoring.features.TransactionFeatures;
+import io.vigil.scoring.model.OnnxModel;
+import io.vigil.scoring.rules.DecisionRules;
+import io.vigil.scoring.rules.RulesConfig;
+import net.openhft.affinity.AffinityLock;
+import org.agrona.concurrent.IdleStrategy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The live pipeline: a tailer thread reads the input journal (the pipeline's only input) into a Disruptor ring, and
+ * the pipeline thread runs every stage of {@link Pipeline} on each slot.
+ *
+ * <p>On start, events already answered before a restart (up to the input index the last output record refers to)
+ * are run through the stages again to rebuild per-key state, without being answered twice.
+ *
+ * <p>Thread-safe to start and close from any one control thread. Allocates at start only.
+ */
+public final class Engine implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
+    /** Thread names, for logs, profilers and affinity. */
+    public static final String TAILER_THREAD = "vigil-tailer";
+    public static final String PIPELINE_THREAD = "vigil-pipeline";
+
+    private final Journals journals;
+    private final Pipeline pipeline;
+    private final PipelineHandler handler;
+    private final Disruptor<EventSlot> disruptor;
+    private final RingBuffer<EventSlot> ring;
+    private final Thread tailerThread;
+    private final IdleStrategy tailerIdle;
+    private final String affinity;
+    private final long recoveredUpToIndex;
+    private final StageLatencies latencies = new StageLatencies();
+    private volatile boolean running = true;
+
+    private Engine(final VigilConfig config, final Journals journals, final ResponseSink sink) {
+        this.journals = journals;
+        this.affinity = config.string(VigilConfig.CPU_AFFINITY);
+        Affinity.cpuFor(affinity, 0);
+        final String wait = config.string(VigilConfig.WAIT_STRATEGY);
+        this.tailerIdle = WaitStrategies.idleStrategy(wait);
+        this.pipeline = newPipeline(config, journals, sink, true);
+        this.recoveredUpToIndex = answeredUpTo(journals);
+        pipeline.answeredUpTo(recoveredUpToIndex);
+        pipeline.recordLatencies(latencies);
+        this.handler = new PipelineHandler(pipeline, pipeline::close);
+        final int maxPayload = config.integer(VigilConfig.MAX_FRAME_BYTES);
+        this.disruptor = new Disruptor<>(
+            () -> new EventSlot(maxPayload),
+            config.integer(VigilConfig.RING_SIZE),
+            pinningFactory(PIPELINE_THREAD, Affinity.cpuFor(affinity, 1)),
+            ProducerType.SINGLE,
+            WaitStrategies.waitStrategy(wait));
+        disruptor.handleEventsWith(handler);
+        this.ring = disruptor.start();
+        this.tailerThread = pinningFactory(TAILER_THREAD, Affinity.cpuFor(affinity, 0)).newThread(this::tail);
+        tailerThread.start();
+        if (recoveredUpToIndex != RecordHeader.NO_INDEX) {
+            LOG.info("recovering: input events up to index {} were answered before; rebuilding state from them",
+                Long.toHexString(recoveredUpToIndex));
+        }
+    }
+
+    /** Starts the engine on the given journals; answers go to {@code sink}. */
+    public static Engine start(final VigilConfig config, final Journals journals, final ResponseSink sink) {
+        return new Engine(config, journals, sink);
+    }
+
+    /**
+     * A pipeline configured like the live one: for offline replay.
+     *
+     * @param journaling false for a dry run that writes neither output nor dead letters.
+     */
+    public static Pipeline newPipeline(final VigilConfig config, final Journals journals, final ResponseSink sink,
+        final boolean journaling) {
+        final int batch = config.integer(VigilConfig.INFERENCE_BATCH);
+        final String modelPath = config.string(VigilConfig.MODEL_PATH);
+        final OnnxModel model = modelPath.isEmpty() ?
+            OnnxModel.loadDefault(batch) : OnnxModel.load(Path.of(modelPath), TransactionFeatures.WIDTH, batch);
+        return new Pipeline(
+            EventValidator.from(config),
+            new TransactionFeatures(config.integer(VigilConfig.EXPECTED_ACCOUNTS)),
+            new MetricAnomalyScorer(config.integer(VigilConfig.EXPECTED_SERIES)),
+            model,
+            rules(config),
+            journaling ? journals.outputWriter() : null,
+            journaling ? journals.deadLetterWriter() : null,
+            sink);
+    }
+
+    /** Decision rules from the configuration. */
+    public static DecisionRules rules(final VigilConfig config) {
+        final RulesConfig d = RulesConfig.DEFAULTS;
+        return new DecisionRules(new RulesConfig(
+            (float)config.decimal(VigilConfig.RULE_MODEL_REVIEW),
+            (float)config.decimal(VigilConfig.RULE_MODEL_DECLINE),
+            (float)config.decimal(VigilConfig.RULE_ANOMALY_REVIEW),
+            d.amountZThreshold(), d.velocityZThreshold(), d.hoppingMinDistinctMerchants(), d.hoppingMinCount1h(),
+            d.cardTestingMinCount1m(), d.cardTestingMaxAmountMinor(), d.declineMinRuleHits()));
+    }
+
+    /** The input index the last output record answers, or -1: events up to it need no answer on restart. */
+    static long answeredUpTo(final Journals journals) {
+        final long last = journals.lastOutputIndex();
+        if (last < 0) {
+            return RecordHeader.NO_INDEX;
+        }
+        try (JournalReader reader = journals.outputReader()) {
+            final JournalRecord record = new JournalRecord(Journals.MAX_PAYLOAD_BYTES);
+            return reader.readAt(last, record) ? record.refIndex : RecordHeader.NO_INDEX;
+        }
+    }
+
+    private ThreadFactory pinningFactory(final String name, final int cpu) {
+        return runnable -> {
+            final Thread thread = new Thread(() -> {
+                final AffinityLock lock = Affinity.pin(cpu);
+                try {
+                    runnable.run();
+                } finally {
+                    Affinity.release(lock);
+                }
+            }, name);
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    private void tail() {
+        final RingBuffer<EventSlot> ring = this.ring;
+        final JournalReader.Claim claim = new JournalReader.Claim() {
+            private long sequence;
+
+            @Override
+            public JournalRecord claim() {
+                sequence = ring.next();
+                final EventSlot slot = ring.get(sequence);
+                slot.tailerNs = System.nanoTime();
+                return slot.input;
+            }
+
+            @Override
+            public void commit() {
+                ring.publish(sequence);
+            }
+        };
+        try (JournalReader reader = journals.inputReader()) {
+            while (running) {
+                if (reader.poll(claim)) {
+                    tailerIdle.reset();
+                } else {
+                    tailerIdle.idle();
+                }
+            }
+        } catch (final Throwable ex) {
+            LOG.error("journal tailer stopped", ex);
+        }
+    }
+
+    /** Input index the engine found answered at start (recovery point), or -1. */
+    public long recoveredUpToIndex() {
+        return recoveredUpToIndex;
+    }
+
+    /** Input index of the last event the pipeline completed, -1 if none. */
+    public long completedIndex() {
+        return handler.completedIndex();
+    }
+
+    /** Per-stage latency recorders of the live pipeline. */
+    public StageLatencies latencies() {
+        return latencies;
+    }
+
+    /** Events answered since start. */
+    public long answered() {
+        return handler.answered();
+    }
+
+    /** Waits until the pipeline has completed every event in the input journal as of now, or the timeout passes. */
+    public boolean awaitCaughtUp(final long timeout, final TimeUnit unit) throws InterruptedException {
+        final long deadline = System.nanoTime() + unit.toNanos(timeout);
+        final long target = journals.lastInputIndex();
+        while (target >= 0 && handler.completedIndex() < target) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(1);
+        }
+        return true;
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        try {
+            tailerThread.join(TimeUnit.SECONDS.toMillis(10));
+        } catch (final InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+        disruptor.shutdown();
+    }
+}

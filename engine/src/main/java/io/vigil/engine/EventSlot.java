@@ -1,0 +1,62 @@
+package io.vigil.engine;
+
+import io.vigil.journal.JournalRecord;
+import io.vigil.scoring.features.TransactionFeatures;
+
+/**
+ * One preallocated ring slot: the journaled input record and everything the stages compute for it.
+ *
+ * <p>Not thread-safe: the Disruptor hands a slot to one stage at a time. Allocated once per ring slot.
+ */
+public final class EventSlot {
+    /** The input journal record, SBE message in its payload. */
+    public final JournalRecord input;
+    /** Feature vector computed by the features stage, {@link TransactionFeatures#WIDTH} wide. */
+    public final float[] features = new float[TransactionFeatures.WIDTH];
+
+    /** Template of the input message. */
+    public int templateId;
+    /** Account of a transaction, series of a metric sample. */
+    public long entityKey;
+    public long eventTimeNs;
+    /** 0 if valid, else the RejectReason value. */
+    public int rejectReason;
+    /** True while recovering: the event was answered before, so only state is updated and nothing is written. */
+    public boolean alreadyAnswered;
+    /** True when the event goes through ONNX inference. */
+    public boolean needsInference;
+
+    public float anomalyScore;
+    public float modelScore;
+    public boolean modelFallback;
+    /** Packed action and reasons, see {@code DecisionRules}. */
+    public int decision;
+
+    /** System.nanoTime() when the tailer picked the record up, and at the end of each stage. */
+    public long tailerNs;
+    public long validatedNs;
+    public long featuresNs;
+    public long inferredNs;
+    public long decidedNs;
+
+    public EventSlot(final int maxPayloadBytes) {
+        input = new JournalRecord(maxPayloadBytes);
+    }
+
+    void reset() {
+        templateId = 0;
+        entityKey = 0;
+        eventTimeNs = 0;
+        rejectReason = 0;
+        alreadyAnswered = false;
+        needsInference = false;
+        anomalyScore = 0;
+        modelScore = 0;
+        modelFallback = false;
+        decision = 0;
+        validatedNs = 0;
+        featuresNs = 0;
+        inferredNs = 0;
+        decidedNs = 0;
+    }
+}

@@ -1,0 +1,88 @@
+package io.vigil.gateway;
+
+import io.vigil.codecs.sbe.HeartbeatDecoder;
+import io.vigil.codecs.sbe.HeartbeatEncoder;
+import io.vigil.codecs.sbe.LogonAckEncoder;
+import io.vigil.codecs.sbe.LogonDecoder;
+import io.vigil.codecs.sbe.LogoutEncoder;
+import io.vigil.codecs.sbe.MessageHeaderDecoder;
+import io.vigil.codecs.sbe.MessageHeaderEncoder;
+import io.vigil.codecs.sbe.MetricSampleDecoder;
+import io.vigil.codecs.sbe.RejectEncoder;
+import io.vigil.codecs.sbe.TransactionDecoder;
+import io.vigil.journal.JournalWriter;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * State every session of the gateway shares: journal writers, session table, codecs and scratch buffers.
+ *
+ * <p>Not thread-safe: used only by the gateway's one event loop thread. Allocates at construction only.
+ */
+final class GatewayCore {
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayCore.class);
+
+    final int maxFrameBytes;
+    final int heartbeatIntervalMs;
+    final JournalWriter input;
+    final JournalWriter deadLetters;
+    final Sessions sessions = new Sessions();
+    private final byte[] credential = new byte[LogonDecoder.credentialLength()];
+
+    final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
+    final TransactionDecoder transactionDecoder = new TransactionDecoder();
+    final MetricSampleDecoder metricDecoder = new MetricSampleDecoder();
+    final LogonDecoder logonDecoder = new LogonDecoder();
+    final HeartbeatDecoder heartbeatDecoder = new HeartbeatDecoder();
+    final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
+    final LogonAckEncoder logonAckEncoder = new LogonAckEncoder();
+    final RejectEncoder rejectEncoder = new RejectEncoder();
+    final HeartbeatEncoder heartbeatEncoder = new HeartbeatEncoder();
+    final LogoutEncoder logoutEncoder = new LogoutEncoder();
+    /** Scratch for outgoing frames: SOFH at 0, message after it. */
+    final UnsafeBuffer out = new UnsafeBuffer(new byte[256]);
+
+    long rejected;
+    private long journalFailures;
+    private volatile String journalProblem;
+
+    GatewayCore(final int maxFrameBytes, final int heartbeatIntervalMs, final String credential,
+        final JournalWriter input, final JournalWriter deadLetters) {
+        this.maxFrameBytes = maxFrameBytes;
+        this.heartbeatIntervalMs = heartbeatIntervalMs;
+        this.input = input;
+        this.deadLetters = deadLetters;
+        final byte[] bytes = credential.getBytes(StandardCharsets.US_ASCII);
+        if (bytes.length > this.credential.length) {
+            throw new IllegalArgumentException("the credential is longer than " + this.credential.length + " bytes");
+        }
+        System.arraycopy(bytes, 0, this.credential, 0, bytes.length);
+    }
+
+    /** Compares, in constant time, the NUL-padded credential field at {@code offset} with the configured one. */
+    boolean credentialMatches(final DirectBuffer buffer, final int offset) {
+        int diff = 0;
+        for (int i = 0; i < credential.length; i++) {
+            diff |= buffer.getByte(offset + i) ^ credential[i];
+        }
+        return diff == 0;
+    }
+
+    void journalFailure(final JournalWriter writer) {
+        journalFailures++;
+        final Throwable failure = writer.lastFailure();
+        final String problem = failure == null ? "unknown" : failure.toString();
+        if (!problem.equals(journalProblem)) {
+            LOG.error("journal append failed: {}", problem, failure);
+        }
+        journalProblem = problem;
+    }
+
+    long journalFailures() {
+        return journalFailures;
+    }
+}

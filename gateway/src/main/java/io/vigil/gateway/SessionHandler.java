@@ -1,0 +1,309 @@
+package io.vigil.gateway;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.vigil.codecs.FrameValidator;
+import io.vigil.codecs.Framing;
+import io.vigil.codecs.sbe.HeartbeatDecoder;
+import io.vigil.codecs.sbe.HeartbeatEncoder;
+import io.vigil.codecs.sbe.LogonAckEncoder;
+import io.vigil.codecs.sbe.LogonDecoder;
+import io.vigil.codecs.sbe.LogoutDecoder;
+import io.vigil.codecs.sbe.LogoutEncoder;
+import io.vigil.codecs.sbe.MessageHeaderDecoder;
+import io.vigil.codecs.sbe.MessageHeaderEncoder;
+import io.vigil.codecs.sbe.MetricSampleDecoder;
+import io.vigil.codecs.sbe.RejectEncoder;
+import io.vigil.codecs.sbe.RejectReason;
+import io.vigil.codecs.sbe.TransactionDecoder;
+import io.vigil.engine.EpochClock;
+import io.vigil.journal.JournalWriter;
+import io.vigil.journal.RecordHeader;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+
+/**
+ * One TCP session: splits the byte stream into SOFH frames in place (no object per frame), enforces the session
+ * rules, journals each accepted event before anything else and rejects everything else with a reason.
+ *
+ * <p>Runs on the gateway's one event loop thread, like every other session, so the shared {@link GatewayCore}
+ * needs no locks. Allocation per frame: none but the pooled buffer each outgoing frame is written into.
+ */
+final class SessionHandler extends ByteToMessageDecoder {
+    private static final Logger LOG = LoggerFactory.getLogger(SessionHandler.class);
+
+    private final GatewayCore core;
+    private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
+    private final UnsafeBuffer target = new UnsafeBuffer(0, 0);
+    private final byte[] copy;
+    private ChannelHandlerContext ctx;
+    private long sessionId;
+    private long clientId;
+    private int tenantId;
+    private boolean loggedOn;
+    private boolean closing;
+    private boolean dirty;
+
+    SessionHandler(final GatewayCore core) {
+        this.core = core;
+        this.copy = new byte[core.maxFrameBytes];
+    }
+
+    @Override
+    public void handlerAdded(final ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    protected void decode(final ChannelHandlerContext ctx, final ByteBuf in, final List<Object> out) {
+        while (!closing) {
+            final int readable = in.readableBytes();
+            if (readable == 0) {
+                return;
+            }
+            final int viewLength = wrap(in, readable);
+            final int result = FrameValidator.frameLength(view, 0, viewLength, core.maxFrameBytes);
+            if (result == FrameValidator.NEED_MORE) {
+                return;
+            }
+            if (result < 0) {
+                final RejectReason reason = RejectReason.get(-result);
+                LOG.warn("session {} from {}: broken framing ({}), closing", sessionId, ctx.channel().remoteAddress(), reason);
+                reject(view, 0, Math.min(viewLength, core.maxFrameBytes), 0, reason, 0);
+                in.skipBytes(readable);
+                closeAfterFlush();
+                return;
+            }
+            onFrame(view, 0, result);
+            in.skipBytes(result);
+        }
+        in.skipBytes(in.readableBytes());
+    }
+
+    private int wrap(final ByteBuf in, final int readable) {
+        if (in.hasMemoryAddress()) {
+            view.wrap(in.memoryAddress() + in.readerIndex(), readable);
+            return readable;
+        }
+        if (in.hasArray()) {
+            view.wrap(in.array(), in.arrayOffset() + in.readerIndex(), readable);
+            return readable;
+        }
+        final int length = Math.min(readable, copy.length);
+        in.getBytes(in.readerIndex(), copy, 0, length);
+        view.wrap(copy, 0, length);
+        return length;
+    }
+
+    private void onFrame(final DirectBuffer buffer, final int offset, final int length) {
+        final RejectReason invalid = FrameValidator.validateMessage(buffer, offset, length);
+        final int templateId = FrameValidator.templateId(buffer, offset);
+        if (invalid != null) {
+            reject(buffer, offset, length, 0, invalid, invalid == RejectReason.UNKNOWN_SCHEMA ? 0 : templateId);
+            return;
+        }
+        final int messageOffset = offset + Framing.SOFH_LENGTH;
+        final int messageLength = length - Framing.SOFH_LENGTH;
+        final MessageHeaderDecoder header = core.headerDecoder.wrap(buffer, messageOffset);
+        switch (templateId) {
+            case TransactionDecoder.TEMPLATE_ID: {
+                final long sequence = core.transactionDecoder.wrapAndApplyHeader(buffer, messageOffset, header).clientSequence();
+                onEvent(buffer, offset, length, messageOffset, messageLength, templateId, sequence);
+                break;
+            }
+            case MetricSampleDecoder.TEMPLATE_ID: {
+                final long sequence = core.metricDecoder.wrapAndApplyHeader(buffer, messageOffset, header).clientSequence();
+                onEvent(buffer, offset, length, messageOffset, messageLength, templateId, sequence);
+                break;
+            }
+            case LogonDecoder.TEMPLATE_ID:
+                onLogon(buffer, offset, length, core.logonDecoder.wrapAndApplyHeader(buffer, messageOffset, header));
+                break;
+            case HeartbeatDecoder.TEMPLATE_ID: {
+                final long timestampNs = core.heartbeatDecoder.wrapAndApplyHeader(buffer, messageOffset, header).timestampNs();
+                sendHeartbeat(timestampNs);
+                break;
+            }
+            case LogoutDecoder.TEMPLATE_ID:
+                send(core.logoutEncoder.wrapAndApplyHeader(core.out, Framing.SOFH_LENGTH, core.headerEncoder).reason(0).encodedLength() +
+                    MessageHeaderEncoder.ENCODED_LENGTH);
+                closeAfterFlush();
+                break;
+            default:
+                reject(buffer, offset, length, 0, RejectReason.UNEXPECTED_MESSAGE, templateId);
+        }
+    }
+
+    private void onLogon(final DirectBuffer buffer, final int offset, final int length, final LogonDecoder logon) {
+        if (loggedOn) {
+            reject(buffer, offset, length, 0, RejectReason.ALREADY_LOGGED_ON, LogonDecoder.TEMPLATE_ID);
+            return;
+        }
+        if (!core.credentialMatches(buffer, logon.offset() + LogonDecoder.credentialEncodingOffset())) {
+            LOG.warn("logon from {} with a wrong credential, closing", ctx.channel().remoteAddress());
+            reject(buffer, offset, length, 0, RejectReason.BAD_CREDENTIAL, LogonDecoder.TEMPLATE_ID);
+            closeAfterFlush();
+            return;
+        }
+        loggedOn = true;
+        clientId = logon.clientId();
+        tenantId = (int)logon.tenantId();
+        sessionId = core.sessions.newSessionId();
+        core.sessions.add(sessionId, this);
+        LOG.info("session {} logged on: client {} tenant {} from {}", sessionId, clientId, tenantId, ctx.channel().remoteAddress());
+        final LogonAckEncoder ack = core.logonAckEncoder.wrapAndApplyHeader(core.out, Framing.SOFH_LENGTH, core.headerEncoder)
+            .sessionId(sessionId)
+            .lastJournaledSequence(core.sessions.lastSequence(clientId))
+            .heartbeatIntervalMs(core.heartbeatIntervalMs)
+            .maxFrameBytes(core.maxFrameBytes);
+        send(MessageHeaderEncoder.ENCODED_LENGTH + ack.encodedLength());
+    }
+
+    private void onEvent(final DirectBuffer buffer, final int offset, final int length, final int messageOffset,
+        final int messageLength, final int templateId, final long sequence) {
+        if (!loggedOn) {
+            reject(buffer, offset, length, sequence, RejectReason.NOT_LOGGED_ON, templateId);
+            return;
+        }
+        if (sequence <= core.sessions.lastSequence(clientId)) {
+            reject(buffer, offset, length, sequence, RejectReason.SEQUENCE_NOT_INCREASING, templateId);
+            return;
+        }
+        final long index = core.input.append(EpochClock.nowNs(), sessionId, clientId, sequence, RecordHeader.NO_INDEX,
+            tenantId, templateId, 0, buffer, messageOffset, messageLength);
+        if (index == JournalWriter.FAILED) {
+            core.journalFailure(core.input);
+            reject(buffer, offset, length, sequence, RejectReason.JOURNAL_UNAVAILABLE, templateId);
+            return;
+        }
+        core.sessions.lastSequence(clientId, sequence);
+    }
+
+    private void reject(final DirectBuffer buffer, final int offset, final int length, final long sequence,
+        final RejectReason reason, final int templateId) {
+        core.rejected++;
+        final long dlqIndex = core.deadLetters.append(EpochClock.nowNs(), sessionId, clientId, sequence, RecordHeader.NO_INDEX,
+            tenantId, reason.value(), RecordHeader.SOURCE_GATEWAY, buffer, offset, length);
+        if (dlqIndex == JournalWriter.FAILED) {
+            core.journalFailure(core.deadLetters);
+        }
+        final RejectEncoder reject = core.rejectEncoder.wrapAndApplyHeader(core.out, Framing.SOFH_LENGTH, core.headerEncoder)
+            .clientSequence(sequence)
+            .reason(reason)
+            .journalIndex(RecordHeader.NO_INDEX)
+            .refTemplateId(templateId);
+        send(MessageHeaderEncoder.ENCODED_LENGTH + reject.encodedLength());
+    }
+
+    private void sendHeartbeat(final long timestampNs) {
+        final HeartbeatEncoder heartbeat = core.heartbeatEncoder.wrapAndApplyHeader(core.out, Framing.SOFH_LENGTH, core.headerEncoder)
+            .timestampNs(timestampNs);
+        send(MessageHeaderEncoder.ENCODED_LENGTH + heartbeat.encodedLength());
+    }
+
+    /** Sends the message encoded in {@code core.out} after room for the SOFH; flushed at the end of the read. */
+    private void send(final int messageLength) {
+        final int frameLength = Framing.writeSofh(core.out, 0, messageLength);
+        final ByteBuf buf = ctx.alloc().directBuffer(frameLength);
+        buf.writeBytes(core.out.byteArray(), 0, frameLength);
+        ctx.write(buf, ctx.voidPromise());
+        markDirty();
+    }
+
+    /** Sends an answer from the pipeline; called by {@link Egress} on the event loop. */
+    void sendAnswer(final DirectBuffer message, final int offset, final int length) {
+        if (closing || !ctx.channel().isActive()) {
+            return;
+        }
+        final int frameLength = Framing.SOFH_LENGTH + length;
+        final ByteBuf buf = ctx.alloc().directBuffer(frameLength);
+        buf.writeInt(frameLength);
+        buf.writeShort(Framing.SBE_LE_ENCODING_TYPE);
+        final int writerIndex = buf.writerIndex();
+        if (buf.hasMemoryAddress()) {
+            target.wrap(buf.memoryAddress() + writerIndex, length);
+            message.getBytes(offset, target, 0, length);
+        } else {
+            for (int i = 0; i < length; i++) {
+                buf.setByte(writerIndex + i, message.getByte(offset + i));
+            }
+        }
+        buf.writerIndex(writerIndex + length);
+        ctx.write(buf, ctx.voidPromise());
+        markDirty();
+    }
+
+    private void markDirty() {
+        if (!dirty) {
+            dirty = true;
+            core.sessions.markDirty(this);
+        }
+    }
+
+    void flushNow() {
+        dirty = false;
+        ctx.flush();
+    }
+
+    private void closeAfterFlush() {
+        closing = true;
+        ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    @Override
+    public void channelReadComplete(final ChannelHandlerContext ctx) throws Exception {
+        super.channelReadComplete(ctx);
+        core.sessions.flushDirty();
+    }
+
+    @Override
+    public void userEventTriggered(final ChannelHandlerContext ctx, final Object evt) throws Exception {
+        if (evt instanceof IdleStateEvent) {
+            final IdleState state = ((IdleStateEvent)evt).state();
+            if (state == IdleState.READER_IDLE) {
+                LOG.info("session {} from {}: nothing read for 3 heartbeat intervals, closing", sessionId, ctx.channel().remoteAddress());
+                closing = true;
+                ctx.close();
+            } else if (state == IdleState.WRITER_IDLE && loggedOn) {
+                sendHeartbeat(EpochClock.nowNs());
+                core.sessions.flushDirty();
+            }
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    public void channelInactive(final ChannelHandlerContext ctx) throws Exception {
+        if (loggedOn) {
+            core.sessions.remove(sessionId);
+            LOG.info("session {} closed", sessionId);
+        }
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    protected void decodeLast(final ChannelHandlerContext ctx, final ByteBuf in, final List<Object> out) {
+        final int readable = in.readableBytes();
+        if (readable > 0 && !closing) {
+            final int viewLength = wrap(in, readable);
+            reject(view, 0, Math.min(viewLength, core.maxFrameBytes), 0, RejectReason.TRUNCATED_FRAME, 0);
+            in.skipBytes(readable);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause) {
+        LOG.warn("session {} from {}: {}, closing", sessionId, ctx.channel().remoteAddress(), cause.toString());
+        closing = true;
+        ctx.close();
+    }
+}

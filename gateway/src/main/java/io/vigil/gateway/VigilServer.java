@@ -1,0 +1,166 @@
+package io.vigil.gateway;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.vigil.engine.Engine;
+import io.vigil.engine.VigilConfig;
+import io.vigil.journal.JournalReader;
+import io.vigil.journal.JournalRecord;
+import io.vigil.journal.Journals;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The Vigil server: journals, the engine and the TCP gateway wired together. One event loop thread serves every
+ * connection (accept, reads, journal appends, writes), which suits small machines and keeps the input journal
+ * single-writer.
+ *
+ * <p>Start and close from one control thread.
+ */
+public final class VigilServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(VigilServer.class);
+    /** Name of the network thread. */
+    public static final String IO_THREAD = "vigil-gateway-io";
+
+    private final Journals journals;
+    private final EventLoopGroup group;
+    private final EventLoop loop;
+    private final GatewayCore core;
+    private final Egress egress;
+    private final Engine engine;
+    private final Channel serverChannel;
+    private final String transport;
+
+    private VigilServer(final VigilConfig config) throws InterruptedException {
+        final int maxFrameBytes = config.integer(VigilConfig.MAX_FRAME_BYTES);
+        if (maxFrameBytes < io.vigil.codecs.Framing.MIN_FRAME_LENGTH || maxFrameBytes > 64 * 1024) {
+            throw new IllegalArgumentException("configuration key " + VigilConfig.MAX_FRAME_BYTES.name() +
+                " must be between " + io.vigil.codecs.Framing.MIN_FRAME_LENGTH + " and 65536");
+        }
+        final long heartbeatNs = config.durationNs(VigilConfig.HEARTBEAT_INTERVAL);
+        final int heartbeatMs = (int)Math.max(1, TimeUnit.NANOSECONDS.toMillis(heartbeatNs));
+        this.journals = Journals.open(config.path(VigilConfig.DATA_DIR),
+            Journals.rollCycle(config.string(VigilConfig.ROLL_CYCLE)));
+        this.core = new GatewayCore(maxFrameBytes, heartbeatMs, config.string(VigilConfig.CREDENTIAL),
+            journals.inputWriter(), journals.deadLetterWriter());
+        final long clients = rebuildSequences(journals, core.sessions);
+
+        final boolean epoll = Epoll.isAvailable();
+        final IoHandlerFactory ioHandler = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        final Class<? extends ServerChannel> channelClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        this.transport = epoll ? "epoll" : "nio";
+        this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory(IO_THREAD, true), ioHandler);
+        this.loop = group.next();
+        this.egress = new Egress(config.integer(VigilConfig.EGRESS_BUFFER_BYTES), loop, core.sessions);
+        Engine started = null;
+        Channel channel = null;
+        try {
+            started = Engine.start(config, journals, egress);
+            final ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(group)
+                .channel(channelClass)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(final SocketChannel ch) {
+                        ch.pipeline()
+                            .addLast("idle", new IdleStateHandler(3L * heartbeatMs, heartbeatMs, 0, TimeUnit.MILLISECONDS))
+                            .addLast("session", new SessionHandler(core));
+                    }
+                });
+            channel = bootstrap.bind(new InetSocketAddress(config.string(VigilConfig.BIND_HOST),
+                config.integer(VigilConfig.PORT))).sync().channel();
+        } catch (final RuntimeException | InterruptedException ex) {
+            if (started != null) {
+                started.close();
+            }
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            journals.close();
+            throw ex;
+        }
+        this.engine = started;
+        this.serverChannel = channel;
+        LOG.info("listening on {} ({}), data in {}, {} client sequence marks restored",
+            serverChannel.localAddress(), transport, journals.dataDir().toAbsolutePath(), clients);
+    }
+
+    /** Opens the journals, starts the engine and binds the gateway. */
+    public static VigilServer start(final VigilConfig config) throws InterruptedException {
+        return new VigilServer(config);
+    }
+
+    /** Restores each client's highest journaled sequence from the input journal. */
+    private static long rebuildSequences(final Journals journals, final Sessions sessions) {
+        long clients = 0;
+        try (JournalReader reader = journals.inputReader()) {
+            final JournalRecord record = new JournalRecord(64);
+            while (reader.read(record)) {
+                final long last = sessions.lastSequence(record.clientId);
+                if (last == 0) {
+                    clients++;
+                }
+                if (record.clientSequence > last) {
+                    sessions.lastSequence(record.clientId, record.clientSequence);
+                }
+            }
+        }
+        return clients;
+    }
+
+    /** The port the gateway listens on. */
+    public int port() {
+        return ((InetSocketAddress)serverChannel.localAddress()).getPort();
+    }
+
+    public String host() {
+        return ((InetSocketAddress)serverChannel.localAddress()).getHostString();
+    }
+
+    public Journals journals() {
+        return journals;
+    }
+
+    public Engine engine() {
+        return engine;
+    }
+
+    /** "epoll" or "nio". */
+    public String transport() {
+        return transport;
+    }
+
+    /** Stops accepting, closes every session, lets the pipeline finish what is journaled, closes the journals. */
+    @Override
+    public void close() {
+        try {
+            serverChannel.close().syncUninterruptibly();
+            engine.close();
+            loop.submit(() -> {
+                core.input.close();
+                core.deadLetters.close();
+            }).syncUninterruptibly();
+        } finally {
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+            journals.close();
+        }
+        LOG.info("stopped");
+    }
+}
