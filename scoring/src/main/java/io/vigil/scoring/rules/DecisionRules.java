@@ -14,8 +14,8 @@ import io.vigil.scoring.features.TransactionFeatures;
  * <ul>
  * <li>model score ≥ decline threshold → DECLINE, MODEL_HIGH; else ≥ review threshold → REVIEW, MODEL_ELEVATED;</li>
  * <li>AMOUNT_ANOMALY: amount_z ≥ amountZThreshold; VELOCITY_ANOMALY: velocity_z ≥ velocityZThreshold;</li>
- * <li>MERCHANT_HOPPING: new_merchant, distinct_merchants_24h ≥ hoppingMinDistinctMerchants and
- *     count_1h ≥ hoppingMinCount1h;</li>
+ * <li>MERCHANT_HOPPING: new_merchant, new_merchant_rate ≥ hoppingMinNewMerchantRate and
+ *     count_1h ≥ hoppingMinCount1h, secs_since_prev ≤ hoppingMaxSecsSincePrev;</li>
  * <li>CARD_TESTING: count_1m ≥ cardTestingMinCount1m and amount ≤ cardTestingMaxAmountMinor;</li>
  * <li>anomaly score ≥ anomalyThreshold → REVIEW (with AMOUNT/VELOCITY_ANOMALY when their z-score is
  *     past its threshold, else with the larger of the two);</li>
@@ -76,8 +76,9 @@ public final class DecisionRules {
             reasons |= VELOCITY_ANOMALY;
         }
         if (features[offset + TransactionFeatures.NEW_MERCHANT] > 0.5f &&
-            features[offset + TransactionFeatures.DISTINCT_MERCHANTS_24H] >= c.hoppingMinDistinctMerchants() &&
-            features[offset + TransactionFeatures.COUNT_1H] >= c.hoppingMinCount1h()) {
+            features[offset + TransactionFeatures.NEW_MERCHANT_RATE] >= c.hoppingMinNewMerchantRate() &&
+            features[offset + TransactionFeatures.COUNT_1H] >= c.hoppingMinCount1h() &&
+            features[offset + TransactionFeatures.SECS_SINCE_PREV] <= c.hoppingMaxSecsSincePrev()) {
             reasons |= MERCHANT_HOPPING;
         }
         if (features[offset + TransactionFeatures.COUNT_1M] >= c.cardTestingMinCount1m() &&

@@ -15,10 +15,13 @@ package io.vigil.scoring.rules;
  *                                   {@value #DEFAULT_AMOUNT_Z_THRESHOLD}.
  * @param velocityZThreshold         velocity z-score at or above which VELOCITY_ANOMALY fires. Default
  *                                   {@value #DEFAULT_VELOCITY_Z_THRESHOLD}.
- * @param hoppingMinDistinctMerchants approximate distinct merchants (24 h) at or above which, with a new
- *                                   merchant and {@code hoppingMinCount1h} events in the hour,
- *                                   MERCHANT_HOPPING fires. Default {@value #DEFAULT_HOPPING_MIN_DISTINCT_MERCHANTS}.
+ * @param hoppingMinNewMerchantRate  new-merchant rate (EWMA of the new-merchant flag) at or above which, with
+ *                                   a new merchant and {@code hoppingMinCount1h} events in the hour,
+ *                                   MERCHANT_HOPPING fires. Default {@value #DEFAULT_HOPPING_MIN_NEW_MERCHANT_RATE}
+ *                                   (about four to five new merchants in a row).
  * @param hoppingMinCount1h          see above. Default {@value #DEFAULT_HOPPING_MIN_COUNT_1H}.
+ * @param hoppingMaxSecsSincePrev    and at most this many seconds since the account's previous event.
+ *                                   Default {@value #DEFAULT_HOPPING_MAX_SECS_SINCE_PREV}.
  * @param cardTestingMinCount1m      events in the minute at or above which, with a small amount,
  *                                   CARD_TESTING fires. Default {@value #DEFAULT_CARD_TESTING_MIN_COUNT_1M}.
  * @param cardTestingMaxAmountMinor  amount (minor units) at or below which an amount is small for card
@@ -33,8 +36,9 @@ public record RulesConfig(
     float anomalyThreshold,
     float amountZThreshold,
     float velocityZThreshold,
-    float hoppingMinDistinctMerchants,
+    float hoppingMinNewMerchantRate,
     int hoppingMinCount1h,
+    float hoppingMaxSecsSincePrev,
     int cardTestingMinCount1m,
     long cardTestingMaxAmountMinor,
     int declineMinRuleHits) {
@@ -44,8 +48,9 @@ public record RulesConfig(
     public static final float DEFAULT_ANOMALY_THRESHOLD = 0.8f;
     public static final float DEFAULT_AMOUNT_Z_THRESHOLD = 5.0f;
     public static final float DEFAULT_VELOCITY_Z_THRESHOLD = 5.0f;
-    public static final float DEFAULT_HOPPING_MIN_DISTINCT_MERCHANTS = 8.0f;
+    public static final float DEFAULT_HOPPING_MIN_NEW_MERCHANT_RATE = 0.8f;
     public static final int DEFAULT_HOPPING_MIN_COUNT_1H = 5;
+    public static final float DEFAULT_HOPPING_MAX_SECS_SINCE_PREV = 120f;
     public static final int DEFAULT_CARD_TESTING_MIN_COUNT_1M = 5;
     public static final long DEFAULT_CARD_TESTING_MAX_AMOUNT_MINOR = 500L;
     public static final int DEFAULT_DECLINE_MIN_RULE_HITS = 2;
@@ -53,7 +58,7 @@ public record RulesConfig(
     /** The defaults above. */
     public static final RulesConfig DEFAULTS = new RulesConfig(
         DEFAULT_REVIEW_THRESHOLD, DEFAULT_DECLINE_THRESHOLD, DEFAULT_ANOMALY_THRESHOLD, DEFAULT_AMOUNT_Z_THRESHOLD,
-        DEFAULT_VELOCITY_Z_THRESHOLD, DEFAULT_HOPPING_MIN_DISTINCT_MERCHANTS, DEFAULT_HOPPING_MIN_COUNT_1H,
+        DEFAULT_VELOCITY_Z_THRESHOLD, DEFAULT_HOPPING_MIN_NEW_MERCHANT_RATE, DEFAULT_HOPPING_MIN_COUNT_1H, DEFAULT_HOPPING_MAX_SECS_SINCE_PREV,
         DEFAULT_CARD_TESTING_MIN_COUNT_1M, DEFAULT_CARD_TESTING_MAX_AMOUNT_MINOR, DEFAULT_DECLINE_MIN_RULE_HITS);
 
     /** Validates the thresholds. */

@@ -106,18 +106,22 @@ class DecisionRulesTest {
     void shouldFlagMerchantHoppingOnlyWhenAllConditionsHold() {
         final float[] f = quiet();
         f[TransactionFeatures.NEW_MERCHANT] = 1f;
-        f[TransactionFeatures.DISTINCT_MERCHANTS_24H] = c.hoppingMinDistinctMerchants();
+        f[TransactionFeatures.NEW_MERCHANT_RATE] = c.hoppingMinNewMerchantRate();
         f[TransactionFeatures.COUNT_1H] = c.hoppingMinCount1h();
+        f[TransactionFeatures.SECS_SINCE_PREV] = c.hoppingMaxSecsSincePrev();
         final int d = decide(0f, f);
         assertEquals(DecisionRules.MERCHANT_HOPPING, reasons(d));
+        f[TransactionFeatures.SECS_SINCE_PREV] = Math.nextUp(c.hoppingMaxSecsSincePrev());
+        assertEquals(0, reasons(decide(0f, f)));
+        f[TransactionFeatures.SECS_SINCE_PREV] = c.hoppingMaxSecsSincePrev();
         assertEquals(DecisionRules.REVIEW, action(d));
 
         f[TransactionFeatures.COUNT_1H] = c.hoppingMinCount1h() - 1;
         assertEquals(0, reasons(decide(0f, f)));
         f[TransactionFeatures.COUNT_1H] = c.hoppingMinCount1h();
-        f[TransactionFeatures.DISTINCT_MERCHANTS_24H] = Math.nextDown(c.hoppingMinDistinctMerchants());
+        f[TransactionFeatures.NEW_MERCHANT_RATE] = Math.nextDown(c.hoppingMinNewMerchantRate());
         assertEquals(0, reasons(decide(0f, f)));
-        f[TransactionFeatures.DISTINCT_MERCHANTS_24H] = c.hoppingMinDistinctMerchants();
+        f[TransactionFeatures.NEW_MERCHANT_RATE] = c.hoppingMinNewMerchantRate();
         f[TransactionFeatures.NEW_MERCHANT] = 0f;
         assertEquals(0, reasons(decide(0f, f)));
     }
@@ -203,10 +207,10 @@ class DecisionRulesTest {
     @Test
     void shouldRejectInconsistentThresholds() {
         assertThrows(IllegalArgumentException.class,
-            () -> new RulesConfig(0.9f, 0.5f, 0.8f, 5f, 5f, 8f, 5, 5, 500, 2));
+            () -> new RulesConfig(0.9f, 0.5f, 0.8f, 5f, 5f, 0.7f, 4, 120f, 5, 500, 2));
         assertThrows(IllegalArgumentException.class,
-            () -> new RulesConfig(0.5f, 0.9f, 1.5f, 5f, 5f, 8f, 5, 5, 500, 2));
+            () -> new RulesConfig(0.5f, 0.9f, 1.5f, 5f, 5f, 0.7f, 4, 120f, 5, 500, 2));
         assertThrows(IllegalArgumentException.class,
-            () -> new RulesConfig(0.5f, 0.9f, 0.8f, 5f, 5f, 8f, 5, 5, 500, 0));
+            () -> new RulesConfig(0.5f, 0.9f, 0.8f, 5f, 5f, 0.7f, 4, 120f, 5, 500, 0));
     }
 }
