@@ -105,13 +105,7 @@ public final class Engine implements AutoCloseable {
 
     /** Decision rules from the configuration. */
     public static DecisionRules rules(final VigilConfig config) {
-        final RulesConfig d = RulesConfig.DEFAULTS;
-        return new DecisionRules(new RulesConfig(
-            (float)config.decimal(VigilConfig.RULE_MODEL_REVIEW),
-            (float)config.decimal(VigilConfig.RULE_MODEL_DECLINE),
-            (float)config.decimal(VigilConfig.RULE_ANOMALY_REVIEW),
-            d.amountZThreshold(), d.velocityZThreshold(), d.hoppingMinDistinctMerchants(), d.hoppingMinCount1h(),
-            d.cardTestingMinCount1m(), d.cardTestingMaxAmountMinor(), d.declineMinRuleHits()));
+        return new DecisionRules(RulesConfig.DEFAULTS);
     }
 
     /** The input index the last output record answers, or -1: events up to it need no answer on restart. */

@@ -1,7 +1,5 @@
 package io.vigil.engine;
 
-import io.vigil.scoring.rules.RulesConfig;
-
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -108,14 +106,6 @@ public final class VigilConfig {
         "How far an event time may lie after its ingest time.");
     public static final Key MAX_EVENT_AGE = key("vigil.validation.event.time.max.age", "7d",
         "How far an event time may lie before its ingest time.");
-
-    // --- decision rules ---
-    public static final Key RULE_MODEL_REVIEW = key("vigil.rules.model.review", String.valueOf(RulesConfig.DEFAULT_REVIEW_THRESHOLD),
-        "Model score at or above which an event is sent to REVIEW.");
-    public static final Key RULE_MODEL_DECLINE = key("vigil.rules.model.decline", String.valueOf(RulesConfig.DEFAULT_DECLINE_THRESHOLD),
-        "Model score at or above which an event is DECLINEd.");
-    public static final Key RULE_ANOMALY_REVIEW = key("vigil.rules.anomaly.review", String.valueOf(RulesConfig.DEFAULT_ANOMALY_THRESHOLD),
-        "Anomaly score at or above which an event is sent to REVIEW whatever the model says.");
 
     private final Map<String, String> fileValues;
     private final Map<String, String> overrides;
