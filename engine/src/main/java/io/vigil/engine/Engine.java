@@ -105,7 +105,16 @@ public final class Engine implements AutoCloseable {
 
     /** Decision rules from the configuration. */
     public static DecisionRules rules(final VigilConfig config) {
-        return new DecisionRules(RulesConfig.DEFAULTS);
+        final RulesConfig d = RulesConfig.DEFAULTS;
+        return new DecisionRules(new RulesConfig(
+            (float)config.decimal(VigilConfig.RULE_MODEL_REVIEW),
+            (float)config.decimal(VigilConfig.RULE_MODEL_DECLINE),
+            (float)config.decimal(VigilConfig.RULE_ANOMALY_REVIEW),
+            (float)config.decimal(VigilConfig.RULE_AMOUNT_Z),
+            (float)config.decimal(VigilConfig.RULE_VELOCITY_Z),
+            d.hoppingMinNewMerchantRate(), d.hoppingMinCount1h(), d.hoppingMaxSecsSincePrev(),
+            d.cardTestingMinCount1m(), d.cardTestingMaxAmountMinor(),
+            config.integer(VigilConfig.RULE_DECLINE_HITS)));
     }
 
     /** The input index the last output record answers, or -1: events up to it need no answer on restart. */

@@ -1,5 +1,7 @@
 package io.vigil.engine;
 
+import io.vigil.scoring.rules.RulesConfig;
+
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -106,6 +108,21 @@ public final class VigilConfig {
         "How far an event time may lie after its ingest time.");
     public static final Key MAX_EVENT_AGE = key("vigil.validation.event.time.max.age", "7d",
         "How far an event time may lie before its ingest time.");
+
+    // --- decision rules (defaults are RulesConfig's) ---
+    public static final Key RULE_MODEL_REVIEW = key("vigil.rules.model.review",
+        String.valueOf(RulesConfig.DEFAULT_REVIEW_THRESHOLD), "Model score at or above which an event goes to REVIEW.");
+    public static final Key RULE_MODEL_DECLINE = key("vigil.rules.model.decline",
+        String.valueOf(RulesConfig.DEFAULT_DECLINE_THRESHOLD), "Model score at or above which an event is DECLINEd.");
+    public static final Key RULE_ANOMALY_REVIEW = key("vigil.rules.anomaly.review",
+        String.valueOf(RulesConfig.DEFAULT_ANOMALY_THRESHOLD), "Anomaly score at or above which an event goes to REVIEW.");
+    public static final Key RULE_AMOUNT_Z = key("vigil.rules.amount.z",
+        String.valueOf(RulesConfig.DEFAULT_AMOUNT_Z_THRESHOLD), "Amount z-score at or above which AMOUNT_ANOMALY fires.");
+    public static final Key RULE_VELOCITY_Z = key("vigil.rules.velocity.z",
+        String.valueOf(RulesConfig.DEFAULT_VELOCITY_Z_THRESHOLD), "Velocity z-score at or above which VELOCITY_ANOMALY fires.");
+    public static final Key RULE_DECLINE_HITS = key("vigil.rules.decline.min.hits",
+        String.valueOf(RulesConfig.DEFAULT_DECLINE_MIN_RULE_HITS),
+        "Rule reasons that together DECLINE an event (fewer send it to REVIEW).");
 
     private final Map<String, String> fileValues;
     private final Map<String, String> overrides;

@@ -127,15 +127,17 @@ final class SessionHandler extends ByteToMessageDecoder {
             case LogonDecoder.TEMPLATE_ID:
                 onLogon(buffer, offset, length, core.logonDecoder.wrapAndApplyHeader(buffer, messageOffset, header));
                 break;
-            case HeartbeatDecoder.TEMPLATE_ID: {
-                final long timestampNs = core.heartbeatDecoder.wrapAndApplyHeader(buffer, messageOffset, header).timestampNs();
-                sendHeartbeat(timestampNs);
-                break;
-            }
+            case HeartbeatDecoder.TEMPLATE_ID:
             case LogoutDecoder.TEMPLATE_ID:
-                send(core.logoutEncoder.wrapAndApplyHeader(core.out, Framing.SOFH_LENGTH, core.headerEncoder).reason(0).encodedLength() +
-                    MessageHeaderEncoder.ENCODED_LENGTH);
-                closeAfterFlush();
+                if (!loggedOn) {
+                    reject(buffer, offset, length, 0, RejectReason.NOT_LOGGED_ON, templateId);
+                } else if (templateId == LogoutDecoder.TEMPLATE_ID) {
+                    send(core.logoutEncoder.wrapAndApplyHeader(core.out, Framing.SOFH_LENGTH, core.headerEncoder).reason(0)
+                        .encodedLength() + MessageHeaderEncoder.ENCODED_LENGTH);
+                    closeAfterFlush();
+                } else {
+                    sendHeartbeat(core.heartbeatDecoder.wrapAndApplyHeader(buffer, messageOffset, header).timestampNs());
+                }
                 break;
             default:
                 reject(buffer, offset, length, 0, RejectReason.UNEXPECTED_MESSAGE, templateId);
