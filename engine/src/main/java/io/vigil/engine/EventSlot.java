@@ -32,10 +32,11 @@ public final class EventSlot {
     /** Packed action and reasons, see {@code DecisionRules}. */
     public int decision;
 
-    /** System.nanoTime() when the tailer picked the record up, and at the end of each stage. */
+    /** System.nanoTime() when the tailer picked the record up, and at the end of each stage (see StageLatencies). */
     public long tailerNs;
     public long validatedNs;
     public long featuresNs;
+    public long anomalyNs;
     public long inferredNs;
     public long decidedNs;
 
@@ -56,6 +57,7 @@ public final class EventSlot {
         decision = 0;
         validatedNs = 0;
         featuresNs = 0;
+        anomalyNs = 0;
         inferredNs = 0;
         decidedNs = 0;
     }

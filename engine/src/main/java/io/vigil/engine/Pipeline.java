@@ -136,7 +136,7 @@ public final class Pipeline implements AutoCloseable {
                 slot.rejectReason = RejectReason.UNEXPECTED_MESSAGE.value();
             }
         }
-        slot.featuresNs = System.nanoTime();
+        slot.anomalyNs = System.nanoTime();
         staged[stagedCount++] = slot;
         if (stagedCount == staged.length) {
             flush();
@@ -155,6 +155,7 @@ public final class Pipeline implements AutoCloseable {
         }
         features.onTransaction(tx.accountId(), tx.merchantId(), tx.mcc(), tx.amountMinor(), tx.channelRaw(),
             tx.eventTimeNs(), slot.features, 0);
+        slot.featuresNs = System.nanoTime();
         slot.anomalyScore = TransactionAnomaly.score(slot.features, 0);
         if (!slot.alreadyAnswered) {
             slot.needsInference = true;
@@ -176,6 +177,7 @@ public final class Pipeline implements AutoCloseable {
         if (slot.rejectReason != 0) {
             return;
         }
+        slot.featuresNs = slot.validatedNs;
         slot.anomalyScore = (float)metrics.update(sample.seriesId(), sample.eventTimeNs(), sample.value());
         slot.decision = metrics.isAlert(sample.seriesId()) ?
             DecisionRules.pack(DecisionRules.REVIEW, DecisionRules.METRIC_ANOMALY) :

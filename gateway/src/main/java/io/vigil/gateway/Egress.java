@@ -2,11 +2,13 @@ package io.vigil.gateway;
 
 import io.netty.channel.EventLoop;
 import io.vigil.engine.ResponseSink;
+import io.vigil.engine.StageLatencies;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
@@ -26,6 +28,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class Egress implements ResponseSink {
     static final int ANSWER_MSG_TYPE = 1;
     private static final int DRAIN_LIMIT = 4096;
+    /** Each answer in the ring: session id, hand-off stamp (System.nanoTime()), then the message. */
+    private static final int PREFIX_BYTES = 2 * Long.BYTES;
 
     private final RingBuffer ring;
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
@@ -33,6 +37,10 @@ final class Egress implements ResponseSink {
     private final EventLoop eventLoop;
     private final Sessions sessions;
     private final Runnable drainTask = this::drain;
+    private final MessageHandler deliverHandler = this::deliver;
+    private final long[] handOffNs = new long[DRAIN_LIMIT];
+    private int delivered;
+    private StageLatencies latencies;
     private long waitsForSpace;
 
     Egress(final int capacityBytes, final EventLoop eventLoop, final Sessions sessions) {
@@ -46,7 +54,7 @@ final class Egress implements ResponseSink {
     @Override
     public void onResponse(final long sessionId, final DirectBuffer message, final int offset, final int length) {
         int index;
-        while ((index = ring.tryClaim(ANSWER_MSG_TYPE, Long.BYTES + length)) <= 0) {
+        while ((index = ring.tryClaim(ANSWER_MSG_TYPE, PREFIX_BYTES + length)) <= 0) {
             waitsForSpace++;
             scheduleDrain();
             fullIdle.idle();
@@ -54,7 +62,8 @@ final class Egress implements ResponseSink {
         fullIdle.reset();
         final MutableDirectBuffer buffer = ring.buffer();
         buffer.putLong(index, sessionId);
-        buffer.putBytes(index + Long.BYTES, message, offset, length);
+        buffer.putLong(index + Long.BYTES, System.nanoTime());
+        buffer.putBytes(index + PREFIX_BYTES, message, offset, length);
         ring.commit(index);
         scheduleDrain();
     }
@@ -69,16 +78,30 @@ final class Egress implements ResponseSink {
         drainScheduled.set(false);
         int read;
         do {
-            read = ring.read(this::deliver, DRAIN_LIMIT);
+            delivered = 0;
+            read = ring.read(deliverHandler, DRAIN_LIMIT);
+            sessions.flushDirty();
+            final StageLatencies latencies = this.latencies;
+            if (latencies != null) {
+                final long writtenNs = System.nanoTime();
+                for (int i = 0; i < delivered; i++) {
+                    latencies.recordEgress(writtenNs - handOffNs[i]);
+                }
+            }
         } while (read == DRAIN_LIMIT);
-        sessions.flushDirty();
     }
 
     private void deliver(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length) {
         final SessionHandler session = sessions.get(buffer.getLong(index));
         if (session != null) {
-            session.sendAnswer(buffer, index + Long.BYTES, length - Long.BYTES);
+            session.sendAnswer(buffer, index + PREFIX_BYTES, length - PREFIX_BYTES);
+            handOffNs[delivered++] = buffer.getLong(index + Long.BYTES);
         }
+    }
+
+    /** Records the egress stage into {@code latencies}; set before the server binds. */
+    void latencies(final StageLatencies latencies) {
+        this.latencies = latencies;
     }
 
     /** Times the pipeline found the ring full and had to wait; safe to read from any thread roughly. */

@@ -10,6 +10,7 @@ import io.vigil.codecs.sbe.MessageHeaderEncoder;
 import io.vigil.codecs.sbe.MetricSampleDecoder;
 import io.vigil.codecs.sbe.RejectEncoder;
 import io.vigil.codecs.sbe.TransactionDecoder;
+import io.vigil.engine.StageLatencies;
 import io.vigil.journal.JournalWriter;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -47,6 +48,8 @@ final class GatewayCore {
     final UnsafeBuffer out = new UnsafeBuffer(new byte[256]);
 
     long rejected;
+    /** Per-stage latency recorders of the engine, set before the server binds; null: not recorded. */
+    StageLatencies latencies;
     private long journalFailures;
     private volatile String journalProblem;
 

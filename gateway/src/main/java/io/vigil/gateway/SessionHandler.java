@@ -51,6 +51,8 @@ final class SessionHandler extends ByteToMessageDecoder {
     private boolean loggedOn;
     private boolean closing;
     private boolean dirty;
+    /** System.nanoTime() when the frame being handled was found in the read buffer (stage latencies). */
+    private long frameNs;
 
     SessionHandler(final GatewayCore core) {
         this.core = core;
@@ -82,6 +84,7 @@ final class SessionHandler extends ByteToMessageDecoder {
                 closeAfterFlush();
                 return;
             }
+            frameNs = System.nanoTime();
             onFrame(view, 0, result);
             in.skipBytes(result);
         }
@@ -179,12 +182,16 @@ final class SessionHandler extends ByteToMessageDecoder {
             reject(buffer, offset, length, sequence, RejectReason.SEQUENCE_NOT_INCREASING, templateId);
             return;
         }
-        final long index = core.input.append(EpochClock.nowNs(), sessionId, clientId, sequence, RecordHeader.NO_INDEX,
+        final long ingestNs = EpochClock.nowNs();
+        final long index = core.input.append(ingestNs, sessionId, clientId, sequence, RecordHeader.NO_INDEX,
             tenantId, templateId, 0, buffer, messageOffset, messageLength);
         if (index == JournalWriter.FAILED) {
             core.journalFailure(core.input);
             reject(buffer, offset, length, sequence, RejectReason.JOURNAL_UNAVAILABLE, templateId);
             return;
+        }
+        if (core.latencies != null) {
+            core.latencies.recordIngest(frameNs, EpochClock.toNanoTime(ingestNs), System.nanoTime());
         }
         core.sessions.lastSequence(clientId, sequence);
     }

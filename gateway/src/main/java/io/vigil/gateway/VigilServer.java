@@ -74,6 +74,9 @@ public final class VigilServer implements AutoCloseable {
         Channel channel = null;
         try {
             started = Engine.start(config, journals, egress);
+            // set before bind: the network thread sees them through the bind task it runs
+            core.latencies = started.latencies();
+            egress.latencies(started.latencies());
             final ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(channelClass)
