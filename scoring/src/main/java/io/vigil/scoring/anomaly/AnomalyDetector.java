@@ -1,5 +1,9 @@
 package io.vigil.scoring.anomaly;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+
 /**
  * One streaming detector over one series: it scores a value against what it has learned so far,
  * then learns from it. Work per value is O(1) or bounded by a fixed window.
@@ -23,4 +27,21 @@ public interface AnomalyDetector {
 
     /** @return short stable name used in ablations and reports, e.g. {@code "ewma"}. */
     String name();
+
+    /**
+     * Writes the learned state (not the parameters) for a checkpoint. Control plane only; may allocate.
+     *
+     * @param out destination.
+     * @throws IOException from {@code out}.
+     */
+    void writeState(DataOutput out) throws IOException;
+
+    /**
+     * Replaces the learned state with one written by {@link #writeState} of a detector built with the same
+     * parameters; subsequent scores are then identical to those of the detector that wrote it.
+     *
+     * @param in source.
+     * @throws IOException from {@code in}, or when the state does not fit these parameters.
+     */
+    void readState(DataInput in) throws IOException;
 }

@@ -1,5 +1,9 @@
 package io.vigil.scoring.anomaly;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+
 /**
  * Turns a stream of raw surprises into the probability that the recent ones are unusual (the idea
  * of Numenta's "anomaly likelihood"): the mean of the last {@code shortWindow} surprises is compared
@@ -67,5 +71,30 @@ public final class AnomalyLikelihood {
         }
         count++;
         return tail;
+    }
+
+    /** Writes the learned state for a checkpoint. Control plane only. */
+    void writeState(final DataOutput out) throws IOException {
+        StateIo.writeDoubles(out, recent);
+        out.writeDouble(sum);
+        out.writeInt(head);
+        out.writeInt(filled);
+        out.writeDouble(mean);
+        out.writeDouble(variance);
+        out.writeLong(count);
+    }
+
+    /** Replaces the learned state with one written by {@link #writeState} with the same parameters. */
+    void readState(final DataInput in) throws IOException {
+        StateIo.readDoubles(in, recent, "likelihood window");
+        sum = in.readDouble();
+        head = in.readInt();
+        filled = in.readInt();
+        if (head < 0 || head >= recent.length || filled < 0 || filled > recent.length) {
+            throw new IOException("likelihood state does not fit a window of " + recent.length);
+        }
+        mean = in.readDouble();
+        variance = in.readDouble();
+        count = in.readLong();
     }
 }

@@ -1,5 +1,8 @@
 package io.vigil.scoring.anomaly;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 import java.util.Locale;
 
 /**
@@ -161,6 +164,63 @@ public final class EnsembleDetector {
     /** @return the parameters in use. */
     public Context context() {
         return context;
+    }
+
+    /**
+     * Writes everything this detector has learned (not its parameters) for a checkpoint. Control plane only.
+     *
+     * @param out destination.
+     * @throws IOException from {@code out}.
+     */
+    public void writeState(final DataOutput out) throws IOException {
+        out.writeLong(count);
+        out.writeLong(prevTimeNs);
+        out.writeLong(intervalNs);
+        out.writeInt(intervalProbes);
+        out.writeInt(suppressLeft);
+        out.writeDouble(lastScore);
+        out.writeBoolean(alert);
+        StateIo.writeDoubles(out, lastSurprise);
+        range.writeState(out);
+        out.writeInt(detectors.length);
+        for (int i = 0; i < detectors.length; i++) {
+            out.writeUTF(detectors[i].name());
+            detectors[i].writeState(out);
+            likelihoods[i].writeState(out);
+        }
+        calibrator.writeState(out);
+    }
+
+    /**
+     * Replaces the learned state with one written by {@link #writeState} of a detector with the same parameters:
+     * every later {@link #update} then returns exactly what the writer's would have. Control plane only.
+     *
+     * @param in source.
+     * @throws IOException from {@code in}, or when the state was written with other detectors or sizes.
+     */
+    public void readState(final DataInput in) throws IOException {
+        count = in.readLong();
+        prevTimeNs = in.readLong();
+        intervalNs = in.readLong();
+        intervalProbes = in.readInt();
+        suppressLeft = in.readInt();
+        lastScore = in.readDouble();
+        alert = in.readBoolean();
+        StateIo.readDoubles(in, lastSurprise, "ensemble surprises");
+        range.readState(in);
+        final int n = in.readInt();
+        if (n != detectors.length) {
+            throw new IOException("ensemble state has " + n + " detectors, this ensemble " + detectors.length);
+        }
+        for (int i = 0; i < n; i++) {
+            final String name = in.readUTF();
+            if (!name.equals(detectors[i].name())) {
+                throw new IOException("ensemble state has detector " + name + " where this has " + detectors[i].name());
+            }
+            detectors[i].readState(in);
+            likelihoods[i].readState(in);
+        }
+        calibrator.readState(in);
     }
 
     /**

@@ -1,5 +1,9 @@
 package io.vigil.scoring.anomaly;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+
 /**
  * Exponentially weighted mean and variance (EWMA/EWMV) with a z-score of each new value against
  * the state before it.
@@ -56,5 +60,19 @@ public final class EwmaZScoreDetector implements AnomalyDetector {
     @Override
     public String name() {
         return "ewma";
+    }
+
+    @Override
+    public void writeState(final DataOutput out) throws IOException {
+        out.writeDouble(mean);
+        out.writeDouble(variance);
+        out.writeLong(count);
+    }
+
+    @Override
+    public void readState(final DataInput in) throws IOException {
+        mean = in.readDouble();
+        variance = in.readDouble();
+        count = in.readLong();
     }
 }

@@ -1,5 +1,9 @@
 package io.vigil.scoring.anomaly;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+
 /**
  * Additive Holt-Winters (level, trend, seasonality) one-step forecaster; the surprise is the
  * forecast residual divided by an exponentially weighted mean absolute residual.
@@ -123,5 +127,37 @@ public final class HoltWintersDetector implements AnomalyDetector {
     @Override
     public String name() {
         return "holtwinters";
+    }
+
+    @Override
+    public void writeState(final DataOutput out) throws IOException {
+        out.writeInt(seasonLength);
+        out.writeLong(firstTimeNs);
+        out.writeLong(prevTimeNs);
+        out.writeLong(intervalNs);
+        out.writeInt(gaps);
+        out.writeDouble(level);
+        out.writeDouble(trend);
+        out.writeDouble(meanAbsResidual);
+        out.writeLong(count);
+        StateIo.writeDoubles(out, season);
+    }
+
+    @Override
+    public void readState(final DataInput in) throws IOException {
+        final int length = in.readInt();
+        if (length < 1 || length > season.length) {
+            throw new IOException("holtwinters state: season length " + length + " does not fit " + season.length);
+        }
+        seasonLength = length;
+        firstTimeNs = in.readLong();
+        prevTimeNs = in.readLong();
+        intervalNs = in.readLong();
+        gaps = in.readInt();
+        level = in.readDouble();
+        trend = in.readDouble();
+        meanAbsResidual = in.readDouble();
+        count = in.readLong();
+        StateIo.readDoubles(in, season, "holtwinters season");
     }
 }

@@ -1,5 +1,9 @@
 package io.vigil.scoring.anomaly;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+
 /**
  * Range novelty (the "spatial anomaly" of Numenta's NAB detector): a value that leaves the range
  * of everything seen so far by more than a tolerance is surprising however well it is predicted.
@@ -51,5 +55,19 @@ public final class RangeNoveltyDetector implements AnomalyDetector {
     @Override
     public String name() {
         return "range";
+    }
+
+    @Override
+    public void writeState(final DataOutput out) throws IOException {
+        out.writeDouble(min);
+        out.writeDouble(max);
+        out.writeLong(count);
+    }
+
+    @Override
+    public void readState(final DataInput in) throws IOException {
+        min = in.readDouble();
+        max = in.readDouble();
+        count = in.readLong();
     }
 }

@@ -1,5 +1,9 @@
 package io.vigil.scoring.anomaly;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+
 /**
  * Robust z-score of each value against the median and the median absolute deviation (MAD) of the
  * last {@code window} values.
@@ -105,5 +109,26 @@ public final class RobustWindowDetector implements AnomalyDetector {
     @Override
     public String name() {
         return "median";
+    }
+
+    @Override
+    public void writeState(final DataOutput out) throws IOException {
+        out.writeInt(size);
+        out.writeInt(head);
+        StateIo.writeDoubles(out, ring);
+        StateIo.writeDoubles(out, sorted);
+    }
+
+    @Override
+    public void readState(final DataInput in) throws IOException {
+        final int newSize = in.readInt();
+        final int newHead = in.readInt();
+        if (newSize < 0 || newSize > ring.length || newHead < 0 || newHead >= ring.length) {
+            throw new IOException("median state does not fit a window of " + ring.length);
+        }
+        size = newSize;
+        head = newHead;
+        StateIo.readDoubles(in, ring, "median ring");
+        StateIo.readDoubles(in, sorted, "median window");
     }
 }

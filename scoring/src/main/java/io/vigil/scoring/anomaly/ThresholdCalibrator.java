@@ -1,5 +1,9 @@
 package io.vigil.scoring.anomaly;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+
 /**
  * Streaming quantile of scores in [0, 1] that turns a target false-positive rate into an alert
  * threshold: the threshold is the lowest bin edge such that at most {@code targetRate} of the
@@ -101,5 +105,36 @@ public final class ThresholdCalibrator {
     /** @return scores recorded (after any halving). */
     public long count() {
         return count;
+    }
+
+    /** Writes the learned state (histogram, rate, threshold) for a checkpoint. Control plane only. */
+    void writeState(final DataOutput out) throws IOException {
+        out.writeInt(histogram.length);
+        for (final int h : histogram) {
+            out.writeInt(h);
+        }
+        out.writeDouble(targetRate);
+        out.writeLong(count);
+        out.writeLong(above);
+        out.writeInt(thresholdBin);
+    }
+
+    /** Replaces the learned state with one written by {@link #writeState} with the same number of bins. */
+    void readState(final DataInput in) throws IOException {
+        final int bins = in.readInt();
+        if (bins != histogram.length) {
+            throw new IOException("calibrator state has " + bins + " bins, this calibrator " + histogram.length);
+        }
+        for (int i = 0; i < bins; i++) {
+            histogram[i] = in.readInt();
+        }
+        targetRate = in.readDouble();
+        count = in.readLong();
+        above = in.readLong();
+        final int bin = in.readInt();
+        if (bin < 0 || bin > bins) {
+            throw new IOException("calibrator threshold bin out of range: " + bin);
+        }
+        thresholdBin = bin;
     }
 }
