@@ -190,6 +190,16 @@ public final class Engine implements AutoCloseable {
         return latencies;
     }
 
+    /** Events published to the ring and not yet completed by the pipeline; safe from any thread. */
+    public long backlog() {
+        return ring.getBufferSize() - ring.remainingCapacity();
+    }
+
+    /** Slots in the ring. */
+    public int ringSize() {
+        return ring.getBufferSize();
+    }
+
     /** Events answered since start. */
     public long answered() {
         return handler.answered();

@@ -82,6 +82,16 @@ public final class VigilConfig {
         "Largest frame accepted; a longer one is rejected and the connection closed.");
     public static final Key HEARTBEAT_INTERVAL = key("vigil.heartbeat.interval", "1s",
         "Server heartbeat interval; a connection silent for 3 intervals is closed.");
+    public static final Key MAX_CONNECTIONS = key("vigil.max.connections", "64",
+        "Connections the gateway holds at once; one more is rejected with TOO_MANY_CONNECTIONS and closed.");
+    public static final Key FRAME_TIMEOUT = key("vigil.frame.timeout", "5s",
+        "How long a frame may stay incomplete before the connection is rejected with FRAME_TIMEOUT and closed.");
+    public static final Key LOGON_FAILURES_MAX = key("vigil.logon.failures.max", "5",
+        "Failed Logons from one address within the window after which its connections are refused.");
+    public static final Key LOGON_FAILURES_WINDOW = key("vigil.logon.failures.window", "1m",
+        "Window over which failed Logons are counted, and how long an address stays refused.");
+    public static final Key CLIENT_PENDING_BYTES = key("vigil.client.pending.bytes", "4m",
+        "Answers queued for a client that does not read them, above which the gateway stops reading its events.");
     public static final Key EGRESS_BUFFER_BYTES = key("vigil.egress.buffer.bytes", "4m",
         "Ring buffer between the pipeline and the network thread that carries answers.");
 

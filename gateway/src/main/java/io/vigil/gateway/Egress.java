@@ -35,7 +35,7 @@ final class Egress implements ResponseSink {
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final IdleStrategy fullIdle = new BackoffIdleStrategy(10, 10, 1_000L, 100_000L);
     private final EventLoop eventLoop;
-    private final Sessions sessions;
+    private final GatewayCore core;
     private final Runnable drainTask = this::drain;
     private final MessageHandler deliverHandler = this::deliver;
     private final long[] handOffNs = new long[DRAIN_LIMIT];
@@ -43,12 +43,12 @@ final class Egress implements ResponseSink {
     private StageLatencies latencies;
     private long waitsForSpace;
 
-    Egress(final int capacityBytes, final EventLoop eventLoop, final Sessions sessions) {
+    Egress(final int capacityBytes, final EventLoop eventLoop, final GatewayCore core) {
         final int capacity = Integer.highestOneBit(Math.max(capacityBytes, 64 * 1024));
         this.ring = new OneToOneRingBuffer(new UnsafeBuffer(
             ByteBuffer.allocateDirect(capacity + RingBufferDescriptor.TRAILER_LENGTH)));
         this.eventLoop = eventLoop;
-        this.sessions = sessions;
+        this.core = core;
     }
 
     @Override
@@ -80,7 +80,8 @@ final class Egress implements ResponseSink {
         do {
             delivered = 0;
             read = ring.read(deliverHandler, DRAIN_LIMIT);
-            sessions.flushDirty();
+            core.sessions.flushDirty();
+        core.maybeResume();
             final StageLatencies latencies = this.latencies;
             if (latencies != null) {
                 final long writtenNs = System.nanoTime();
@@ -92,7 +93,7 @@ final class Egress implements ResponseSink {
     }
 
     private void deliver(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length) {
-        final SessionHandler session = sessions.get(buffer.getLong(index));
+        final SessionHandler session = core.sessions.get(buffer.getLong(index));
         if (session != null) {
             session.sendAnswer(buffer, index + PREFIX_BYTES, length - PREFIX_BYTES);
             handOffNs[delivered++] = buffer.getLong(index + Long.BYTES);

@@ -18,6 +18,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.function.LongSupplier;
 
 /**
  * State every session of the gateway shares: journal writers, session table, codecs and scratch buffers.
@@ -50,11 +52,25 @@ final class GatewayCore {
     long rejected;
     /** Per-stage latency recorders of the engine, set before the server binds; null: not recorded. */
     StageLatencies latencies;
+    /** Every open connection, logged on or not, for sweeps and backpressure. */
+    final ArrayList<SessionHandler> connections = new ArrayList<>();
+    final int maxConnections;
+    final long frameTimeoutNs;
+    final LogonGuard logonGuard;
+    private LongSupplier backlog = () -> 0;
+    private long pauseAtBacklog = Long.MAX_VALUE;
+    private long resumeAtBacklog;
+    private boolean readingPaused;
+    private long pauses;
     private long journalFailures;
     private volatile String journalProblem;
 
     GatewayCore(final int maxFrameBytes, final int heartbeatIntervalMs, final String credential,
-        final JournalWriter input, final JournalWriter deadLetters) {
+        final JournalWriter input, final JournalWriter deadLetters, final int maxConnections, final long frameTimeoutNs,
+        final LogonGuard logonGuard) {
+        this.maxConnections = maxConnections;
+        this.frameTimeoutNs = frameTimeoutNs;
+        this.logonGuard = logonGuard;
         this.maxFrameBytes = maxFrameBytes;
         this.heartbeatIntervalMs = heartbeatIntervalMs;
         this.input = input;
@@ -87,5 +103,55 @@ final class GatewayCore {
 
     long journalFailures() {
         return journalFailures;
+    }
+
+    /**
+     * Backpressure from the pipeline: reading from every connection stops while the ring holds {@code pauseAt} or
+     * more events, and resumes once it is down to {@code resumeAt}. Unread bytes wait in the socket buffers and, past
+     * them, in the clients: the gateway never buffers without bound.
+     */
+    void backpressure(final LongSupplier backlog, final long pauseAt, final long resumeAt) {
+        this.backlog = backlog;
+        this.pauseAtBacklog = pauseAt;
+        this.resumeAtBacklog = resumeAt;
+    }
+
+    /** Called after each read batch: pauses reading when the pipeline is too far behind. */
+    void checkBackpressure() {
+        if (!readingPaused && backlog.getAsLong() >= pauseAtBacklog) {
+            readingPaused = true;
+            pauses++;
+            for (int i = 0, n = connections.size(); i < n; i++) {
+                connections.get(i).updateAutoRead();
+            }
+        }
+    }
+
+    /** Called after answers were delivered, and by the sweep: resumes reading once the pipeline caught up. */
+    void maybeResume() {
+        if (readingPaused && backlog.getAsLong() <= resumeAtBacklog) {
+            readingPaused = false;
+            for (int i = 0, n = connections.size(); i < n; i++) {
+                connections.get(i).updateAutoRead();
+            }
+        }
+    }
+
+    boolean readingPaused() {
+        return readingPaused;
+    }
+
+    /** Times reading was paused for backpressure since start. */
+    long pauses() {
+        return pauses;
+    }
+
+    /** Periodic duty on the event loop: frame timeouts, and resuming reads if no answer did. */
+    void sweep() {
+        final long nowNs = System.nanoTime();
+        for (int i = connections.size() - 1; i >= 0; i--) {
+            connections.get(i).checkFrameTimeout(nowNs);
+        }
+        maybeResume();
     }
 }

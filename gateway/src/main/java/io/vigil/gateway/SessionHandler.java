@@ -3,7 +3,7 @@ package io.vigil.gateway;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.vigil.codecs.FrameValidator;
@@ -28,16 +28,19 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.List;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 
 /**
- * One TCP session: splits the byte stream into SOFH frames in place (no object per frame), enforces the session
+ * One TCP connection: splits the byte stream into SOFH frames in place (no object per frame), enforces the session
  * rules, journals each accepted event before anything else and rejects everything else with a reason.
  *
- * <p>Runs on the gateway's one event loop thread, like every other session, so the shared {@link GatewayCore}
- * needs no locks. Allocation per frame: none but the pooled buffer each outgoing frame is written into.
+ * <p>It keeps its own cumulation buffer (at most one partial frame survives a read) so that pausing reads for
+ * backpressure really stops reading. Runs on the gateway's one event loop thread, like every other connection, so
+ * the shared {@link GatewayCore} needs no locks. Allocation per frame: none but the pooled buffer each outgoing
+ * frame is written into.
  */
-final class SessionHandler extends ByteToMessageDecoder {
+final class SessionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(SessionHandler.class);
 
     private final GatewayCore core;
@@ -51,6 +54,8 @@ final class SessionHandler extends ByteToMessageDecoder {
     private boolean loggedOn;
     private boolean closing;
     private boolean dirty;
+    private ByteBuf cumulation;
+    private long partialSinceNs;
     /** System.nanoTime() when the frame being handled was found in the read buffer (stage latencies). */
     private long frameNs;
 
@@ -65,15 +70,57 @@ final class SessionHandler extends ByteToMessageDecoder {
     }
 
     @Override
-    protected void decode(final ChannelHandlerContext ctx, final ByteBuf in, final List<Object> out) {
+    public void channelActive(final ChannelHandlerContext ctx) throws Exception {
+        if (core.connections.size() >= core.maxConnections) {
+            LOG.warn("connection from {} refused: {} connections open", ctx.channel().remoteAddress(), core.connections.size());
+            sendReject(0, RejectReason.TOO_MANY_CONNECTIONS, 0);
+            closeAfterFlush();
+            return;
+        }
+        core.connections.add(this);
+        updateAutoRead();
+        super.channelActive(ctx);
+    }
+
+    @Override
+    public void channelRead(final ChannelHandlerContext ctx, final Object msg) {
+        final ByteBuf in = (ByteBuf)msg;
+        try {
+            if (closing) {
+                return;
+            }
+            if (cumulation == null || !cumulation.isReadable()) {
+                process(in);
+                if (in.isReadable() && !closing) {
+                    if (cumulation == null) {
+                        cumulation = ctx.alloc().directBuffer(Math.max(2 * core.maxFrameBytes, in.readableBytes()));
+                    }
+                    cumulation.clear().writeBytes(in);
+                }
+            } else {
+                cumulation.writeBytes(in);
+                process(cumulation);
+                cumulation.discardReadBytes();
+            }
+        } finally {
+            in.release();
+        }
+    }
+
+    /** Handles every whole frame readable in {@code in}; leaves a partial frame unread. */
+    private void process(final ByteBuf in) {
         while (!closing) {
             final int readable = in.readableBytes();
             if (readable == 0) {
+                partialSinceNs = 0;
                 return;
             }
             final int viewLength = wrap(in, readable);
             final int result = FrameValidator.frameLength(view, 0, viewLength, core.maxFrameBytes);
             if (result == FrameValidator.NEED_MORE) {
+                if (partialSinceNs == 0) {
+                    partialSinceNs = System.nanoTime();
+                }
                 return;
             }
             if (result < 0) {
@@ -84,11 +131,40 @@ final class SessionHandler extends ByteToMessageDecoder {
                 closeAfterFlush();
                 return;
             }
-            frameNs = System.nanoTime();
             onFrame(view, 0, result);
             in.skipBytes(result);
+            partialSinceNs = 0;
         }
         in.skipBytes(in.readableBytes());
+    }
+
+    /** Called by the gateway's sweep: rejects and closes a connection whose frame stayed incomplete too long. */
+    void checkFrameTimeout(final long nowNs) {
+        if (closing || partialSinceNs == 0 || nowNs - partialSinceNs < core.frameTimeoutNs) {
+            return;
+        }
+        LOG.warn("session {} from {}: a frame stayed incomplete for longer than {} ms, closing", sessionId,
+            ctx.channel().remoteAddress(), core.frameTimeoutNs / 1_000_000);
+        final ByteBuf partial = cumulation;
+        if (partial != null && partial.isReadable()) {
+            final int viewLength = wrap(partial, partial.readableBytes());
+            reject(view, 0, Math.min(viewLength, core.maxFrameBytes), 0, RejectReason.FRAME_TIMEOUT, 0);
+            partial.clear();
+        } else {
+            reject(view, 0, 0, 0, RejectReason.FRAME_TIMEOUT, 0);
+        }
+        closeAfterFlush();
+    }
+
+    /** Reads from this connection only while the pipeline keeps up and the client consumes its answers. */
+    void updateAutoRead() {
+        ctx.channel().config().setAutoRead(!closing && !core.readingPaused() && ctx.channel().isWritable());
+    }
+
+    @Override
+    public void channelWritabilityChanged(final ChannelHandlerContext ctx) throws Exception {
+        updateAutoRead();
+        super.channelWritabilityChanged(ctx);
     }
 
     private int wrap(final ByteBuf in, final int readable) {
@@ -152,7 +228,15 @@ final class SessionHandler extends ByteToMessageDecoder {
             reject(buffer, offset, length, 0, RejectReason.ALREADY_LOGGED_ON, LogonDecoder.TEMPLATE_ID);
             return;
         }
+        final InetAddress address = remoteAddress();
+        if (core.logonGuard.refused(address, System.nanoTime())) {
+            LOG.warn("logon from {} refused: too many failed logons", ctx.channel().remoteAddress());
+            reject(buffer, offset, length, 0, RejectReason.TOO_MANY_LOGON_FAILURES, LogonDecoder.TEMPLATE_ID);
+            closeAfterFlush();
+            return;
+        }
         if (!core.credentialMatches(buffer, logon.offset() + LogonDecoder.credentialEncodingOffset())) {
+            core.logonGuard.failed(address, System.nanoTime());
             LOG.warn("logon from {} with a wrong credential, closing", ctx.channel().remoteAddress());
             reject(buffer, offset, length, 0, RejectReason.BAD_CREDENTIAL, LogonDecoder.TEMPLATE_ID);
             closeAfterFlush();
@@ -204,6 +288,11 @@ final class SessionHandler extends ByteToMessageDecoder {
         if (dlqIndex == JournalWriter.FAILED) {
             core.journalFailure(core.deadLetters);
         }
+        sendReject(sequence, reason, templateId);
+    }
+
+    /** Sends a Reject that refers to no journaled event. */
+    private void sendReject(final long sequence, final RejectReason reason, final int templateId) {
         final RejectEncoder reject = core.rejectEncoder.wrapAndApplyHeader(core.out, Framing.SOFH_LENGTH, core.headerEncoder)
             .clientSequence(sequence)
             .reason(reason)
@@ -250,6 +339,11 @@ final class SessionHandler extends ByteToMessageDecoder {
         markDirty();
     }
 
+    private InetAddress remoteAddress() {
+        final java.net.SocketAddress remote = ctx.channel().remoteAddress();
+        return remote instanceof InetSocketAddress ? ((InetSocketAddress)remote).getAddress() : null;
+    }
+
     private void markDirty() {
         if (!dirty) {
             dirty = true;
@@ -264,13 +358,15 @@ final class SessionHandler extends ByteToMessageDecoder {
 
     private void closeAfterFlush() {
         closing = true;
+        ctx.channel().config().setAutoRead(false);
         ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 
     @Override
     public void channelReadComplete(final ChannelHandlerContext ctx) throws Exception {
-        super.channelReadComplete(ctx);
         core.sessions.flushDirty();
+        core.checkBackpressure();
+        super.channelReadComplete(ctx);
     }
 
     @Override
@@ -292,6 +388,13 @@ final class SessionHandler extends ByteToMessageDecoder {
 
     @Override
     public void channelInactive(final ChannelHandlerContext ctx) throws Exception {
+        final ByteBuf partial = cumulation;
+        if (partial != null && partial.isReadable() && !closing) {
+            final int viewLength = wrap(partial, partial.readableBytes());
+            reject(view, 0, Math.min(viewLength, core.maxFrameBytes), 0, RejectReason.TRUNCATED_FRAME, 0);
+        }
+        closing = true;
+        core.connections.remove(this);
         if (loggedOn) {
             core.sessions.remove(sessionId);
             LOG.info("session {} closed", sessionId);
@@ -300,12 +403,10 @@ final class SessionHandler extends ByteToMessageDecoder {
     }
 
     @Override
-    protected void decodeLast(final ChannelHandlerContext ctx, final ByteBuf in, final List<Object> out) {
-        final int readable = in.readableBytes();
-        if (readable > 0 && !closing) {
-            final int viewLength = wrap(in, readable);
-            reject(view, 0, Math.min(viewLength, core.maxFrameBytes), 0, RejectReason.TRUNCATED_FRAME, 0);
-            in.skipBytes(readable);
+    public void handlerRemoved(final ChannelHandlerContext ctx) {
+        if (cumulation != null) {
+            cumulation.release();
+            cumulation = null;
         }
     }
 

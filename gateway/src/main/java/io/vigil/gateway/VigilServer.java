@@ -9,6 +9,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
@@ -39,6 +40,7 @@ public final class VigilServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(VigilServer.class);
     /** Name of the network thread. */
     public static final String IO_THREAD = "vigil-gateway-io";
+    private static final long SWEEP_MS = 100;
 
     private final Journals journals;
     private final EventLoopGroup group;
@@ -60,7 +62,9 @@ public final class VigilServer implements AutoCloseable {
         this.journals = Journals.open(config.path(VigilConfig.DATA_DIR),
             Journals.rollCycle(config.string(VigilConfig.ROLL_CYCLE)));
         this.core = new GatewayCore(maxFrameBytes, heartbeatMs, config.string(VigilConfig.CREDENTIAL),
-            journals.inputWriter(), journals.deadLetterWriter());
+            journals.inputWriter(), journals.deadLetterWriter(), config.integer(VigilConfig.MAX_CONNECTIONS),
+            config.durationNs(VigilConfig.FRAME_TIMEOUT),
+            new LogonGuard(config.integer(VigilConfig.LOGON_FAILURES_MAX), config.durationNs(VigilConfig.LOGON_FAILURES_WINDOW)));
         final long clients = rebuildSequences(journals, core.sessions);
 
         final boolean epoll = Epoll.isAvailable();
@@ -69,11 +73,15 @@ public final class VigilServer implements AutoCloseable {
         this.transport = epoll ? "epoll" : "nio";
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory(IO_THREAD, true), ioHandler);
         this.loop = group.next();
-        this.egress = new Egress(config.integer(VigilConfig.EGRESS_BUFFER_BYTES), loop, core.sessions);
+        this.egress = new Egress(config.integer(VigilConfig.EGRESS_BUFFER_BYTES), loop, core);
         Engine started = null;
         Channel channel = null;
         try {
             started = Engine.start(config, journals, egress);
+            final Engine engine = started;
+            final int ringSize = engine.ringSize();
+            core.backpressure(engine::backlog, ringSize * 3L / 4, ringSize / 4L);
+            final int pendingBytes = config.integer(VigilConfig.CLIENT_PENDING_BYTES);
             // set before bind: the network thread sees them through the bind task it runs
             core.latencies = started.latencies();
             egress.latencies(started.latencies());
@@ -81,6 +89,7 @@ public final class VigilServer implements AutoCloseable {
                 .group(group)
                 .channel(channelClass)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(pendingBytes / 2, pendingBytes))
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(final SocketChannel ch) {
@@ -89,6 +98,7 @@ public final class VigilServer implements AutoCloseable {
                             .addLast("session", new SessionHandler(core));
                     }
                 });
+            loop.scheduleAtFixedRate(core::sweep, SWEEP_MS, SWEEP_MS, TimeUnit.MILLISECONDS);
             channel = bootstrap.bind(new InetSocketAddress(config.string(VigilConfig.BIND_HOST),
                 config.integer(VigilConfig.PORT))).sync().channel();
         } catch (final RuntimeException | InterruptedException ex) {
@@ -143,6 +153,11 @@ public final class VigilServer implements AutoCloseable {
 
     public Engine engine() {
         return engine;
+    }
+
+    /** Times the gateway paused reading because the pipeline was behind (read on any thread: approximate). */
+    public long backpressurePauses() {
+        return core.pauses();
     }
 
     /** "epoll" or "nio". */
