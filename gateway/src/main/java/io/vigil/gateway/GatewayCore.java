@@ -62,6 +62,7 @@ final class GatewayCore {
     private long resumeAtBacklog;
     private boolean readingPaused;
     private long pauses;
+    private long lastAppendedIndex = -1;
     private long journalFailures;
     private volatile String journalProblem;
 
@@ -106,8 +107,8 @@ final class GatewayCore {
     }
 
     /**
-     * Backpressure from the pipeline: reading from every connection stops while the ring holds {@code pauseAt} or
-     * more events, and resumes once it is down to {@code resumeAt}. Unread bytes wait in the socket buffers and, past
+     * Backpressure from the pipeline: reading from every connection stops while {@code pauseAt} or more journaled
+     * events wait for the pipeline, and resumes once they are down to {@code resumeAt}. Unread bytes wait in the socket buffers and, past
      * them, in the clients: the gateway never buffers without bound.
      */
     void backpressure(final LongSupplier backlog, final long pauseAt, final long resumeAt) {
@@ -135,6 +136,15 @@ final class GatewayCore {
                 connections.get(i).updateAutoRead();
             }
         }
+    }
+
+    /** Input index of the last event this gateway journaled, -1 if none yet. */
+    long lastAppendedIndex() {
+        return lastAppendedIndex;
+    }
+
+    void appended(final long index) {
+        lastAppendedIndex = index;
     }
 
     boolean readingPaused() {

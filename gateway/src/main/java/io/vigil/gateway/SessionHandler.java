@@ -105,6 +105,8 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
         } finally {
             in.release();
         }
+        // checked per read, not per read loop: a read loop can take in many times the ring's worth of frames
+        core.checkBackpressure();
     }
 
     /** Handles every whole frame readable in {@code in}; leaves a partial frame unread. */
@@ -278,6 +280,7 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
             core.latencies.recordIngest(frameNs, EpochClock.toNanoTime(ingestNs), System.nanoTime());
         }
         core.sessions.lastSequence(clientId, sequence);
+        core.appended(index);
     }
 
     private void reject(final DirectBuffer buffer, final int offset, final int length, final long sequence,

@@ -80,7 +80,8 @@ public final class VigilServer implements AutoCloseable {
             started = Engine.start(config, journals, egress);
             final Engine engine = started;
             final int ringSize = engine.ringSize();
-            core.backpressure(engine::backlog, ringSize * 3L / 4, ringSize / 4L);
+            core.backpressure(() -> journals.inputExcerptsBetween(engine.completedIndex(), core.lastAppendedIndex()),
+                ringSize * 3L / 4, ringSize / 4L);
             final int pendingBytes = config.integer(VigilConfig.CLIENT_PENDING_BYTES);
             // set before bind: the network thread sees them through the bind task it runs
             core.latencies = started.latencies();

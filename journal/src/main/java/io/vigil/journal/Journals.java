@@ -3,6 +3,7 @@ package io.vigil.journal;
 import net.openhft.chronicle.queue.ChronicleQueue;
 import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.RollCycles;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 
 import java.nio.file.Path;
@@ -23,7 +24,7 @@ public final class Journals implements AutoCloseable {
     public static final int MAX_PAYLOAD_BYTES = 64 * 1024;
 
     private final Path dataDir;
-    private final ChronicleQueue input;
+    private final SingleChronicleQueue input;
     private final ChronicleQueue output;
     private final ChronicleQueue deadLetters;
 
@@ -54,7 +55,7 @@ public final class Journals implements AutoCloseable {
         }
     }
 
-    private static ChronicleQueue open(final Path dir, final RollCycle rollCycle, final boolean readOnly) {
+    private static SingleChronicleQueue open(final Path dir, final RollCycle rollCycle, final boolean readOnly) {
         return SingleChronicleQueueBuilder.single(dir.toFile())
             .rollCycle(rollCycle)
             .readOnly(readOnly)
@@ -103,6 +104,23 @@ public final class Journals implements AutoCloseable {
     /** Index of the last output record, or -1 if the journal is empty. */
     public long lastOutputIndex() {
         return lastIndex(output);
+    }
+
+    /**
+     * Input excerpts after {@code fromIndex} up to and including {@code toIndex}: how far a consumer that completed
+     * {@code fromIndex} (-1: nothing yet) is behind a writer that appended {@code toIndex}. Arithmetic within one
+     * roll cycle; across cycles it asks Chronicle to count, which reads index files (rare: once per roll).
+     */
+    public long inputExcerptsBetween(final long fromIndex, final long toIndex) {
+        if (toIndex < 0) {
+            return 0;
+        }
+        final RollCycle rollCycle = input.rollCycle();
+        if (fromIndex >= 0 && rollCycle.toCycle(fromIndex) == rollCycle.toCycle(toIndex)) {
+            return Math.max(0, rollCycle.toSequenceNumber(toIndex) - rollCycle.toSequenceNumber(fromIndex));
+        }
+        final long first = fromIndex >= 0 ? fromIndex : input.firstIndex();
+        return Math.max(0, input.countExcerpts(first, toIndex) + (fromIndex >= 0 ? 0 : 1));
     }
 
     private static long lastIndex(final ChronicleQueue queue) {

@@ -1,0 +1,149 @@
+package io.vigil.gateway;
+
+import io.vigil.codecs.sbe.Channel;
+import io.vigil.codecs.sbe.Label;
+import io.vigil.codecs.sbe.LogonAckDecoder;
+import io.vigil.codecs.sbe.RejectReason;
+import io.vigil.engine.VigilConfig;
+import io.vigil.gateway.client.VigilClient;
+import io.vigil.journal.JournalReader;
+import io.vigil.journal.JournalRecord;
+import io.vigil.journal.Journals;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@Timeout(60)
+class HostileClientTest {
+    private static final String CREDENTIAL = "hostile-test";
+
+    @TempDir
+    Path dataDir;
+    private VigilServer server;
+
+    private void start(final Map<String, String> extra) throws InterruptedException {
+        final Map<String, String> values = new HashMap<>(extra);
+        values.put(VigilConfig.DATA_DIR.name(), dataDir.toString());
+        values.put(VigilConfig.PORT.name(), "0");
+        values.put(VigilConfig.CREDENTIAL.name(), CREDENTIAL);
+        values.put(VigilConfig.ROLL_CYCLE.name(), "FAST_DAILY");
+        values.putIfAbsent(VigilConfig.HEARTBEAT_INTERVAL.name(), "10s");
+        server = VigilServer.start(VigilConfig.of(values));
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    void shouldCloseAConnectionThatHoldsAPartialFrame() throws Exception {
+        start(Map.of(VigilConfig.FRAME_TIMEOUT.name(), "300ms"));
+        try (RawConnection raw = new RawConnection(server.port())) {
+            raw.send(raw.frame, raw.logon(CREDENTIAL, 3));
+            assertEquals(LogonAckDecoder.TEMPLATE_ID, raw.readFrame());
+            raw.transaction(1, System.currentTimeMillis() * 1_000_000L, 100, "EUR");
+            raw.send(raw.frame, 10);
+            assertEquals(RejectReason.FRAME_TIMEOUT, raw.readReject().reason());
+            assertTrue(raw.closedByServer());
+        }
+        assertEquals(1, deadLetters(RejectReason.FRAME_TIMEOUT));
+    }
+
+    @Test
+    void shouldRefuseConnectionsOverTheLimit() throws Exception {
+        start(Map.of(VigilConfig.MAX_CONNECTIONS.name(), "2"));
+        try (RawConnection first = new RawConnection(server.port());
+             RawConnection second = new RawConnection(server.port())) {
+            first.send(first.frame, first.logon(CREDENTIAL, 1));
+            assertEquals(LogonAckDecoder.TEMPLATE_ID, first.readFrame());
+            second.send(second.frame, second.logon(CREDENTIAL, 2));
+            assertEquals(LogonAckDecoder.TEMPLATE_ID, second.readFrame());
+            try (RawConnection third = new RawConnection(server.port())) {
+                assertEquals(RejectReason.TOO_MANY_CONNECTIONS, third.readReject().reason());
+                assertTrue(third.closedByServer());
+            }
+        }
+        Thread.sleep(200);
+        try (RawConnection again = new RawConnection(server.port())) {
+            again.send(again.frame, again.logon(CREDENTIAL, 4));
+            assertEquals(LogonAckDecoder.TEMPLATE_ID, again.readFrame());
+        }
+    }
+
+    @Test
+    void shouldRefuseAnAddressAfterRepeatedLogonFailures() throws Exception {
+        start(Map.of(VigilConfig.LOGON_FAILURES_MAX.name(), "3", VigilConfig.LOGON_FAILURES_WINDOW.name(), "1m"));
+        for (int i = 0; i < 3; i++) {
+            try (RawConnection raw = new RawConnection(server.port())) {
+                raw.send(raw.frame, raw.logon("guess-" + i, 5));
+                assertEquals(RejectReason.BAD_CREDENTIAL, raw.readReject().reason());
+                assertTrue(raw.closedByServer());
+            }
+        }
+        try (RawConnection raw = new RawConnection(server.port())) {
+            raw.send(raw.frame, raw.logon(CREDENTIAL, 5));
+            assertEquals(RejectReason.TOO_MANY_LOGON_FAILURES, raw.readReject().reason());
+            assertTrue(raw.closedByServer());
+        }
+        assertEquals(3, deadLetters(RejectReason.BAD_CREDENTIAL));
+        assertEquals(1, deadLetters(RejectReason.TOO_MANY_LOGON_FAILURES));
+    }
+
+    @Test
+    void shouldAcceptSequenceGapsAndRefuseRegressionsIntoThem() throws Exception {
+        start(Map.of());
+        final GatewayEndToEndTest.Answers answers = new GatewayEndToEndTest.Answers();
+        final long nowNs = System.currentTimeMillis() * 1_000_000L;
+        try (VigilClient client = VigilClient.connect(server.host(), server.port())) {
+            client.logon(CREDENTIAL, 1, 21, 1, answers);
+            for (final long seq : new long[] {1, 5, 100}) {
+                client.sendTransaction(seq, nowNs, 1, 2, 5411, 100, "EUR", "DE", Channel.POS, Label.UNKNOWN);
+            }
+            answers.await(3);
+            client.sendTransaction(50, nowNs, 1, 2, 5411, 100, "EUR", "DE", Channel.POS, Label.UNKNOWN);
+            answers.await(4);
+        }
+        assertEquals("DECISION", answers.bySequence.get(1L));
+        assertEquals("DECISION", answers.bySequence.get(5L));
+        assertEquals("DECISION", answers.bySequence.get(100L));
+        assertEquals(RejectReason.SEQUENCE_NOT_INCREASING.name(), answers.bySequence.get(50L));
+        assertEquals(4, answers.count.get());
+    }
+
+    @Test
+    void shouldCloseAConnectionThatNeverSpeaks() throws Exception {
+        start(Map.of(VigilConfig.HEARTBEAT_INTERVAL.name(), "100ms"));
+        try (RawConnection raw = new RawConnection(server.port())) {
+            assertTrue(raw.closedByServer());
+        }
+        try (VigilClient client = VigilClient.connect(server.host(), server.port())) {
+            assertThrows(java.io.IOException.class, () -> {
+                Thread.sleep(600);
+                client.logon(CREDENTIAL, 1, 1, 1, new GatewayEndToEndTest.Answers());
+            });
+        }
+    }
+
+    private long deadLetters(final RejectReason reason) {
+        long count = 0;
+        try (JournalReader dlq = server.journals().deadLetterReader()) {
+            final JournalRecord record = new JournalRecord(Journals.MAX_PAYLOAD_BYTES);
+            while (dlq.read(record)) {
+                count += record.code == reason.value() ? 1 : 0;
+            }
+        }
+        return count;
+    }
+}
