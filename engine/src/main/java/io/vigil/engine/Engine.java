@@ -17,6 +17,7 @@ import org.agrona.concurrent.IdleStrategy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -25,8 +26,10 @@ import java.util.concurrent.TimeUnit;
  * The live pipeline: a tailer thread reads the input journal (the pipeline's only input) into a Disruptor ring, and
  * the pipeline thread runs every stage of {@link Pipeline} on each slot.
  *
- * <p>On start, events already answered before a restart (up to the input index the last output record refers to)
- * are run through the stages again to rebuild per-key state, without being answered twice.
+ * <p>On start, the newest valid checkpoint of the per-key state is loaded ({@link CheckpointStore}) and the tailer
+ * starts right after the input index it reflects; events after it that were already answered before a restart (up
+ * to the input index the last output record refers to) are run through the stages again to rebuild the rest of the
+ * state, without being answered twice. With no usable checkpoint the whole input journal is replayed that way.
  *
  * <p>Thread-safe to start and close from any one control thread. Allocates at start only.
  */
@@ -45,6 +48,8 @@ public final class Engine implements AutoCloseable {
     private final IdleStrategy tailerIdle;
     private final String affinity;
     private final long recoveredUpToIndex;
+    private final long restoredIndex;
+    private final CheckpointStore checkpoints;
     private final StageLatencies latencies = new StageLatencies();
     private volatile boolean running = true;
 
@@ -56,9 +61,12 @@ public final class Engine implements AutoCloseable {
         this.tailerIdle = WaitStrategies.idleStrategy(wait);
         this.pipeline = newPipeline(config, journals, sink, true);
         this.recoveredUpToIndex = answeredUpTo(journals);
+        this.checkpoints = CheckpointStore.from(config);
+        this.restoredIndex = restore(checkpoints, pipeline, journals, recoveredUpToIndex);
         pipeline.answeredUpTo(recoveredUpToIndex);
         pipeline.recordLatencies(latencies);
-        this.handler = new PipelineHandler(pipeline, pipeline::close);
+        this.handler = new PipelineHandler(pipeline, pipeline::close, checkpoints,
+            config.longValue(VigilConfig.CHECKPOINT_INTERVAL), restoredIndex, recoveredUpToIndex);
         final int maxPayload = config.integer(VigilConfig.MAX_FRAME_BYTES);
         this.disruptor = new Disruptor<>(
             () -> new EventSlot(maxPayload),
@@ -71,9 +79,48 @@ public final class Engine implements AutoCloseable {
         this.tailerThread = pinningFactory(TAILER_THREAD, Affinity.cpuFor(affinity, 0)).newThread(this::tail);
         tailerThread.start();
         if (recoveredUpToIndex != RecordHeader.NO_INDEX) {
-            LOG.info("recovering: input events up to index {} were answered before; rebuilding state from them",
-                Long.toHexString(recoveredUpToIndex));
+            LOG.info("recovering: input events up to index {} were answered before; rebuilding state from them, " +
+                "starting after index {}", Long.toHexString(recoveredUpToIndex), Long.toHexString(restoredIndex));
         }
+    }
+
+    /**
+     * Loads the newest valid checkpoint that the journals can continue from (its index is in the input journal and
+     * not past the last answered event) into the pipeline.
+     *
+     * @return the input index the restored state reflects; -1 when the pipeline starts from an empty state.
+     */
+    private static long restore(final CheckpointStore checkpoints, final Pipeline pipeline, final Journals journals,
+        final long answeredUpTo) {
+        final long startNs = System.nanoTime();
+        try (JournalReader reader = journals.inputReader()) {
+            final CheckpointStore.Restored restored = checkpoints.restoreLatest(pipeline,
+                index -> index <= answeredUpTo && reader.moveToIndex(index));
+            if (restored.checkpoint() != null) {
+                LOG.info("restored checkpoint {} (input index {}, {} accounts, {} series) in {} ms",
+                    restored.checkpoint().file(), Long.toHexString(restored.inputIndex()), pipeline.features().accounts(),
+                    pipeline.metrics().seriesCount(), (System.nanoTime() - startNs) / 1_000_000);
+            } else if (answeredUpTo != RecordHeader.NO_INDEX) {
+                LOG.info("no usable checkpoint in {}: rebuilding state from the start of the input journal",
+                    checkpoints.dir());
+            }
+            return restored.inputIndex();
+        } catch (final IOException ex) {
+            LOG.warn("cannot list checkpoints in {} ({}): rebuilding state from the start of the input journal",
+                checkpoints.dir(), ex.toString());
+            return RecordHeader.NO_INDEX;
+        }
+    }
+
+    /** A reader of the input journal positioned after the event the restored state reflects. */
+    private JournalReader positionedReader() {
+        final JournalReader reader = journals.inputReader();
+        if (restoredIndex != RecordHeader.NO_INDEX &&
+            !reader.readAt(restoredIndex, new JournalRecord(RecordHeader.LENGTH))) {
+            reader.close();
+            throw new IllegalStateException("input index " + Long.toHexString(restoredIndex) + " of the checkpoint vanished");
+        }
+        return reader;
     }
 
     /** Starts the engine on the given journals; answers go to {@code sink}. */
@@ -162,7 +209,7 @@ public final class Engine implements AutoCloseable {
                 ring.publish(sequence);
             }
         };
-        try (JournalReader reader = journals.inputReader()) {
+        try (JournalReader reader = positionedReader()) {
             while (running) {
                 if (reader.poll(claim)) {
                     tailerIdle.reset();
@@ -173,6 +220,21 @@ public final class Engine implements AutoCloseable {
         } catch (final Throwable ex) {
             LOG.error("journal tailer stopped", ex);
         }
+    }
+
+    /** Input index the checkpoint restored at start reflects, or -1 when the state was rebuilt from the start. */
+    public long restoredIndex() {
+        return restoredIndex;
+    }
+
+    /** Checkpoints written since start. */
+    public long checkpointsWritten() {
+        return handler.checkpointsWritten();
+    }
+
+    /** Nanoseconds from start until every event answered before the restart was replayed; -1 while replaying. */
+    public long recoveryNs() {
+        return handler.recoveryNs();
     }
 
     /** Input index the engine found answered at start (recovery point), or -1. */

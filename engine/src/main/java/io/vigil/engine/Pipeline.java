@@ -15,6 +15,7 @@ import io.vigil.scoring.features.TransactionAnomaly;
 import io.vigil.scoring.features.TransactionFeatures;
 import io.vigil.scoring.model.OnnxModel;
 import io.vigil.scoring.rules.DecisionRules;
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +33,16 @@ import java.nio.FloatBuffer;
  * accounts or series grow the state tables.
  */
 public final class Pipeline implements AutoCloseable {
+    /**
+     * Sees every event the pipeline answers, after its answer was journaled and sent: offline tools (feature export,
+     * replay) read the slot's features, scores and decision from it. Called on the pipeline thread; must not keep
+     * the slot.
+     */
+    @FunctionalInterface
+    public interface Observer {
+        void onAnswered(EventSlot slot, DirectBuffer answer, int offset, int length);
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
     private static final int ANSWER_BUFFER_BYTES = 256;
 
@@ -65,6 +76,7 @@ public final class Pipeline implements AutoCloseable {
     private long lastInputIndex = RecordHeader.NO_INDEX;
     private long answeredUpToIndex = RecordHeader.NO_INDEX;
     private StageLatencies latencies;
+    private Observer observer;
 
     /**
      * @param output      where answers are journaled; null for a dry run that journals nothing.
@@ -103,6 +115,11 @@ public final class Pipeline implements AutoCloseable {
      */
     public void answeredUpTo(final long inputIndex) {
         answeredUpToIndex = inputIndex;
+    }
+
+    /** Hands every answered event to {@code observer} (offline tools); null for none. */
+    public void observer(final Observer observer) {
+        this.observer = observer;
     }
 
     /** Records each answered event's stage times into {@code latencies} (live engine only). */
@@ -249,7 +266,10 @@ public final class Pipeline implements AutoCloseable {
         if (latencies != null && slot.validatedNs != 0) {
             latencies.record(slot);
         }
-        sink.onResponse(slot.input.sessionId, answer, 0, length);
+        sink.onResponse(slot.input.sessionId, slot.input.clientId, answer, 0, length);
+        if (observer != null) {
+            observer.onAnswered(slot, answer, 0, length);
+        }
     }
 
     private int encodeDecision(final EventSlot slot) {
@@ -300,6 +320,11 @@ public final class Pipeline implements AutoCloseable {
 
     public TransactionFeatures features() {
         return features;
+    }
+
+    /** The metric series' anomaly state (checkpoints). */
+    public MetricAnomalyScorer metrics() {
+        return metrics;
     }
 
     public String modelVersion() {

@@ -19,4 +19,16 @@ public interface ResponseSink {
      * @param message   the SBE message (header and body, no SOFH) of a Decision or a Reject.
      */
     void onResponse(long sessionId, DirectBuffer message, int offset, int length);
+
+    /**
+     * What the pipeline calls: like {@link #onResponse(long, DirectBuffer, int, int)}, with the client id of the
+     * answered event, so that an answer whose session is gone (the client reconnected, or the server restarted) can
+     * reach the client's current session.
+     *
+     * @param clientId client id of the answered event (from the input journal).
+     */
+    default void onResponse(final long sessionId, final long clientId, final DirectBuffer message, final int offset,
+        final int length) {
+        onResponse(sessionId, message, offset, length);
+    }
 }

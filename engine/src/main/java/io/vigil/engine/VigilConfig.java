@@ -111,6 +111,16 @@ public final class VigilConfig {
     public static final Key EXPECTED_SERIES = key("vigil.metrics.expected.series", "1024",
         "Metric series the anomaly state is pre-sized for (it grows past this).");
 
+    // --- checkpoints, recovery and resend ---
+    public static final Key CHECKPOINT_DIR = key("vigil.checkpoint.dir", "",
+        "Directory of the state checkpoints; empty: checkpoints/ under the data directory.");
+    public static final Key CHECKPOINT_INTERVAL = key("vigil.checkpoint.interval.events", "1000000",
+        "Input events between two checkpoints of all per-key state (written by the pipeline thread at a batch boundary, and at shutdown); 0: at shutdown only.");
+    public static final Key CHECKPOINT_RETAIN = key("vigil.checkpoint.retain", "3",
+        "Newest checkpoints kept; older ones are deleted after each write.");
+    public static final Key RESEND_LOOKBACK = key("vigil.resend.lookback.events", "1000000",
+        "Output journal records searched backwards for the answer to a resent, already journaled sequence; older resends are rejected with SEQUENCE_NOT_INCREASING.");
+
     // --- validation ---
     public static final Key MAX_AMOUNT_MINOR = key("vigil.validation.amount.max.minor", "100000000",
         "Largest amount accepted, in minor units; larger amounts are rejected with AMOUNT_OVER_LIMIT.");
