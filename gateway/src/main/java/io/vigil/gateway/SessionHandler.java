@@ -133,6 +133,7 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
                 closeAfterFlush();
                 return;
             }
+            frameNs = System.nanoTime();
             onFrame(view, 0, result);
             in.skipBytes(result);
             partialSinceNs = 0;
