@@ -91,6 +91,16 @@ public final class Journals implements AutoCloseable {
         return new JournalReader(output);
     }
 
+    /** Binary search over the input journal by a non-decreasing header field (ingest time). */
+    public JournalSearch inputSearch() {
+        return new JournalSearch(input);
+    }
+
+    /** Binary search over the output journal by a non-decreasing header field (the answered input index). */
+    public JournalSearch outputSearch() {
+        return new JournalSearch(output);
+    }
+
     /** A reader of the dead-letter journal, positioned at its start. */
     public JournalReader deadLetterReader() {
         return new JournalReader(deadLetters);
