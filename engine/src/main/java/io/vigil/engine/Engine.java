@@ -60,6 +60,7 @@ public final class Engine implements AutoCloseable {
         final String wait = config.string(VigilConfig.WAIT_STRATEGY);
         this.tailerIdle = WaitStrategies.idleStrategy(wait);
         this.pipeline = newPipeline(config, journals, sink, true);
+        pipeline.inferenceBudgetNs(config.durationNs(VigilConfig.INFERENCE_BUDGET));
         this.recoveredUpToIndex = answeredUpTo(journals);
         this.checkpoints = CheckpointStore.from(config);
         this.restoredIndex = restore(checkpoints, pipeline, journals, recoveredUpToIndex);

@@ -26,6 +26,12 @@ public final class EventSlot {
     /** True when the event goes through ONNX inference. */
     public boolean needsInference;
 
+    /**
+     * Set by offline replay, before staging, for an event whose recorded decision fell back to the rules (the live
+     * inference threw or ran over its budget): the replay then decides it the same way. Not cleared by staging.
+     */
+    public boolean forceModelFallback;
+
     public float anomalyScore;
     public float modelScore;
     public boolean modelFallback;

@@ -73,6 +73,9 @@ public final class Pipeline implements AutoCloseable {
     private long answered;
     private long rejected;
     private long modelFallbacks;
+    private long modelFailures;
+    private long modelOverBudget;
+    private long inferenceBudgetNs;
     private long lastInputIndex = RecordHeader.NO_INDEX;
     private long answeredUpToIndex = RecordHeader.NO_INDEX;
     private StageLatencies latencies;
@@ -208,12 +211,28 @@ public final class Pipeline implements AutoCloseable {
         }
         boolean fallback = false;
         if (inferenceRows > 0) {
+            final long startNs = System.nanoTime();
             try {
                 model.run(inferenceRows, scores);
+                final long tookNs = System.nanoTime() - startNs;
+                if (inferenceBudgetNs > 0 && tookNs > inferenceBudgetNs) {
+                    fallback = true;
+                    modelFallbacks += inferenceRows;
+                    modelOverBudget++;
+                    if (Long.bitCount(modelOverBudget) == 1) {
+                        LOG.warn("model {} took {} us for a batch of {}, over its budget of {} us; deciding by rules " +
+                            "alone ({} batches so far)", modelVersion, tookNs / 1000, inferenceRows, inferenceBudgetNs / 1000,
+                            modelOverBudget);
+                    }
+                }
             } catch (final RuntimeException ex) {
                 fallback = true;
                 modelFallbacks += inferenceRows;
-                LOG.warn("model {} failed on a batch of {}; deciding by rules alone", modelVersion, inferenceRows, ex);
+                modelFailures++;
+                if (Long.bitCount(modelFailures) == 1) {
+                    LOG.warn("model {} failed on a batch of {}; deciding by rules alone ({} failed batches so far)",
+                        modelVersion, inferenceRows, modelFailures, ex);
+                }
             }
         }
         final long inferredNs = System.nanoTime();
@@ -223,8 +242,8 @@ public final class Pipeline implements AutoCloseable {
             staged[i] = null;
             slot.inferredNs = inferredNs;
             if (slot.needsInference) {
-                slot.modelFallback = fallback;
-                slot.modelScore = fallback ? 0f : scores[row];
+                slot.modelFallback = fallback || slot.forceModelFallback;
+                slot.modelScore = slot.modelFallback ? 0f : scores[row];
                 row++;
             }
             complete(slot);
@@ -306,6 +325,24 @@ public final class Pipeline implements AutoCloseable {
     /** Events rejected by validation since start. */
     public long rejected() {
         return rejected;
+    }
+
+    /**
+     * A batch whose inference takes longer than this is decided by the rules alone (MODEL_FALLBACK); 0 disables.
+     * Live engine only: replay reproduces the recorded fallbacks instead (see {@link EventSlot#forceModelFallback}).
+     */
+    public void inferenceBudgetNs(final long budgetNs) {
+        this.inferenceBudgetNs = budgetNs;
+    }
+
+    /** Inference calls that threw. */
+    public long modelFailures() {
+        return modelFailures;
+    }
+
+    /** Inference calls that returned after their budget. */
+    public long modelOverBudget() {
+        return modelOverBudget;
     }
 
     /** Events decided by rules alone because inference failed. */

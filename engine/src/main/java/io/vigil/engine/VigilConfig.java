@@ -104,6 +104,8 @@ public final class VigilConfig {
         "Comma-separated CPUs to pin the tailer and pipeline threads to, in that order; empty: no pinning.");
     public static final Key INFERENCE_BATCH = key("vigil.inference.batch.max", "64",
         "Most events scored by one ONNX call; a batch also ends with the Disruptor batch.");
+    public static final Key INFERENCE_BUDGET = key("vigil.inference.budget", "100ms",
+        "A batch whose ONNX call takes longer is decided by the rules alone, with reason MODEL_FALLBACK; 0 disables.");
     public static final Key MODEL_PATH = key("vigil.model.path", "",
         "ONNX model file; empty: the model bundled with Vigil.");
     public static final Key EXPECTED_ACCOUNTS = key("vigil.features.expected.accounts", "65536",
