@@ -89,7 +89,7 @@ final class Egress implements ResponseSink {
                     latencies.recordEgress(writtenNs - handOffNs[i]);
                 }
             }
-        } while (read == DRAIN_LIMIT);
+        } while (read > 0); // not read == DRAIN_LIMIT: one read stops at the end of the buffer, so it never wraps
     }
 
     private void deliver(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length) {
