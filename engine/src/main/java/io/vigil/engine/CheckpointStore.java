@@ -125,10 +125,12 @@ public final class CheckpointStore {
     public static final class Restored {
         private final Checkpoint checkpoint;
         private final List<String> skipped;
+        private final List<String> unusable;
 
-        Restored(final Checkpoint checkpoint, final List<String> skipped) {
+        Restored(final Checkpoint checkpoint, final List<String> skipped, final List<String> unusable) {
             this.checkpoint = checkpoint;
             this.skipped = List.copyOf(skipped);
+            this.unusable = List.copyOf(unusable);
         }
 
         /** The checkpoint restored, or null when the state starts empty. */
@@ -141,9 +143,14 @@ public final class CheckpointStore {
             return checkpoint == null ? RecordHeader.NO_INDEX : checkpoint.inputIndex;
         }
 
-        /** One line per checkpoint skipped (corrupt, partial, of another feature set, or not usable). */
+        /** One line per checkpoint skipped because it is corrupt, partial or of another feature set (logged). */
         public List<String> skipped() {
             return skipped;
+        }
+
+        /** One line per valid checkpoint passed over because the caller could not use its index (not logged). */
+        public List<String> unusable() {
+            return unusable;
         }
     }
 
@@ -416,6 +423,7 @@ public final class CheckpointStore {
     public Restored restoreLatest(final TransactionFeatures features, final MetricAnomalyScorer metrics,
         final LongPredicate usable) throws IOException {
         final List<String> skipped = new ArrayList<>();
+        final List<String> unusable = new ArrayList<>();
         for (final Path file : list()) {
             final String why;
             try {
@@ -423,10 +431,12 @@ public final class CheckpointStore {
                 if (!TransactionFeatures.VERSION.equals(checkpoint.featureSetVersion())) {
                     why = "feature set " + checkpoint.featureSetVersion() + ", this engine computes " + TransactionFeatures.VERSION;
                 } else if (!usable.test(checkpoint.inputIndex())) {
-                    why = "index " + Long.toHexString(checkpoint.inputIndex()) + " is not usable with these journals";
+                    unusable.add("checkpoint " + file + ": input index " + Long.toHexString(checkpoint.inputIndex()) +
+                        " cannot be continued from here");
+                    continue;
                 } else {
                     checkpoint.restoreInto(features, metrics);
-                    return new Restored(checkpoint, skipped);
+                    return new Restored(checkpoint, skipped, unusable);
                 }
             } catch (final IOException ex) {
                 final String line = "skipping checkpoint " + file + ": " + ex.getMessage();
@@ -441,7 +451,7 @@ public final class CheckpointStore {
         if (!skipped.isEmpty()) {
             empty(features, metrics);
         }
-        return new Restored(null, skipped);
+        return new Restored(null, skipped, unusable);
     }
 
     /** Empties the state, undoing a restore that failed half-way. */

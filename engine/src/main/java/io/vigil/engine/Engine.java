@@ -97,6 +97,9 @@ public final class Engine implements AutoCloseable {
         try (JournalReader reader = journals.inputReader()) {
             final CheckpointStore.Restored restored = checkpoints.restoreLatest(pipeline,
                 index -> index <= answeredUpTo && reader.moveToIndex(index));
+            for (final String line : restored.unusable()) {
+                LOG.warn("passing over {} (not in the input journal, or past the last answered event)", line);
+            }
             if (restored.checkpoint() != null) {
                 LOG.info("restored checkpoint {} (input index {}, {} accounts, {} series) in {} ms",
                     restored.checkpoint().file(), Long.toHexString(restored.inputIndex()), pipeline.features().accounts(),
