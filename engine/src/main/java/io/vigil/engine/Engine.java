@@ -293,5 +293,13 @@ public final class Engine implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         disruptor.shutdown();
+        try {
+            // the pipeline thread writes the last checkpoint and closes its writers after shutdown() returns
+            if (!handler.awaitShutdown(60, TimeUnit.SECONDS)) {
+                LOG.warn("the pipeline thread did not finish its shutdown (last checkpoint) within 60 s");
+            }
+        } catch (final InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -6,6 +6,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Drives the {@link Pipeline} from the Disruptor: stages each event and flushes at the end of every Disruptor
@@ -35,6 +37,7 @@ final class PipelineHandler implements EventHandler<EventSlot> {
     private volatile long answered;
     private volatile long checkpointsWritten;
     private volatile long recoveryNs = -1;
+    private final CountDownLatch shutDown = new CountDownLatch(1);
 
     PipelineHandler(final Pipeline pipeline, final Runnable onShutdown) {
         this(pipeline, onShutdown, null, 0, RecordHeader.NO_INDEX, RecordHeader.NO_INDEX);
@@ -106,8 +109,17 @@ final class PipelineHandler implements EventHandler<EventSlot> {
         pipeline.flush();
         completedIndex = pipeline.lastInputIndex();
         answered = pipeline.answered();
-        checkpoint(pipeline.lastInputIndex());
-        onShutdown.run();
+        try {
+            checkpoint(pipeline.lastInputIndex());
+            onShutdown.run();
+        } finally {
+            shutDown.countDown();
+        }
+    }
+
+    /** Waits until {@link #onShutdown()} finished (the last checkpoint written, the pipeline closed). */
+    boolean awaitShutdown(final long timeout, final TimeUnit unit) throws InterruptedException {
+        return shutDown.await(timeout, unit);
     }
 
     /** Input index of the last event completed, as of the end of the last batch; safe from any thread. */

@@ -28,8 +28,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class Egress implements ResponseSink {
     static final int ANSWER_MSG_TYPE = 1;
     private static final int DRAIN_LIMIT = 4096;
-    /** Each answer in the ring: session id, hand-off stamp (System.nanoTime()), then the message. */
-    private static final int PREFIX_BYTES = 2 * Long.BYTES;
+    /** Each answer in the ring: session id, hand-off stamp (System.nanoTime()), client id, then the message. */
+    private static final int PREFIX_BYTES = 3 * Long.BYTES;
 
     private final RingBuffer ring;
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
@@ -53,6 +53,13 @@ final class Egress implements ResponseSink {
 
     @Override
     public void onResponse(final long sessionId, final DirectBuffer message, final int offset, final int length) {
+        onResponse(sessionId, 0, message, offset, length);
+    }
+
+    /** An answer goes to its event's session, or, when that is gone, to the client's current session. */
+    @Override
+    public void onResponse(final long sessionId, final long clientId, final DirectBuffer message, final int offset,
+        final int length) {
         int index;
         while ((index = ring.tryClaim(ANSWER_MSG_TYPE, PREFIX_BYTES + length)) <= 0) {
             waitsForSpace++;
@@ -63,6 +70,7 @@ final class Egress implements ResponseSink {
         final MutableDirectBuffer buffer = ring.buffer();
         buffer.putLong(index, sessionId);
         buffer.putLong(index + Long.BYTES, System.nanoTime());
+        buffer.putLong(index + 2 * Long.BYTES, clientId);
         buffer.putBytes(index + PREFIX_BYTES, message, offset, length);
         ring.commit(index);
         scheduleDrain();
@@ -93,9 +101,17 @@ final class Egress implements ResponseSink {
     }
 
     private void deliver(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length) {
-        final SessionHandler session = core.sessions.get(buffer.getLong(index));
-        if (session != null) {
-            session.sendAnswer(buffer, index + PREFIX_BYTES, length - PREFIX_BYTES);
+        final SessionHandler origin = core.sessions.get(buffer.getLong(index));
+        if (origin != null) {
+            origin.deliverAnswer(buffer, index + PREFIX_BYTES, length - PREFIX_BYTES);
+            handOffNs[delivered++] = buffer.getLong(index + Long.BYTES);
+            return;
+        }
+        // the event's connection is gone: its client's current session, if any, gets the answer
+        final long clientId = buffer.getLong(index + 2 * Long.BYTES);
+        final SessionHandler current = clientId == 0 ? null : core.sessions.current(clientId);
+        if (current != null) {
+            current.sendAnswer(buffer, index + PREFIX_BYTES, length - PREFIX_BYTES);
             handOffNs[delivered++] = buffer.getLong(index + Long.BYTES);
         }
     }

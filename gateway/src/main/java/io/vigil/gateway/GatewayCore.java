@@ -50,6 +50,8 @@ final class GatewayCore {
     final UnsafeBuffer out = new UnsafeBuffer(new byte[256]);
 
     long rejected;
+    /** Answers resent events from the journals; set before the server binds. */
+    ResendLookup resends;
     /** Per-stage latency recorders of the engine, set before the server binds; null: not recorded. */
     StageLatencies latencies;
     /** Every open connection, logged on or not, for sweeps and backpressure. */

@@ -266,7 +266,7 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (sequence <= core.sessions.lastSequence(clientId)) {
-            reject(buffer, offset, length, sequence, RejectReason.SEQUENCE_NOT_INCREASING, templateId);
+            onResend(buffer, offset, length, sequence, templateId);
             return;
         }
         final long ingestNs = EpochClock.nowNs();
@@ -282,6 +282,30 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
         }
         core.sessions.lastSequence(clientId, sequence);
         core.appended(index);
+    }
+
+    /**
+     * An event whose sequence is at or below the client's last journaled one: never journaled again. If its answer
+     * is in the output journal it is sent again as recorded; if the event is journaled but not answered yet, its
+     * answer will come from the pipeline (to this session, the client's current one); otherwise (a sequence that was
+     * never journaled) it is rejected with SEQUENCE_NOT_INCREASING as before.
+     */
+    private void onResend(final DirectBuffer buffer, final int offset, final int length, final long sequence,
+        final int templateId) {
+        switch (core.resends.find(clientId, sequence)) {
+            case ResendLookup.ANSWERED:
+                sendAnswer(core.resends.answer(), 0, core.resends.answerLength());
+                break;
+            case ResendLookup.IN_FLIGHT:
+                break;
+            default:
+                reject(buffer, offset, length, sequence, RejectReason.SEQUENCE_NOT_INCREASING, templateId);
+        }
+    }
+
+    /** Client id given at Logon, 0 before. */
+    long clientId() {
+        return clientId;
     }
 
     private void reject(final DirectBuffer buffer, final int offset, final int length, final long sequence,

@@ -33,6 +33,24 @@ final class Sessions {
         return byId.get(sessionId);
     }
 
+    /**
+     * The newest logged-on session of {@code clientId}, or null: where an answer goes when the session of its event
+     * is gone (the client reconnected, or the server restarted). Walks the session table: only for such answers.
+     */
+    SessionHandler current(final long clientId) {
+        SessionHandler newest = null;
+        long newestId = Long.MIN_VALUE;
+        for (final Long2ObjectHashMap<SessionHandler>.EntryIterator it = byId.entrySet().iterator(); it.hasNext(); ) {
+            it.next();
+            final SessionHandler session = it.getValue();
+            if (session.clientId() == clientId && it.getLongKey() > newestId) {
+                newestId = it.getLongKey();
+                newest = session;
+            }
+        }
+        return newest;
+    }
+
     int size() {
         return byId.size();
     }

@@ -66,6 +66,7 @@ public final class VigilServer implements AutoCloseable {
             config.durationNs(VigilConfig.FRAME_TIMEOUT),
             new LogonGuard(config.integer(VigilConfig.LOGON_FAILURES_MAX), config.durationNs(VigilConfig.LOGON_FAILURES_WINDOW)));
         final long clients = rebuildSequences(journals, core.sessions);
+        core.resends = new ResendLookup(journals, config.longValue(VigilConfig.RESEND_LOOKBACK));
 
         final boolean epoll = Epoll.isAvailable();
         final IoHandlerFactory ioHandler = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -175,6 +176,7 @@ public final class VigilServer implements AutoCloseable {
             loop.submit(() -> {
                 core.input.close();
                 core.deadLetters.close();
+                core.resends.close();
             }).syncUninterruptibly();
         } finally {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
