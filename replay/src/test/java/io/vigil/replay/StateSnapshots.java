@@ -1,0 +1,56 @@
+package io.vigil.replay;
+
+import io.vigil.engine.CheckpointStore;
+import io.vigil.scoring.features.TransactionFeatures;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Canonical forms of the per-key state in a checkpoint, to compare two states account by account. */
+final class StateSnapshots {
+    private StateSnapshots() {
+    }
+
+    /** Account id to its state slot, from a TransactionFeatures snapshot (header of 32 bytes, then id + slot). */
+    static Map<Long, ByteBuffer> accounts(final CheckpointStore.Checkpoint checkpoint) {
+        final ByteBuffer in = checkpoint.featuresSnapshot();
+        final long count = in.getLong(24);
+        in.position(32);
+        final Map<Long, ByteBuffer> accounts = new TreeMap<>();
+        for (long i = 0; i < count; i++) {
+            final long account = in.getLong();
+            final byte[] slot = new byte[TransactionFeatures.SLOT_BYTES];
+            in.get(slot);
+            accounts.put(account, ByteBuffer.wrap(slot).order(ByteOrder.LITTLE_ENDIAN));
+        }
+        return accounts;
+    }
+
+    /** The metric detectors' snapshot: written in series order, so equal states have equal bytes. */
+    static byte[] metrics(final CheckpointStore.Checkpoint checkpoint) {
+        final ByteBuffer in = checkpoint.metricsSnapshot();
+        final byte[] bytes = new byte[in.remaining()];
+        in.get(bytes);
+        return bytes;
+    }
+
+    /** A description of the first difference between two account maps, or null when they are equal. */
+    static String firstDifference(final Map<Long, ByteBuffer> expected, final Map<Long, ByteBuffer> actual) {
+        if (!expected.keySet().equals(actual.keySet())) {
+            return "accounts differ: " + expected.size() + " expected, " + actual.size() + " actual";
+        }
+        for (final Map.Entry<Long, ByteBuffer> e : expected.entrySet()) {
+            final ByteBuffer other = actual.get(e.getKey());
+            if (!e.getValue().equals(other)) {
+                final int at = e.getValue().mismatch(other);
+                return "account " + e.getKey() + " differs at byte " + at + " of its slot: " +
+                    Arrays.toString(Arrays.copyOfRange(e.getValue().array(), at, Math.min(at + 8, e.getValue().capacity()))) +
+                    " vs " + Arrays.toString(Arrays.copyOfRange(other.array(), at, Math.min(at + 8, other.capacity())));
+            }
+        }
+        return null;
+    }
+}
