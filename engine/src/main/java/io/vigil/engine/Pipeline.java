@@ -80,6 +80,7 @@ public final class Pipeline implements AutoCloseable {
     private long answeredUpToIndex = RecordHeader.NO_INDEX;
     private StageLatencies latencies;
     private Observer observer;
+    private boolean rulesOnly;
 
     /**
      * @param output      where answers are journaled; null for a dry run that journals nothing.
@@ -118,6 +119,14 @@ public final class Pipeline implements AutoCloseable {
      */
     public void answeredUpTo(final long inputIndex) {
         answeredUpToIndex = inputIndex;
+    }
+
+    /**
+     * Offline what-if only: never run the model, decide every event by the rules and the anomaly score alone (as a
+     * fallback does, MODEL_FALLBACK set).
+     */
+    public void rulesOnly(final boolean rulesOnly) {
+        this.rulesOnly = rulesOnly;
     }
 
     /** Hands every answered event to {@code observer} (offline tools); null for none. */
@@ -209,8 +218,8 @@ public final class Pipeline implements AutoCloseable {
         if (stagedCount == 0) {
             return;
         }
-        boolean fallback = false;
-        if (inferenceRows > 0) {
+        boolean fallback = rulesOnly;
+        if (inferenceRows > 0 && !rulesOnly) {
             final long startNs = System.nanoTime();
             try {
                 model.run(inferenceRows, scores);

@@ -122,30 +122,159 @@ public final class ReplayCommand implements Runnable {
             result.elapsedNs / 1e9, result.eventsPerSecond(), result.answered);
     }
 
-    /** Placeholder until what-if runs exist. */
-    @Command(name = "run", mixinStandardHelpOptions = true, description = "What-if replay (see docs/replay.md).")
-    public static final class WhatIf implements Callable<Integer> {
+    @Command(name = "run", mixinStandardHelpOptions = true,
+        description = "What-if: replay the recorded input through the pipeline with another model or rule set, into a " +
+            "separate output journal (compare with 'replay diff').")
+    public static final class WhatIf extends DataOptions implements Callable<Integer> {
+        @Option(names = "--out", required = true, description = "Directory for the what-if output/ and dlq/ journals " +
+            "(created; must not hold an output journal already).")
+        Path outDir;
+
+        @Option(names = "--model", description = "ONNX model file to decide with instead of the configured one.")
+        Path model;
+
+        @Option(names = "--no-model", description = "Decide by the rules and anomaly score alone (no inference).")
+        boolean noModel;
+
+        @Option(names = "--from", description = "First input event to answer (index or time, as for verify).")
+        String from;
+
+        @Option(names = "--to", description = "Last input event, like --from.")
+        String to;
+
         @Override
-        public Integer call() {
-            throw new UnsupportedOperationException("not yet");
+        public Integer call() throws Exception {
+            final Map<String, String> extra = new LinkedHashMap<>();
+            if (model != null) {
+                if (!Files.isRegularFile(model)) {
+                    throw new IllegalArgumentException("no model file " + model);
+                }
+                extra.put(VigilConfig.MODEL_PATH.name(), model.toString());
+            }
+            final VigilConfig config = config(extra);
+            if (Files.isDirectory(outDir.resolve(Journals.OUTPUT)) && !isEmpty(outDir.resolve(Journals.OUTPUT))) {
+                throw new IllegalArgumentException(outDir + " already holds an output journal; choose an empty directory");
+            }
+            final PrintWriter out = out();
+            try (Journals recorded = openReadOnly(config);
+                 Journals target = Journals.open(outDir, Journals.rollCycle(config.string(VigilConfig.ROLL_CYCLE)))) {
+                final long fromIndex = ReplayRange.resolve(from, recorded, true);
+                final long toIndex = ReplayRange.resolve(to, recorded, false);
+                final Replayer.Result result;
+                final String modelVersion;
+                try (Pipeline pipeline = Engine.newPipeline(config, target, io.vigil.engine.ResponseSink.NONE, true)) {
+                    pipeline.rulesOnly(noModel);
+                    modelVersion = noModel ? "none (rules only)" : pipeline.modelVersion();
+                    result = Replayer.run(recorded, pipeline, config.integer(VigilConfig.MAX_FRAME_BYTES), fromIndex,
+                        toIndex, CheckpointStore.from(config), Progress.onStderr("replay run"));
+                }
+                Files.writeString(outDir.resolve("replay.properties"), String.join("\n",
+                    "# what-if replay written by vigil replay run",
+                    "source=" + dataDir.toAbsolutePath().normalize(),
+                    "model=" + modelVersion + (model == null ? "" : " (" + model.toAbsolutePath().normalize() + ")"),
+                    "config=" + (configFile == null ? "" : configFile.toAbsolutePath().normalize()),
+                    "events=" + result.events, "answered=" + result.answered, "") );
+                out.printf("replay run %s -> %s, model %s%n", dataDir.toAbsolutePath().normalize(),
+                    outDir.toAbsolutePath().normalize(), modelVersion);
+                printStart(out, result, fromIndex, toIndex);
+                out.printf("  %,d decided by the rules alone as in the recorded run (model fallbacks)%n",
+                    result.forcedFallbacks);
+                out.printf("  compare: vigil replay diff %s %s%n", dataDir, outDir);
+                out.flush();
+                return 0;
+            }
+        }
+
+        private static boolean isEmpty(final Path journalDir) throws java.io.IOException {
+            try (var files = Files.list(journalDir)) {
+                return files.noneMatch(p -> p.getFileName().toString().endsWith(".cq4"));
+            }
         }
     }
 
-    /** Placeholder. */
-    @Command(name = "diff", mixinStandardHelpOptions = true, description = "Diff two output journals.")
+    @Command(name = "diff", mixinStandardHelpOptions = true,
+        description = "Compare the answers of two output journals to the same input (a recorded run and a 'replay run'): " +
+            "how many decisions changed, by action, with examples.")
     public static final class Diff implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @picocli.CommandLine.Parameters(index = "0", description = "Data directory A (e.g. the recorded run).")
+        Path a;
+
+        @picocli.CommandLine.Parameters(index = "1", description = "Data directory B (e.g. a what-if).")
+        Path b;
+
+        @Option(names = "--examples", defaultValue = "3", description = "Examples per transition (default ${DEFAULT-VALUE}).")
+        int examples;
+
         @Override
         public Integer call() {
-            throw new UnsupportedOperationException("not yet");
+            for (final Path dir : new Path[] {a, b}) {
+                if (!Files.isDirectory(dir.resolve(Journals.OUTPUT))) {
+                    throw new IllegalArgumentException("no output journal in " + dir);
+                }
+            }
+            try (Journals journalsA = Journals.openReadOnly(a, Journals.rollCycle("FAST_HOURLY"));
+                 Journals journalsB = Journals.openReadOnly(b, Journals.rollCycle("FAST_HOURLY"))) {
+                new DecisionDiff(examples).run(journalsA, journalsB).print(spec.commandLine().getOut(),
+                    a.toAbsolutePath().normalize().toString(), b.toAbsolutePath().normalize().toString());
+            }
+            return 0;
         }
     }
 
-    /** Placeholder. */
-    @Command(name = "export", mixinStandardHelpOptions = true, description = "Export feature vectors.")
-    public static final class Export implements Callable<Integer> {
+    @Command(name = "export", mixinStandardHelpOptions = true,
+        description = "Export the feature vectors exactly as the live path computed them, one row per event, with " +
+            "lineage columns (journal index, times, entity key, feature-set and model versions, decision, label).")
+    public static final class Export extends DataOptions implements Callable<Integer> {
+        @Option(names = "--format", defaultValue = "csv", description = "csv or parquet (default ${DEFAULT-VALUE}).")
+        String format;
+
+        @Option(names = "--out", required = true, description = "File to write.")
+        Path outFile;
+
+        @Option(names = "--from", description = "First input event to export (index or time, as for verify).")
+        String from;
+
+        @Option(names = "--to", description = "Last input event, like --from.")
+        String to;
+
         @Override
-        public Integer call() {
-            throw new UnsupportedOperationException("not yet");
+        public Integer call() throws Exception {
+            final VigilConfig config = config(Map.of());
+            final PrintWriter out = out();
+            try (Journals recorded = openReadOnly(config)) {
+                final long fromIndex = ReplayRange.resolve(from, recorded, true);
+                final long toIndex = ReplayRange.resolve(to, recorded, false);
+                final Replayer.Result result;
+                final long rows;
+                try (Pipeline pipeline = Engine.newPipeline(config, recorded, io.vigil.engine.ResponseSink.NONE, false);
+                     FeatureExporter.RowWriter writer = writer(format, outFile)) {
+                    final FeatureExporter exporter = new FeatureExporter(writer, pipeline.modelVersion());
+                    pipeline.observer(exporter);
+                    result = Replayer.run(recorded, pipeline, config.integer(VigilConfig.MAX_FRAME_BYTES), fromIndex,
+                        toIndex, CheckpointStore.from(config), Progress.onStderr("export"));
+                    rows = exporter.rows();
+                }
+                out.printf("replay export %s -> %s (%s)%n", dataDir.toAbsolutePath().normalize(),
+                    outFile.toAbsolutePath().normalize(), format);
+                printStart(out, result, fromIndex, toIndex);
+                out.printf("  %,d rows, %,d bytes%n", rows, Files.size(outFile));
+                out.flush();
+                return 0;
+            }
+        }
+
+        static FeatureExporter.RowWriter writer(final String format, final Path file) throws java.io.IOException {
+            switch (format.toLowerCase(java.util.Locale.ROOT)) {
+                case "csv":
+                    return new CsvRowWriter(file);
+                case "parquet":
+                    return new ParquetRowWriter(file);
+                default:
+                    throw new IllegalArgumentException("unknown format '" + format + "', expected csv or parquet");
+            }
         }
     }
 }

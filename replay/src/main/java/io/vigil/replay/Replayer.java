@@ -34,6 +34,8 @@ public final class Replayer {
         public String checkpoint;
         /** Input index of the last event staged, or -1. */
         public long lastIndex = RecordHeader.NO_INDEX;
+        /** Events decided by the rules alone because their recorded decision was a model fallback. */
+        public long forcedFallbacks;
         /** Wall-clock time of the run (reading, pipeline, sinks), nanoseconds. */
         public long elapsedNs;
 
@@ -56,9 +58,23 @@ public final class Replayer {
     public static Result run(final Journals journals, final Pipeline pipeline, final int maxPayloadBytes,
         final long fromIndex, final long toIndex, final CheckpointStore checkpoints, final Progress progress)
         throws IOException {
+        return run(journals, pipeline, maxPayloadBytes, fromIndex, toIndex, checkpoints, progress, true);
+    }
+
+    /**
+     * Like {@link #run(Journals, Pipeline, int, long, long, CheckpointStore, Progress)}.
+     *
+     * @param recordedFallbacks whether events whose recorded decision was a model fallback (the live inference threw
+     *                          or ran over its budget, which depends on the machine) fall back again; see
+     *                          {@link RecordedFallbacks}.
+     */
+    public static Result run(final Journals journals, final Pipeline pipeline, final int maxPayloadBytes,
+        final long fromIndex, final long toIndex, final CheckpointStore checkpoints, final Progress progress,
+        final boolean recordedFallbacks) throws IOException {
         final Result result = new Result();
         final long startNs = System.nanoTime();
-        try (JournalReader reader = journals.inputReader()) {
+        try (JournalReader reader = journals.inputReader();
+             RecordedFallbacks fallbacks = recordedFallbacks ? new RecordedFallbacks(journals, fromIndex) : null) {
             if (fromIndex >= 0) {
                 pipeline.answeredUpTo(fromIndex - 1);
                 if (checkpoints != null) {
@@ -89,6 +105,7 @@ public final class Replayer {
                 if (toIndex >= 0 && slot.input.index > toIndex) {
                     break;
                 }
+                slot.forceModelFallback = fallbacks != null && fallbacks.isFallback(slot.input.index);
                 pipeline.stage(slot);
                 result.lastIndex = slot.input.index;
                 next = next + 1 == slots.length ? 0 : next + 1;
@@ -99,6 +116,7 @@ public final class Replayer {
             }
             pipeline.flush();
             result.answered = pipeline.answered() - answeredBefore;
+            result.forcedFallbacks = fallbacks == null ? 0 : fallbacks.forced();
             progress.finish(result.events);
         }
         result.elapsedNs = System.nanoTime() - startNs;
