@@ -8,6 +8,16 @@ import io.vigil.journal.JournalRecord;
 import io.vigil.journal.Journals;
 import io.vigil.scoring.features.TransactionFeatures;
 import io.vigil.scoring.model.OnnxModel;
+import org.apache.parquet.ParquetReadOptions;
+import org.apache.parquet.column.page.PageReadStore;
+import org.apache.parquet.conf.PlainParquetConfiguration;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.example.data.simple.convert.GroupRecordConverter;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.io.ColumnIOFactory;
+import org.apache.parquet.io.LocalInputFile;
+import org.apache.parquet.io.RecordReader;
+import org.apache.parquet.schema.MessageType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -191,5 +201,56 @@ class WhatIfReplayTest {
         }
         assertTrue(transactions > EVENTS / 2, "most rows are decided transactions: " + transactions);
         assertTrue(labelled > 0, "labels are exported");
+    }
+
+    @Test
+    void shouldExportParquetThatTheParquetLibraryReadsBackAsTheCsvRows() throws Exception {
+        final Path csv = dir.resolve("rows.csv");
+        final Path parquet = dir.resolve("rows.parquet");
+        assertEquals(0, ReplayCli.run("export", "--data", recorded.toString(), "--out", csv.toString()).exitCode);
+        final ReplayCli export = ReplayCli.run("export", "--data", recorded.toString(), "--format", "parquet",
+            "--out", parquet.toString());
+        assertEquals(0, export.exitCode, export.output);
+        final List<String> lines = Files.readAllLines(csv);
+        final List<String> columns = FeatureRow.COLUMNS;
+        int rows = 0;
+        try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(parquet),
+            ParquetReadOptions.builder(new PlainParquetConfiguration()).build())) {
+            final MessageType schema = reader.getFooter().getFileMetaData().getSchema();
+            assertEquals(TransactionFeatures.VERSION,
+                reader.getFooter().getFileMetaData().getKeyValueMetaData().get("vigil.feature_set"));
+            assertEquals(columns.size(), schema.getFieldCount());
+            PageReadStore pages;
+            while ((pages = reader.readNextRowGroup()) != null) {
+                final RecordReader<Group> records = new ColumnIOFactory().getColumnIO(schema)
+                    .getRecordReader(pages, new GroupRecordConverter(schema));
+                for (long i = 0; i < pages.getRowCount(); i++) {
+                    final Group group = records.read();
+                    rows++;
+                    final String[] cells = lines.get(rows).split(",", -1);
+                    for (int c = 0; c < columns.size(); c++) {
+                        final String name = columns.get(c);
+                        final String expected = cells[c];
+                        if (group.getFieldRepetitionCount(name) == 0) {
+                            assertEquals("", expected, "row " + rows + " " + name + " is null in Parquet");
+                            continue;
+                        }
+                        final String actual;
+                        switch (schema.getType(name).asPrimitiveType().getPrimitiveTypeName()) {
+                            case INT64:
+                                actual = Long.toString(group.getLong(name, 0));
+                                break;
+                            case FLOAT:
+                                actual = Float.toString(group.getFloat(name, 0));
+                                break;
+                            default:
+                                actual = group.getString(name, 0);
+                        }
+                        assertEquals(expected, actual, "row " + rows + " column " + name);
+                    }
+                }
+            }
+        }
+        assertEquals(EVENTS, rows);
     }
 }
