@@ -126,9 +126,12 @@ public final class ReplayCommand implements Runnable {
         description = "What-if: replay the recorded input through the pipeline with another model or rule set, into a " +
             "separate output journal (compare with 'replay diff').")
     public static final class WhatIf extends DataOptions implements Callable<Integer> {
-        @Option(names = "--out", required = true, description = "Directory for the what-if output/ and dlq/ journals " +
-            "(created; must not hold an output journal already).")
+        @Option(names = "--out", description = "Directory for the what-if output/ and dlq/ journals " +
+            "(created; must not hold an output journal already). Required unless --dry-run.")
         Path outDir;
+
+        @Option(names = "--dry-run", description = "Journal nothing: only replay and report the throughput.")
+        boolean dryRun;
 
         @Option(names = "--model", description = "ONNX model file to decide with instead of the configured one.")
         Path model;
@@ -152,6 +155,12 @@ public final class ReplayCommand implements Runnable {
                 extra.put(VigilConfig.MODEL_PATH.name(), model.toString());
             }
             final VigilConfig config = config(extra);
+            if (dryRun) {
+                return dryRun(config);
+            }
+            if (outDir == null) {
+                throw new IllegalArgumentException("--out DIR is required (or --dry-run)");
+            }
             if (Files.isDirectory(outDir.resolve(Journals.OUTPUT)) && !isEmpty(outDir.resolve(Journals.OUTPUT))) {
                 throw new IllegalArgumentException(outDir + " already holds an output journal; choose an empty directory");
             }
@@ -180,6 +189,26 @@ public final class ReplayCommand implements Runnable {
                 out.printf("  %,d decided by the rules alone as in the recorded run (model fallbacks)%n",
                     result.forcedFallbacks);
                 out.printf("  compare: vigil replay diff %s %s%n", dataDir, outDir);
+                out.flush();
+                return 0;
+            }
+        }
+
+        private int dryRun(final VigilConfig config) throws java.io.IOException {
+            final PrintWriter out = out();
+            try (Journals recorded = openReadOnly(config)) {
+                final long fromIndex = ReplayRange.resolve(from, recorded, true);
+                final long toIndex = ReplayRange.resolve(to, recorded, false);
+                final Replayer.Result result;
+                final String modelVersion;
+                try (Pipeline pipeline = Engine.newPipeline(config, recorded, io.vigil.engine.ResponseSink.NONE, false)) {
+                    pipeline.rulesOnly(noModel);
+                    modelVersion = noModel ? "none (rules only)" : pipeline.modelVersion();
+                    result = Replayer.run(recorded, pipeline, config.integer(VigilConfig.MAX_FRAME_BYTES), fromIndex,
+                        toIndex, CheckpointStore.from(config), Progress.onStderr("replay run"));
+                }
+                out.printf("replay run --dry-run %s, model %s%n", dataDir.toAbsolutePath().normalize(), modelVersion);
+                printStart(out, result, fromIndex, toIndex);
                 out.flush();
                 return 0;
             }
