@@ -120,8 +120,8 @@ public final class VigilConfig {
         "Input events between two checkpoints of all per-key state (written by the pipeline thread at a batch boundary, and at shutdown); 0: at shutdown only.");
     public static final Key CHECKPOINT_RETAIN = key("vigil.checkpoint.retain", "3",
         "Newest checkpoints kept; older ones are deleted after each write.");
-    public static final Key RESEND_LOOKBACK = key("vigil.resend.lookback.events", "1000000",
-        "Output journal records searched backwards for the answer to a resent, already journaled sequence; older resends are rejected with SEQUENCE_NOT_INCREASING.");
+    public static final Key RESEND_WINDOW = key("vigil.resend.window.events", "65536",
+        "A client's latest journaled events that a resend can be answered for from the journals; a resend of an older sequence is rejected with SEQUENCE_NOT_INCREASING.");
 
     // --- validation ---
     public static final Key MAX_AMOUNT_MINOR = key("vigil.validation.amount.max.minor", "100000000",

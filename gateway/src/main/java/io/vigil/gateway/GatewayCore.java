@@ -161,8 +161,13 @@ final class GatewayCore {
     /** Periodic duty on the event loop: frame timeouts, and resuming reads if no answer did. */
     void sweep() {
         final long nowNs = System.nanoTime();
-        for (int i = connections.size() - 1; i >= 0; i--) {
-            connections.get(i).checkFrameTimeout(nowNs);
+        // a check may close its connection, which removes it from the list: walk a copy (every 100 ms, not per event)
+        for (final SessionHandler connection : connections.toArray(new SessionHandler[0])) {
+            try {
+                connection.checkFrameTimeout(nowNs);
+            } catch (final RuntimeException ex) {
+                LOG.warn("sweep of a connection failed", ex);
+            }
         }
         maybeResume();
     }

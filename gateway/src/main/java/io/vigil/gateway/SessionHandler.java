@@ -42,6 +42,10 @@ import java.net.InetSocketAddress;
  */
 final class SessionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(SessionHandler.class);
+    /** Longest wait, once a close is decided, for answers to events already journaled on the connection. */
+    static final long DRAIN_TIMEOUT_NS = 5_000_000_000L;
+    /** Longest wait, after the server's last byte, for the client to close its side. */
+    static final long LINGER_NS = 2_000_000_000L;
 
     private final GatewayCore core;
     private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
@@ -53,6 +57,12 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
     private int tenantId;
     private boolean loggedOn;
     private boolean closing;
+    private boolean closed;
+    private boolean logoutWhenDrained;
+    private long closingSinceNs;
+    private long lingerSinceNs;
+    /** Events journaled on this connection whose answers have not been written yet. */
+    private long pendingAnswers;
     private boolean dirty;
     private ByteBuf cumulation;
     private long partialSinceNs;
@@ -143,7 +153,21 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
 
     /** Called by the gateway's sweep: rejects and closes a connection whose frame stayed incomplete too long. */
     void checkFrameTimeout(final long nowNs) {
-        if (closing || partialSinceNs == 0 || nowNs - partialSinceNs < core.frameTimeoutNs) {
+        if (closed) {
+            if (nowNs - lingerSinceNs > LINGER_NS && ctx.channel().isOpen()) {
+                ctx.close();
+            }
+            return;
+        }
+        if (closing) {
+            if (!closed && nowNs - closingSinceNs > DRAIN_TIMEOUT_NS) {
+                LOG.warn("session {}: {} answers still pending {} ms after close was requested; closing anyway",
+                    sessionId, pendingAnswers, DRAIN_TIMEOUT_NS / 1_000_000);
+                finishClose();
+            }
+            return;
+        }
+        if (partialSinceNs == 0 || nowNs - partialSinceNs < core.frameTimeoutNs) {
             return;
         }
         LOG.warn("session {} from {}: a frame stayed incomplete for longer than {} ms, closing", sessionId,
@@ -161,7 +185,9 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
 
     /** Reads from this connection only while the pipeline keeps up and the client consumes its answers. */
     void updateAutoRead() {
-        ctx.channel().config().setAutoRead(!closing && !core.readingPaused() && ctx.channel().isWritable());
+        if (!closed) {
+            ctx.channel().config().setAutoRead(!closing && !core.readingPaused() && ctx.channel().isWritable());
+        }
     }
 
     @Override
@@ -214,8 +240,7 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
                 if (!loggedOn) {
                     reject(buffer, offset, length, 0, RejectReason.NOT_LOGGED_ON, templateId);
                 } else if (templateId == LogoutDecoder.TEMPLATE_ID) {
-                    send(core.logoutEncoder.wrapAndApplyHeader(core.out, Framing.SOFH_LENGTH, core.headerEncoder).reason(0)
-                        .encodedLength() + MessageHeaderEncoder.ENCODED_LENGTH);
+                    logoutWhenDrained = true;
                     closeAfterFlush();
                 } else {
                     sendHeartbeat(core.heartbeatDecoder.wrapAndApplyHeader(buffer, messageOffset, header).timestampNs());
@@ -281,7 +306,9 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
             core.latencies.recordIngest(frameNs, EpochClock.toNanoTime(ingestNs), System.nanoTime());
         }
         core.sessions.lastSequence(clientId, sequence);
+        core.resends.journaled(clientId, sequence, index);
         core.appended(index);
+        pendingAnswers++;
     }
 
     /**
@@ -297,6 +324,7 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
                 sendAnswer(core.resends.answer(), 0, core.resends.answerLength());
                 break;
             case ResendLookup.IN_FLIGHT:
+                // the original's one answer is on its way (counted when it was journaled) and answers both
                 break;
             default:
                 reject(buffer, offset, length, sequence, RejectReason.SEQUENCE_NOT_INCREASING, templateId);
@@ -346,7 +374,7 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
 
     /** Sends an answer from the pipeline; called by {@link Egress} on the event loop. */
     void sendAnswer(final DirectBuffer message, final int offset, final int length) {
-        if (closing || !ctx.channel().isActive()) {
+        if (closed || !ctx.channel().isActive()) {
             return;
         }
         final int frameLength = Framing.SOFH_LENGTH + length;
@@ -367,6 +395,14 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
         markDirty();
     }
 
+    /** Delivers the pipeline's answer to an event journaled on this connection; called by {@link Egress}. */
+    void deliverAnswer(final DirectBuffer message, final int offset, final int length) {
+        sendAnswer(message, offset, length);
+        if (--pendingAnswers <= 0 && closing) {
+            finishClose();
+        }
+    }
+
     private InetAddress remoteAddress() {
         final java.net.SocketAddress remote = ctx.channel().remoteAddress();
         return remote instanceof InetSocketAddress ? ((InetSocketAddress)remote).getAddress() : null;
@@ -384,10 +420,43 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
         ctx.flush();
     }
 
+    /**
+     * Stops reading and closes once every event journaled on this connection has been answered (at most
+     * {@link #DRAIN_TIMEOUT_NS} later), after a Logout if the client asked for one.
+     */
     private void closeAfterFlush() {
-        closing = true;
-        ctx.channel().config().setAutoRead(false);
-        ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        if (!closing) {
+            closing = true;
+            closingSinceNs = System.nanoTime();
+            ctx.channel().config().setAutoRead(false);
+        }
+        if (pendingAnswers <= 0) {
+            finishClose();
+        }
+    }
+
+    private void finishClose() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (logoutWhenDrained) {
+            send(core.logoutEncoder.wrapAndApplyHeader(core.out, Framing.SOFH_LENGTH, core.headerEncoder).reason(0)
+                .encodedLength() + MessageHeaderEncoder.ENCODED_LENGTH);
+        }
+        // Lingering close: once everything written is flushed, half-close (FIN after the last answer) and discard what
+        // the client still sends until it closes too, or LINGER_NS passes. Closing with unread input would make the
+        // kernel reset the connection, and a reset can destroy answers the client has not read yet.
+        final io.netty.channel.Channel channel = ctx.channel();
+        lingerSinceNs = System.nanoTime();
+        ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(future -> {
+            if (channel instanceof io.netty.channel.socket.DuplexChannel && channel.isActive()) {
+                ((io.netty.channel.socket.DuplexChannel)channel).shutdownOutput();
+                channel.config().setAutoRead(true);
+            } else {
+                channel.close();
+            }
+        });
     }
 
     @Override
@@ -403,8 +472,7 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
             final IdleState state = ((IdleStateEvent)evt).state();
             if (state == IdleState.READER_IDLE) {
                 LOG.info("session {} from {}: nothing read for 3 heartbeat intervals, closing", sessionId, ctx.channel().remoteAddress());
-                closing = true;
-                ctx.close();
+                closeAfterFlush();
             } else if (state == IdleState.WRITER_IDLE && loggedOn) {
                 sendHeartbeat(EpochClock.nowNs());
                 core.sessions.flushDirty();

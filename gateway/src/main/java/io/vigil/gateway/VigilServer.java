@@ -23,6 +23,7 @@ import io.vigil.engine.VigilConfig;
 import io.vigil.journal.JournalReader;
 import io.vigil.journal.JournalRecord;
 import io.vigil.journal.Journals;
+import io.vigil.journal.RecordHeader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,8 +66,10 @@ public final class VigilServer implements AutoCloseable {
             journals.inputWriter(), journals.deadLetterWriter(), config.integer(VigilConfig.MAX_CONNECTIONS),
             config.durationNs(VigilConfig.FRAME_TIMEOUT),
             new LogonGuard(config.integer(VigilConfig.LOGON_FAILURES_MAX), config.durationNs(VigilConfig.LOGON_FAILURES_WINDOW)));
-        final long clients = rebuildSequences(journals, core.sessions);
-        core.resends = new ResendLookup(journals, config.longValue(VigilConfig.RESEND_LOOKBACK));
+        final Engine[] engineRef = new Engine[1];
+        core.resends = new ResendLookup(journals, config.integer(VigilConfig.RESEND_WINDOW),
+            () -> engineRef[0] == null ? RecordHeader.NO_INDEX : engineRef[0].completedIndex());
+        final long clients = rebuildSequences(journals, core.sessions, core.resends);
 
         final boolean epoll = Epoll.isAvailable();
         final IoHandlerFactory ioHandler = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -80,6 +83,7 @@ public final class VigilServer implements AutoCloseable {
         try {
             started = Engine.start(config, journals, egress);
             final Engine engine = started;
+            engineRef[0] = engine;
             final int ringSize = engine.ringSize();
             core.backpressure(() -> journals.inputExcerptsBetween(engine.completedIndex(), core.lastAppendedIndex()),
                 ringSize * 3L / 4, ringSize / 4L);
@@ -122,8 +126,8 @@ public final class VigilServer implements AutoCloseable {
         return new VigilServer(config);
     }
 
-    /** Restores each client's highest journaled sequence from the input journal. */
-    private static long rebuildSequences(final Journals journals, final Sessions sessions) {
+    /** Restores each client's highest journaled sequence, and its resend window, from the input journal. */
+    private static long rebuildSequences(final Journals journals, final Sessions sessions, final ResendLookup resends) {
         long clients = 0;
         try (JournalReader reader = journals.inputReader()) {
             final JournalRecord record = new JournalRecord(64);
@@ -134,6 +138,7 @@ public final class VigilServer implements AutoCloseable {
                 }
                 if (record.clientSequence > last) {
                     sessions.lastSequence(record.clientId, record.clientSequence);
+                    resends.journaled(record.clientId, record.clientSequence, record.index);
                 }
             }
         }
