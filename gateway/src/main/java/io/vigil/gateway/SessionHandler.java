@@ -61,6 +61,9 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
     private boolean logoutWhenDrained;
     private long closingSinceNs;
     private long lingerSinceNs;
+    /** Set by every write, cleared by the sweep: the network thread reads no clock per write. */
+    private boolean wroteSinceHeartbeatCheck;
+    private long lastWriteSeenNs = System.nanoTime();
     /** Events journaled on this connection whose answers have not been written yet. */
     private long pendingAnswers;
     private boolean dirty;
@@ -151,8 +154,21 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
         in.skipBytes(in.readableBytes());
     }
 
-    /** Called by the gateway's sweep: rejects and closes a connection whose frame stayed incomplete too long. */
+    /**
+     * Called by the gateway's sweep (every 100 ms): sends a Heartbeat when nothing was written for a heartbeat
+     * interval, rejects and closes a connection whose frame stayed incomplete too long, and ends drains and lingers
+     * that outlast their bounds.
+     */
     void checkFrameTimeout(final long nowNs) {
+        if (wroteSinceHeartbeatCheck) {
+            wroteSinceHeartbeatCheck = false;
+            lastWriteSeenNs = nowNs;
+        } else if (loggedOn && !closing && nowNs - lastWriteSeenNs >= core.heartbeatIntervalMs * 1_000_000L) {
+            sendHeartbeat(EpochClock.nowNs());
+            flushNow();
+            wroteSinceHeartbeatCheck = false;
+            lastWriteSeenNs = nowNs;
+        }
         if (closed) {
             if (nowNs - lingerSinceNs > LINGER_NS && ctx.channel().isOpen()) {
                 ctx.close();
@@ -409,6 +425,7 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void markDirty() {
+        wroteSinceHeartbeatCheck = true;
         if (!dirty) {
             dirty = true;
             core.sessions.markDirty(this);
@@ -473,9 +490,6 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
             if (state == IdleState.READER_IDLE) {
                 LOG.info("session {} from {}: nothing read for 3 heartbeat intervals, closing", sessionId, ctx.channel().remoteAddress());
                 closeAfterFlush();
-            } else if (state == IdleState.WRITER_IDLE && loggedOn) {
-                sendHeartbeat(EpochClock.nowNs());
-                core.sessions.flushDirty();
             }
             return;
         }

@@ -100,7 +100,7 @@ public final class VigilServer implements AutoCloseable {
                     @Override
                     protected void initChannel(final SocketChannel ch) {
                         ch.pipeline()
-                            .addLast("idle", new IdleStateHandler(3L * heartbeatMs, heartbeatMs, 0, TimeUnit.MILLISECONDS))
+                            .addLast("idle", new IdleStateHandler(3L * heartbeatMs, 0, 0, TimeUnit.MILLISECONDS))
                             .addLast("session", new SessionHandler(core));
                     }
                 });

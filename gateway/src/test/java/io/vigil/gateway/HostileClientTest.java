@@ -136,6 +136,17 @@ class HostileClientTest {
         }
     }
 
+    @Test
+    void shouldSendHeartbeatsToAnIdleSessionAndCloseItWhenSilent() throws Exception {
+        start(Map.of(VigilConfig.HEARTBEAT_INTERVAL.name(), "200ms"));
+        try (RawConnection raw = new RawConnection(server.port())) {
+            raw.send(raw.frame, raw.logon(CREDENTIAL, 6));
+            assertEquals(LogonAckDecoder.TEMPLATE_ID, raw.readFrame());
+            assertEquals(io.vigil.codecs.sbe.HeartbeatDecoder.TEMPLATE_ID, raw.readFrame(), "server heartbeat while idle");
+            assertTrue(raw.closedByServer(), "closed after 3 silent intervals");
+        }
+    }
+
     private long deadLetters(final RejectReason reason) {
         long count = 0;
         try (JournalReader dlq = server.journals().deadLetterReader()) {
