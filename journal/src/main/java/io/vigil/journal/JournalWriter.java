@@ -12,6 +12,11 @@ import org.agrona.DirectBuffer;
  * <p>Single-writer: one instance per appending thread (Chronicle appenders are bound to the thread that uses them).
  * Allocation-free in steady state; failures are return codes, not exceptions, and the last failure is kept for
  * operators ({@link #lastFailure()}).
+ *
+ * <p>Fail-stop: after the first failed append (disk full, read-only or failing storage) every later append fails
+ * too, until the process restarts. A failed append can leave an incomplete excerpt that readers in this process
+ * stop at, so anything appended after it would be acknowledged yet never read; a restart lets Chronicle recover the
+ * queue (it forces the stale write lock and skips the incomplete excerpt), after which appends and reads go on.
  */
 public final class JournalWriter implements AutoCloseable {
     /** Returned by {@link #append} when the record could not be written. */
@@ -46,6 +51,10 @@ public final class JournalWriter implements AutoCloseable {
         final int payloadOffset,
         final int payloadLength) {
         final int length = Math.min(payloadLength, scratch.length);
+        if (lastFailure != null) {
+            failures++;
+            return FAILED;
+        }
         try {
             if (appender == null) {
                 appender = queue.createAppender();
@@ -76,6 +85,11 @@ public final class JournalWriter implements AutoCloseable {
     public long append(final JournalRecord record) {
         return append(record.timeNs, record.sessionId, record.clientId, record.clientSequence, record.refIndex,
             record.tenantId, record.code, record.source, record.payload(), 0, record.payloadLength);
+    }
+
+    /** True once an append failed: this writer refuses every append until the process restarts. */
+    public boolean failed() {
+        return lastFailure != null;
     }
 
     /** The most recent failure, or null; for logs and health checks, not for the hot path. */
