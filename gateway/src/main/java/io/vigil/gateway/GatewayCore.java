@@ -99,13 +99,19 @@ final class GatewayCore {
         final Throwable failure = writer.lastFailure();
         final String problem = failure == null ? "unknown" : failure.toString();
         if (!problem.equals(journalProblem)) {
-            LOG.error("journal append failed: {}", problem, failure);
+            LOG.error("journal append failed ({}): new events are rejected with JOURNAL_UNAVAILABLE; free space or fix " +
+                "the storage, then restart the server: every acknowledged event is kept and will be processed", problem, failure);
         }
         journalProblem = problem;
     }
 
     long journalFailures() {
         return journalFailures;
+    }
+
+    /** The journal problem that stopped appends, or null while the journals are writable; any thread. */
+    String journalProblem() {
+        return journalProblem;
     }
 
     /**

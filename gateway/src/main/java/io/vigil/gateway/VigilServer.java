@@ -167,6 +167,14 @@ public final class VigilServer implements AutoCloseable {
         return core.pauses();
     }
 
+    /**
+     * Why the gateway can no longer journal (and so rejects events with JOURNAL_UNAVAILABLE), or null while it can:
+     * for health checks and operators. Any thread.
+     */
+    public String journalProblem() {
+        return core.journalProblem();
+    }
+
     /** "epoll" or "nio". */
     public String transport() {
         return transport;
