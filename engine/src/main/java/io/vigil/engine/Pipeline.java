@@ -273,9 +273,14 @@ public final class Pipeline implements AutoCloseable {
             answerTemplateId = RejectEncoder.TEMPLATE_ID;
             rejected++;
             if (deadLetters != null) {
-                deadLetters.append(slot.input.timeNs, slot.input.sessionId, slot.input.clientId,
+                final long dlqIndex = deadLetters.append(slot.input.timeNs, slot.input.sessionId, slot.input.clientId,
                     slot.input.clientSequence, slot.input.index, slot.input.tenantId, slot.rejectReason,
                     RecordHeader.SOURCE_ENGINE, slot.input.payload(), 0, slot.input.payloadLength);
+                if (dlqIndex == JournalWriter.FAILED && deadLetters.failures() == 1) {
+                    LOG.error("dead-letter journal append failed at input index {}; rejected events are still " +
+                        "answered and stay in the input and output journals (logged once)", slot.input.index,
+                        deadLetters.lastFailure());
+                }
             }
         } else {
             length = encodeDecision(slot);
@@ -286,8 +291,10 @@ public final class Pipeline implements AutoCloseable {
             final long index = output.append(slot.input.timeNs, slot.input.sessionId, slot.input.clientId,
                 slot.input.clientSequence, slot.input.index, slot.input.tenantId, answerTemplateId,
                 0, answer, 0, length);
-            if (index == JournalWriter.FAILED) {
-                LOG.error("output journal append failed at input index {}", slot.input.index, output.lastFailure());
+            if (index == JournalWriter.FAILED && output.failures() == 1) {
+                LOG.error("output journal append failed at input index {}; answers are still sent, and after a " +
+                    "restart events without a journaled answer are answered again (logged once)", slot.input.index,
+                    output.lastFailure());
             }
         }
         answered++;

@@ -43,7 +43,6 @@ public final class StageLatencies {
     private static final long HIGHEST_NS = TimeUnit.SECONDS.toNanos(60);
 
     private final SingleWriterRecorder[] recorders = new SingleWriterRecorder[STAGES.length];
-    private final Histogram[] recycled = new Histogram[STAGES.length];
 
     public StageLatencies() {
         for (int i = 0; i < STAGES.length; i++) {
@@ -87,10 +86,8 @@ public final class StageLatencies {
         recorders[stage].recordValue(Math.max(0, Math.min(ns, HIGHEST_NS)));
     }
 
-    /** The histogram of one stage since the previous call (for that stage); any thread. */
+    /** The histogram of one stage since the previous call (for that stage), newly allocated; any thread. */
     public synchronized Histogram interval(final int stage) {
-        final Histogram h = recorders[stage].getIntervalHistogram(recycled[stage]);
-        recycled[stage] = null;
-        return h;
+        return recorders[stage].getIntervalHistogram();
     }
 }

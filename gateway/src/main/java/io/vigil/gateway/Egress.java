@@ -89,7 +89,7 @@ final class Egress implements ResponseSink {
             delivered = 0;
             read = ring.read(deliverHandler, DRAIN_LIMIT);
             core.sessions.flushDirty();
-        core.maybeResume();
+            core.maybeResume();
             final StageLatencies latencies = this.latencies;
             if (latencies != null) {
                 final long writtenNs = System.nanoTime();
@@ -102,14 +102,17 @@ final class Egress implements ResponseSink {
 
     private void deliver(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length) {
         final SessionHandler origin = core.sessions.get(buffer.getLong(index));
-        if (origin != null) {
+        final long clientId = buffer.getLong(index + 2 * Long.BYTES);
+        final SessionHandler current = clientId == 0 ? null : core.sessions.current(clientId);
+        if (origin != null && (current == null || current == origin)) {
             origin.deliverAnswer(buffer, index + PREFIX_BYTES, length - PREFIX_BYTES);
             handOffNs[delivered++] = buffer.getLong(index + Long.BYTES);
             return;
         }
-        // the event's connection is gone: its client's current session, if any, gets the answer
-        final long clientId = buffer.getLong(index + 2 * Long.BYTES);
-        final SessionHandler current = clientId == 0 ? null : core.sessions.current(clientId);
+        if (origin != null) {
+            // the client logged on again since: the answer goes to its new session, the old one stops waiting for it
+            origin.answerTakenElsewhere();
+        }
         if (current != null) {
             current.sendAnswer(buffer, index + PREFIX_BYTES, length - PREFIX_BYTES);
             handOffNs[delivered++] = buffer.getLong(index + Long.BYTES);

@@ -11,6 +11,7 @@ import io.vigil.codecs.sbe.MetricSampleDecoder;
 import io.vigil.codecs.sbe.RejectEncoder;
 import io.vigil.codecs.sbe.TransactionDecoder;
 import io.vigil.engine.StageLatencies;
+import io.vigil.engine.EpochClock;
 import io.vigil.journal.JournalWriter;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -66,6 +67,9 @@ final class GatewayCore {
     private long pauses;
     private long lastAppendedIndex = -1;
     private long journalFailures;
+    private boolean inputFailureLogged;
+    private boolean deadLetterFailureLogged;
+    private long lastIngestNs;
     private volatile String journalProblem;
 
     GatewayCore(final int maxFrameBytes, final int heartbeatIntervalMs, final String credential,
@@ -94,15 +98,39 @@ final class GatewayCore {
         return diff == 0;
     }
 
+    /**
+     * Ingest time for the next journaled event: the epoch clock, but never below the last one (also across a restart
+     * with the wall clock stepped back), so ingest times never decrease along the input journal (time searches rely
+     * on it).
+     */
+    long ingestTimeNs() {
+        final long now = EpochClock.nowNs();
+        lastIngestNs = now > lastIngestNs ? now : lastIngestNs + 1;
+        return lastIngestNs;
+    }
+
+    /** Seeds {@link #ingestTimeNs()} with the newest ingest time already journaled. */
+    void lastIngestNs(final long ingestNs) {
+        lastIngestNs = Math.max(lastIngestNs, ingestNs);
+    }
+
     void journalFailure(final JournalWriter writer) {
         journalFailures++;
         final Throwable failure = writer.lastFailure();
         final String problem = failure == null ? "unknown" : failure.toString();
-        if (!problem.equals(journalProblem)) {
+        final boolean first = writer == input ? !inputFailureLogged : !deadLetterFailureLogged;
+        if (writer == input) {
+            inputFailureLogged = true;
+        } else {
+            deadLetterFailureLogged = true;
+        }
+        if (first) {
             LOG.error("journal append failed ({}): new events are rejected with JOURNAL_UNAVAILABLE; free space or fix " +
                 "the storage, then restart the server: every acknowledged event is kept and will be processed", problem, failure);
         }
-        journalProblem = problem;
+        if (writer == input) {
+            journalProblem = problem;
+        }
     }
 
     long journalFailures() {

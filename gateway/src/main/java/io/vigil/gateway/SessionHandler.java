@@ -60,7 +60,6 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
     private boolean closed;
     private boolean logoutWhenDrained;
     private long closingSinceNs;
-    private long lingerSinceNs;
     /** Set by every write, cleared by the sweep: the network thread reads no clock per write. */
     private boolean wroteSinceHeartbeatCheck;
     private long lastWriteSeenNs = System.nanoTime();
@@ -170,9 +169,6 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
             lastWriteSeenNs = nowNs;
         }
         if (closed) {
-            if (nowNs - lingerSinceNs > LINGER_NS && ctx.channel().isOpen()) {
-                ctx.close();
-            }
             return;
         }
         if (closing) {
@@ -310,7 +306,7 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
             onResend(buffer, offset, length, sequence, templateId);
             return;
         }
-        final long ingestNs = EpochClock.nowNs();
+        final long ingestNs = core.ingestTimeNs();
         final long index = core.input.append(ingestNs, sessionId, clientId, sequence, RecordHeader.NO_INDEX,
             tenantId, templateId, 0, buffer, messageOffset, messageLength);
         if (index == JournalWriter.FAILED) {
@@ -411,6 +407,13 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
         markDirty();
     }
 
+    /** An answer to an event of this connection went to the client's newer session instead. */
+    void answerTakenElsewhere() {
+        if (--pendingAnswers <= 0 && closing) {
+            finishClose();
+        }
+    }
+
     /** Delivers the pipeline's answer to an event journaled on this connection; called by {@link Egress}. */
     void deliverAnswer(final DirectBuffer message, final int offset, final int length) {
         sendAnswer(message, offset, length);
@@ -465,7 +468,11 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
         // the client still sends until it closes too, or LINGER_NS passes. Closing with unread input would make the
         // kernel reset the connection, and a reset can destroy answers the client has not read yet.
         final io.netty.channel.Channel channel = ctx.channel();
-        lingerSinceNs = System.nanoTime();
+        ctx.executor().schedule(() -> {
+            if (channel.isOpen()) {
+                channel.close();
+            }
+        }, LINGER_NS, java.util.concurrent.TimeUnit.NANOSECONDS);
         ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(future -> {
             if (channel instanceof io.netty.channel.socket.DuplexChannel && channel.isActive()) {
                 ((io.netty.channel.socket.DuplexChannel)channel).shutdownOutput();
@@ -487,7 +494,12 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(final ChannelHandlerContext ctx, final Object evt) throws Exception {
         if (evt instanceof IdleStateEvent) {
             final IdleState state = ((IdleStateEvent)evt).state();
-            if (state == IdleState.READER_IDLE) {
+            if (state == IdleState.READER_IDLE && closed) {
+                ctx.close();
+            } else if (state == IdleState.READER_IDLE && !ctx.channel().config().isAutoRead()) {
+                // reads are paused (backpressure, or the client does not read its answers): silence is ours
+                return;
+            } else if (state == IdleState.READER_IDLE) {
                 LOG.info("session {} from {}: nothing read for 3 heartbeat intervals, closing", sessionId, ctx.channel().remoteAddress());
                 closeAfterFlush();
             }

@@ -13,6 +13,8 @@ import java.util.ArrayList;
  */
 final class Sessions {
     private final Long2ObjectHashMap<SessionHandler> byId = new Long2ObjectHashMap<>();
+    /** Each client's newest logged-on session. */
+    private final Long2ObjectHashMap<SessionHandler> currentByClient = new Long2ObjectHashMap<>();
     private final Long2LongHashMap lastSequenceByClient = new Long2LongHashMap(64, 0.65f, 0L);
     private final ArrayList<SessionHandler> dirty = new ArrayList<>();
     private long nextSessionId = System.currentTimeMillis() * 1000L;
@@ -23,10 +25,14 @@ final class Sessions {
 
     void add(final long sessionId, final SessionHandler session) {
         byId.put(sessionId, session);
+        currentByClient.put(session.clientId(), session);
     }
 
     void remove(final long sessionId) {
-        byId.remove(sessionId);
+        final SessionHandler session = byId.remove(sessionId);
+        if (session != null && currentByClient.get(session.clientId()) == session) {
+            currentByClient.remove(session.clientId());
+        }
     }
 
     SessionHandler get(final long sessionId) {
@@ -34,21 +40,11 @@ final class Sessions {
     }
 
     /**
-     * The newest logged-on session of {@code clientId}, or null: where an answer goes when the session of its event
-     * is gone (the client reconnected, or the server restarted). Walks the session table: only for such answers.
+     * The newest logged-on session of {@code clientId}, or null: where an answer goes when the client has logged on
+     * again since its event (a reconnect, a restart), even if the old connection is not known to be dead yet.
      */
     SessionHandler current(final long clientId) {
-        SessionHandler newest = null;
-        long newestId = Long.MIN_VALUE;
-        for (final Long2ObjectHashMap<SessionHandler>.EntryIterator it = byId.entrySet().iterator(); it.hasNext(); ) {
-            it.next();
-            final SessionHandler session = it.getValue();
-            if (session.clientId() == clientId && it.getLongKey() > newestId) {
-                newestId = it.getLongKey();
-                newest = session;
-            }
-        }
-        return newest;
+        return currentByClient.get(clientId);
     }
 
     int size() {

@@ -68,8 +68,10 @@ public final class VigilServer implements AutoCloseable {
             new LogonGuard(config.integer(VigilConfig.LOGON_FAILURES_MAX), config.durationNs(VigilConfig.LOGON_FAILURES_WINDOW)));
         final Engine[] engineRef = new Engine[1];
         core.resends = new ResendLookup(journals, config.integer(VigilConfig.RESEND_WINDOW),
-            () -> engineRef[0] == null ? RecordHeader.NO_INDEX : engineRef[0].completedIndex());
-        final long clients = rebuildSequences(journals, core.sessions, core.resends);
+            // events up to the recovery point were answered before the restart: their answers are in the output journal
+            () -> engineRef[0] == null ? RecordHeader.NO_INDEX :
+                Math.max(engineRef[0].completedIndex(), engineRef[0].recoveredUpToIndex()));
+        final long clients = rebuildSequences(journals, core);
 
         final boolean epoll = Epoll.isAvailable();
         final IoHandlerFactory ioHandler = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -127,7 +129,9 @@ public final class VigilServer implements AutoCloseable {
     }
 
     /** Restores each client's highest journaled sequence, and its resend window, from the input journal. */
-    private static long rebuildSequences(final Journals journals, final Sessions sessions, final ResendLookup resends) {
+    private static long rebuildSequences(final Journals journals, final GatewayCore core) {
+        final Sessions sessions = core.sessions;
+        final ResendLookup resends = core.resends;
         long clients = 0;
         try (JournalReader reader = journals.inputReader()) {
             final JournalRecord record = new JournalRecord(64);
@@ -140,6 +144,7 @@ public final class VigilServer implements AutoCloseable {
                     sessions.lastSequence(record.clientId, record.clientSequence);
                     resends.journaled(record.clientId, record.clientSequence, record.index);
                 }
+                core.lastIngestNs(record.timeNs);
             }
         }
         return clients;

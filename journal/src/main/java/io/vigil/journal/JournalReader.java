@@ -3,7 +3,6 @@ package io.vigil.journal;
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.queue.ChronicleQueue;
 import net.openhft.chronicle.queue.ExcerptTailer;
-import net.openhft.chronicle.queue.TailerDirection;
 import net.openhft.chronicle.wire.DocumentContext;
 
 /**
@@ -41,16 +40,8 @@ public final class JournalReader implements AutoCloseable {
         return this;
     }
 
-    /**
-     * From now on reads backwards: after {@link #toEnd()} the next read returns the last record, then the one
-     * before it, and so on (looking up recent records, such as the answer to a resent event).
-     */
-    public JournalReader backward() {
-        tailer.direction(TailerDirection.BACKWARD);
-        return this;
-    }
 
-    /** Positions the reader after the last record (or, reading {@link #backward()}, on it). */
+    /** Positions the reader after the last record. */
     public JournalReader toEnd() {
         tailer.toEnd();
         return this;

@@ -37,20 +37,6 @@ public final class JournalRecord {
         return payload.capacity();
     }
 
-    /** Copies another record, payload included. */
-    public void copyFrom(final JournalRecord other) {
-        index = other.index;
-        timeNs = other.timeNs;
-        sessionId = other.sessionId;
-        clientId = other.clientId;
-        clientSequence = other.clientSequence;
-        refIndex = other.refIndex;
-        tenantId = other.tenantId;
-        code = other.code;
-        source = other.source;
-        payloadLength = Math.min(other.payloadLength, payload.capacity());
-        payload.putBytes(0, other.payload, 0, payloadLength);
-    }
 
     @Override
     public String toString() {

@@ -50,7 +50,10 @@ public final class JournalWriter implements AutoCloseable {
         final DirectBuffer payload,
         final int payloadOffset,
         final int payloadLength) {
-        final int length = Math.min(payloadLength, scratch.length);
+        if (payloadLength > scratch.length || payloadLength < 0) {
+            return FAILED;
+        }
+        final int length = payloadLength;
         if (lastFailure != null) {
             failures++;
             return FAILED;

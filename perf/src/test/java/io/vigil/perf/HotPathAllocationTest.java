@@ -26,8 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *
  * <p>Events go in bursts of 64 (one flush per burst) so the pipeline's inference batches are of realistic size:
  * ONNX Runtime's Java API allocates a few hundred bytes per {@code run} call (its {@code Result} map), which is per
- * batch, not per event. The gateway's bound is looser because Netty's {@code IdleStateHandler} allocates a promise
- * and a listener array per write (the heartbeat's writer-idle tracking); see docs/performance.md.
+ * batch, not per event. See docs/performance.md.
  */
 class HotPathAllocationTest {
     private static final int BURST = 64;
@@ -79,7 +78,7 @@ class HotPathAllocationTest {
         assertEquals(0, rejected.get());
         assertTrue(delta.bytesPerEvent("tailer") < 8, "tailer bytes/event " + delta.bytesPerEvent("tailer"));
         assertTrue(delta.bytesPerEvent("pipeline") < 64, "pipeline bytes/event " + delta.bytesPerEvent("pipeline"));
-        assertTrue(delta.bytesPerEvent("gateway-io") < 256, "gateway-io bytes/event " + delta.bytesPerEvent("gateway-io"));
+        assertTrue(delta.bytesPerEvent("gateway-io") < 64, "gateway-io bytes/event " + delta.bytesPerEvent("gateway-io"));
     }
 
     /** Sends {@code events} transactions in bursts, waiting for each burst's answers; returns the next sequence. */
