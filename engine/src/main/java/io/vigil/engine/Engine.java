@@ -163,7 +163,7 @@ public final class Engine implements AutoCloseable {
             (float)config.decimal(VigilConfig.RULE_ANOMALY_REVIEW),
             (float)config.decimal(VigilConfig.RULE_AMOUNT_Z),
             (float)config.decimal(VigilConfig.RULE_VELOCITY_Z),
-            d.hoppingMinNewMerchantRate(), d.hoppingMinCount1h(), d.hoppingMaxSecsSincePrev(),
+            d.hoppingMinNewMerchantRate(), d.hoppingMinCount1h(), d.hoppingMaxSecsSincePrev(), d.hoppingMinHistoryEvents(),
             d.cardTestingMinCount1m(), d.cardTestingMaxAmountMinor(),
             config.integer(VigilConfig.RULE_DECLINE_HITS)));
     }

@@ -15,7 +15,8 @@ import io.vigil.scoring.features.TransactionFeatures;
  * <li>model score ≥ decline threshold → DECLINE, MODEL_HIGH; else ≥ review threshold → REVIEW, MODEL_ELEVATED;</li>
  * <li>AMOUNT_ANOMALY: amount_z ≥ amountZThreshold; VELOCITY_ANOMALY: velocity_z ≥ velocityZThreshold;</li>
  * <li>MERCHANT_HOPPING: new_merchant, new_merchant_rate ≥ hoppingMinNewMerchantRate and
- *     count_1h ≥ hoppingMinCount1h, secs_since_prev ≤ hoppingMaxSecsSincePrev;</li>
+ *     count_1h ≥ hoppingMinCount1h, secs_since_prev ≤ hoppingMaxSecsSincePrev, and at least
+ *     hoppingMinHistoryEvents earlier events on the account (log_events ≥ ln(1 + that));</li>
  * <li>CARD_TESTING: count_1m ≥ cardTestingMinCount1m and amount ≤ cardTestingMaxAmountMinor;</li>
  * <li>anomaly score ≥ anomalyThreshold → REVIEW (with AMOUNT/VELOCITY_ANOMALY when their z-score is
  *     past its threshold, else with the larger of the two);</li>
@@ -42,6 +43,7 @@ public final class DecisionRules {
 
     private final RulesConfig config;
     private final float cardTestingMaxLogAmount;
+    private final float hoppingMinLogEvents;
 
     public DecisionRules() {
         this(RulesConfig.DEFAULTS);
@@ -50,6 +52,7 @@ public final class DecisionRules {
     public DecisionRules(final RulesConfig config) {
         this.config = config;
         this.cardTestingMaxLogAmount = (float)Math.log1p(config.cardTestingMaxAmountMinor() / 100.0);
+        this.hoppingMinLogEvents = (float)Math.log1p(config.hoppingMinHistoryEvents());
     }
 
     public RulesConfig config() {
@@ -78,7 +81,8 @@ public final class DecisionRules {
         if (features[offset + TransactionFeatures.NEW_MERCHANT] > 0.5f &&
             features[offset + TransactionFeatures.NEW_MERCHANT_RATE] >= c.hoppingMinNewMerchantRate() &&
             features[offset + TransactionFeatures.COUNT_1H] >= c.hoppingMinCount1h() &&
-            features[offset + TransactionFeatures.SECS_SINCE_PREV] <= c.hoppingMaxSecsSincePrev()) {
+            features[offset + TransactionFeatures.SECS_SINCE_PREV] <= c.hoppingMaxSecsSincePrev() &&
+            features[offset + TransactionFeatures.LOG_EVENTS] >= hoppingMinLogEvents) {
             reasons |= MERCHANT_HOPPING;
         }
         if (features[offset + TransactionFeatures.COUNT_1M] >= c.cardTestingMinCount1m() &&

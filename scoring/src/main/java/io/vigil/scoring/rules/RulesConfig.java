@@ -22,6 +22,9 @@ package io.vigil.scoring.rules;
  * @param hoppingMinCount1h          see above. Default {@value #DEFAULT_HOPPING_MIN_COUNT_1H}.
  * @param hoppingMaxSecsSincePrev    and at most this many seconds since the account's previous event.
  *                                   Default {@value #DEFAULT_HOPPING_MAX_SECS_SINCE_PREV}.
+ * @param hoppingMinHistoryEvents    and at least this many earlier events on the account: on a young account every
+ *                                   merchant is new, so without history the rule flags ordinary first purchases.
+ *                                   Default {@value #DEFAULT_HOPPING_MIN_HISTORY_EVENTS}.
  * @param cardTestingMinCount1m      events in the minute at or above which, with a small amount,
  *                                   CARD_TESTING fires. Default {@value #DEFAULT_CARD_TESTING_MIN_COUNT_1M}.
  * @param cardTestingMaxAmountMinor  amount (minor units) at or below which an amount is small for card
@@ -39,6 +42,7 @@ public record RulesConfig(
     float hoppingMinNewMerchantRate,
     int hoppingMinCount1h,
     float hoppingMaxSecsSincePrev,
+    int hoppingMinHistoryEvents,
     int cardTestingMinCount1m,
     long cardTestingMaxAmountMinor,
     int declineMinRuleHits) {
@@ -51,6 +55,7 @@ public record RulesConfig(
     public static final float DEFAULT_HOPPING_MIN_NEW_MERCHANT_RATE = 0.8f;
     public static final int DEFAULT_HOPPING_MIN_COUNT_1H = 5;
     public static final float DEFAULT_HOPPING_MAX_SECS_SINCE_PREV = 120f;
+    public static final int DEFAULT_HOPPING_MIN_HISTORY_EVENTS = 10;
     public static final int DEFAULT_CARD_TESTING_MIN_COUNT_1M = 5;
     public static final long DEFAULT_CARD_TESTING_MAX_AMOUNT_MINOR = 500L;
     public static final int DEFAULT_DECLINE_MIN_RULE_HITS = 2;
@@ -59,7 +64,7 @@ public record RulesConfig(
     public static final RulesConfig DEFAULTS = new RulesConfig(
         DEFAULT_REVIEW_THRESHOLD, DEFAULT_DECLINE_THRESHOLD, DEFAULT_ANOMALY_THRESHOLD, DEFAULT_AMOUNT_Z_THRESHOLD,
         DEFAULT_VELOCITY_Z_THRESHOLD, DEFAULT_HOPPING_MIN_NEW_MERCHANT_RATE, DEFAULT_HOPPING_MIN_COUNT_1H, DEFAULT_HOPPING_MAX_SECS_SINCE_PREV,
-        DEFAULT_CARD_TESTING_MIN_COUNT_1M, DEFAULT_CARD_TESTING_MAX_AMOUNT_MINOR, DEFAULT_DECLINE_MIN_RULE_HITS);
+        DEFAULT_HOPPING_MIN_HISTORY_EVENTS, DEFAULT_CARD_TESTING_MIN_COUNT_1M, DEFAULT_CARD_TESTING_MAX_AMOUNT_MINOR, DEFAULT_DECLINE_MIN_RULE_HITS);
 
     /** Validates the thresholds. */
     public RulesConfig {
@@ -69,6 +74,9 @@ public record RulesConfig(
         }
         if (!(anomalyThreshold >= 0f && anomalyThreshold <= 1f)) {
             throw new IllegalArgumentException("anomalyThreshold must be in [0, 1]: " + anomalyThreshold);
+        }
+        if (hoppingMinHistoryEvents < 0) {
+            throw new IllegalArgumentException("hoppingMinHistoryEvents must be >= 0: " + hoppingMinHistoryEvents);
         }
         if (cardTestingMaxAmountMinor < 0 || declineMinRuleHits < 1) {
             throw new IllegalArgumentException("cardTestingMaxAmountMinor >= 0 and declineMinRuleHits >= 1 required");

@@ -109,8 +109,12 @@ class DecisionRulesTest {
         f[TransactionFeatures.NEW_MERCHANT_RATE] = c.hoppingMinNewMerchantRate();
         f[TransactionFeatures.COUNT_1H] = c.hoppingMinCount1h();
         f[TransactionFeatures.SECS_SINCE_PREV] = c.hoppingMaxSecsSincePrev();
+        f[TransactionFeatures.LOG_EVENTS] = (float)Math.log1p(c.hoppingMinHistoryEvents());
         final int d = decide(0f, f);
         assertEquals(DecisionRules.MERCHANT_HOPPING, reasons(d));
+        f[TransactionFeatures.LOG_EVENTS] = Math.nextDown((float)Math.log1p(c.hoppingMinHistoryEvents()));
+        assertEquals(0, reasons(decide(0f, f)), "a young account: every merchant is new");
+        f[TransactionFeatures.LOG_EVENTS] = (float)Math.log1p(c.hoppingMinHistoryEvents());
         f[TransactionFeatures.SECS_SINCE_PREV] = Math.nextUp(c.hoppingMaxSecsSincePrev());
         assertEquals(0, reasons(decide(0f, f)));
         f[TransactionFeatures.SECS_SINCE_PREV] = c.hoppingMaxSecsSincePrev();
@@ -207,10 +211,10 @@ class DecisionRulesTest {
     @Test
     void shouldRejectInconsistentThresholds() {
         assertThrows(IllegalArgumentException.class,
-            () -> new RulesConfig(0.9f, 0.5f, 0.8f, 5f, 5f, 0.7f, 4, 120f, 5, 500, 2));
+            () -> new RulesConfig(0.9f, 0.5f, 0.8f, 5f, 5f, 0.7f, 4, 120f, 10, 5, 500, 2));
         assertThrows(IllegalArgumentException.class,
-            () -> new RulesConfig(0.5f, 0.9f, 1.5f, 5f, 5f, 0.7f, 4, 120f, 5, 500, 2));
+            () -> new RulesConfig(0.5f, 0.9f, 1.5f, 5f, 5f, 0.7f, 4, 120f, 10, 5, 500, 2));
         assertThrows(IllegalArgumentException.class,
-            () -> new RulesConfig(0.5f, 0.9f, 0.8f, 5f, 5f, 0.7f, 4, 120f, 5, 500, 0));
+            () -> new RulesConfig(0.5f, 0.9f, 0.8f, 5f, 5f, 0.7f, 4, 120f, 10, 5, 500, 0));
     }
 }
