@@ -32,8 +32,9 @@ final class GatewayCore {
 
     final int maxFrameBytes;
     final int heartbeatIntervalMs;
-    final JournalWriter input;
-    final JournalWriter deadLetters;
+    /** Swapped (on the event loop) when the journals are reopened after a storage failure. */
+    JournalWriter input;
+    JournalWriter deadLetters;
     final Sessions sessions = new Sessions();
     private final byte[] credential = new byte[LogonDecoder.credentialLength()];
 
@@ -125,8 +126,8 @@ final class GatewayCore {
             deadLetterFailureLogged = true;
         }
         if (first) {
-            LOG.error("journal append failed ({}): new events are rejected with JOURNAL_UNAVAILABLE; free space or fix " +
-                "the storage, then restart the server: every acknowledged event is kept and will be processed", problem, failure);
+            LOG.error("journal append failed ({}): new events are rejected with JOURNAL_UNAVAILABLE until space returns, " +
+                "when the journals are reopened by themselves: every acknowledged event is kept and will be processed", problem, failure);
         }
         if (writer == input) {
             journalProblem = problem;
@@ -135,6 +136,15 @@ final class GatewayCore {
 
     long journalFailures() {
         return journalFailures;
+    }
+
+    /** After the journals were reopened: appends go to the new writers, and failures are logged afresh. */
+    void journalsReopened(final JournalWriter newInput, final JournalWriter newDeadLetters) {
+        input = newInput;
+        deadLetters = newDeadLetters;
+        inputFailureLogged = false;
+        deadLetterFailureLogged = false;
+        journalProblem = null;
     }
 
     /** The journal problem that stopped appends, or null while the journals are writable; any thread. */

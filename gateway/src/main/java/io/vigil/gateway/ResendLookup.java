@@ -87,7 +87,7 @@ final class ResendLookup implements AutoCloseable {
         }
     }
 
-    private final Journals journals;
+    private Journals journals;
     private final int windowEvents;
     private final LongSupplier completedIndex;
     private final Long2ObjectHashMap<Window> windows = new Long2ObjectHashMap<>();
@@ -148,6 +148,12 @@ final class ResendLookup implements AutoCloseable {
         return record.payloadLength;
     }
 
+    /** Reads the given journals from now on (after they were reopened); event loop only. */
+    void journals(final Journals reopened) {
+        close();
+        journals = reopened;
+    }
+
     /** Lookups made since start. */
     long lookups() {
         return lookups;
@@ -158,6 +164,7 @@ final class ResendLookup implements AutoCloseable {
         if (output != null) {
             output.close();
             output = null;
+            outputSearch = null;
         }
     }
 }

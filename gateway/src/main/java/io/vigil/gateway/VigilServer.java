@@ -43,16 +43,20 @@ public final class VigilServer implements AutoCloseable {
     public static final String IO_THREAD = "vigil-gateway-io";
     private static final long SWEEP_MS = 100;
 
-    private final Journals journals;
+    private final VigilConfig config;
+    private volatile Journals journals;
     private final EventLoopGroup group;
     private final EventLoop loop;
     private final GatewayCore core;
     private final Egress egress;
-    private final Engine engine;
+    private volatile Engine engine;
+    private final java.util.concurrent.atomic.AtomicBoolean recovering = new java.util.concurrent.atomic.AtomicBoolean();
+    private long lastProbeNs;
     private final Channel serverChannel;
     private final String transport;
 
     private VigilServer(final VigilConfig config) throws InterruptedException {
+        this.config = config;
         final int maxFrameBytes = config.integer(VigilConfig.MAX_FRAME_BYTES);
         if (maxFrameBytes < io.vigil.codecs.Framing.MIN_FRAME_LENGTH || maxFrameBytes > 64 * 1024) {
             throw new IllegalArgumentException("configuration key " + VigilConfig.MAX_FRAME_BYTES.name() +
@@ -66,11 +70,10 @@ public final class VigilServer implements AutoCloseable {
             journals.inputWriter(), journals.deadLetterWriter(), config.integer(VigilConfig.MAX_CONNECTIONS),
             config.durationNs(VigilConfig.FRAME_TIMEOUT),
             new LogonGuard(config.integer(VigilConfig.LOGON_FAILURES_MAX), config.durationNs(VigilConfig.LOGON_FAILURES_WINDOW)));
-        final Engine[] engineRef = new Engine[1];
         core.resends = new ResendLookup(journals, config.integer(VigilConfig.RESEND_WINDOW),
             // events up to the recovery point were answered before the restart: their answers are in the output journal
-            () -> engineRef[0] == null ? RecordHeader.NO_INDEX :
-                Math.max(engineRef[0].completedIndex(), engineRef[0].recoveredUpToIndex()));
+            () -> this.engine == null ? RecordHeader.NO_INDEX :
+                Math.max(this.engine.completedIndex(), this.engine.recoveredUpToIndex()));
         final long clients = rebuildSequences(journals, core);
 
         final boolean epoll = Epoll.isAvailable();
@@ -84,10 +87,9 @@ public final class VigilServer implements AutoCloseable {
         Channel channel = null;
         try {
             started = Engine.start(config, journals, egress);
-            final Engine engine = started;
-            engineRef[0] = engine;
-            final int ringSize = engine.ringSize();
-            core.backpressure(() -> journals.inputExcerptsBetween(engine.completedIndex(), core.lastAppendedIndex()),
+            this.engine = started;
+            final int ringSize = started.ringSize();
+            core.backpressure(() -> this.journals.inputExcerptsBetween(this.engine.completedIndex(), core.lastAppendedIndex()),
                 ringSize * 3L / 4, ringSize / 4L);
             final int pendingBytes = config.integer(VigilConfig.CLIENT_PENDING_BYTES);
             // set before bind: the network thread sees them through the bind task it runs
@@ -106,7 +108,10 @@ public final class VigilServer implements AutoCloseable {
                             .addLast("session", new SessionHandler(core));
                     }
                 });
-            loop.scheduleAtFixedRate(core::sweep, SWEEP_MS, SWEEP_MS, TimeUnit.MILLISECONDS);
+            loop.scheduleAtFixedRate(() -> {
+                core.sweep();
+                probeJournalRecovery();
+            }, SWEEP_MS, SWEEP_MS, TimeUnit.MILLISECONDS);
             channel = bootstrap.bind(new InetSocketAddress(config.string(VigilConfig.BIND_HOST),
                 config.integer(VigilConfig.PORT))).sync().channel();
         } catch (final RuntimeException | InterruptedException ex) {
@@ -117,7 +122,6 @@ public final class VigilServer implements AutoCloseable {
             journals.close();
             throw ex;
         }
-        this.engine = started;
         this.serverChannel = channel;
         LOG.info("listening on {} ({}), data in {}, {} client sequence marks restored",
             serverChannel.localAddress(), transport, journals.dataDir().toAbsolutePath(), clients);
@@ -148,6 +152,93 @@ public final class VigilServer implements AutoCloseable {
             }
         }
         return clients;
+    }
+
+    /**
+     * On the event loop, once a second while the input journal is unavailable: if a probe file of 1 MiB can be
+     * written next to the journals, space is back, and the journals are reopened on a control thread.
+     */
+    private void probeJournalRecovery() {
+        if (core.journalProblem() == null || recovering.get() || System.nanoTime() - lastProbeNs < 1_000_000_000L) {
+            return;
+        }
+        lastProbeNs = System.nanoTime();
+        final java.nio.file.Path probe = journals.dataDir().resolve(".space-probe");
+        try {
+            java.nio.file.Files.write(probe, new byte[1 << 20]);
+        } catch (final java.io.IOException | RuntimeException ex) {
+            return;
+        } finally {
+            try {
+                java.nio.file.Files.deleteIfExists(probe);
+            } catch (final java.io.IOException ignored) {
+                // the next probe tries again
+            }
+        }
+        if (recovering.compareAndSet(false, true)) {
+            final Thread recovery = new Thread(this::recoverJournals, "vigil-journal-recovery");
+            recovery.setDaemon(true);
+            recovery.start();
+        }
+    }
+
+    /**
+     * Reopens the journals after a storage failure, in this process: stops the engine (it completes what was
+     * journaled), closes every writer and reader of the failed instance, releases the write locks the failed appends
+     * left, reopens, and restarts the engine from its checkpoint. Events keep being rejected with JOURNAL_UNAVAILABLE
+     * until the new writers are in place.
+     */
+    private void recoverJournals() {
+        try {
+            LOG.info("space is back: reopening the journals");
+            final Engine old = engine;
+            old.close();
+            loop.submit(() -> {
+                core.input.close();
+                core.deadLetters.close();
+                core.resends.close();
+            }).syncUninterruptibly();
+            journals.close();
+            final Journals reopened = Journals.reopenAfterFailure(config.path(VigilConfig.DATA_DIR),
+                Journals.rollCycle(config.string(VigilConfig.ROLL_CYCLE)));
+            journals = reopened;
+            engine = Engine.start(config, reopened, egress);
+            loop.submit(() -> {
+                core.resends.journals(reopened);
+                adoptFaultedAppends(reopened);
+                core.journalsReopened(reopened.inputWriter(), reopened.deadLetterWriter());
+            }).syncUninterruptibly();
+            LOG.info("journals reopened: accepting events again");
+        } catch (final RuntimeException ex) {
+            LOG.error("reopening the journals failed; restart the server", ex);
+        } finally {
+            recovering.set(false);
+        }
+    }
+
+    /**
+     * The append that hit the fault can have completed after all: its event is then in the input journal although
+     * its client was told JOURNAL_UNAVAILABLE. Its sequence is adopted like any journaled one, so a resend of it is
+     * answered from the journals instead of being journaled twice; the pipeline decides it. Event loop only.
+     */
+    private void adoptFaultedAppends(final Journals reopened) {
+        final long lastAppended = core.lastAppendedIndex();
+        try (JournalReader reader = reopened.inputReader()) {
+            if (lastAppended >= 0 && (!reader.moveToIndex(lastAppended) || !reader.read(new JournalRecord(64)))) {
+                return;
+            }
+            final JournalRecord record = new JournalRecord(64);
+            while (reader.read(record)) {
+                LOG.warn("the append that failed had completed: client {} sequence {} is journaled at index {} and " +
+                    "will be decided", record.clientId, record.clientSequence, Long.toHexString(record.index));
+                if (record.clientSequence > core.sessions.lastSequence(record.clientId)) {
+                    core.sessions.lastSequence(record.clientId, record.clientSequence);
+                    core.resends.journaled(record.clientId, record.clientSequence, record.index);
+                }
+                core.appended(record.index);
+                core.lastIngestNs(record.timeNs);
+            }
+        }
     }
 
     /** The port the gateway listens on. */

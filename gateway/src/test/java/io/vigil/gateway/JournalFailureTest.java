@@ -31,7 +31,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * The server's data directory on a small real filesystem (a tmpfs this test mounts: root only, skipped otherwise)
  * that fills up while a client streams: events are rejected with JOURNAL_UNAVAILABLE, the server stays up and says
- * why, every event that was decided is in the input journal, and after space returns a restarted server goes on.
+ * why, once space returns it reopens its journals by itself and decides events again, and after a restart every
+ * event that was decided is in the input journal.
  */
 @Tag("slow")
 @Timeout(180)
@@ -69,7 +70,7 @@ class JournalFailureTest {
     }
 
     @Test
-    void shouldRejectWithJournalUnavailableWhenTheDiskIsFullAndGoOnAfterARestart() throws Exception {
+    void shouldRejectWithJournalUnavailableWhenTheDiskIsFullAndResumeWhenSpaceReturns() throws Exception {
         final GatewayEndToEndTest.Answers answers = new GatewayEndToEndTest.Answers();
         final long nowNs = System.currentTimeMillis() * 1_000_000L;
         long sent = 0;
@@ -95,11 +96,34 @@ class JournalFailureTest {
             try (VigilClient again = VigilClient.connect(server.host(), server.port())) {
                 again.logon("vigil-demo-secret", 1, 42, 1, new GatewayEndToEndTest.Answers());
             }
+
+            // space returns: the server reopens its journals by itself and decides events again, no restart
+            assertEquals(0, run("mount", "-o", "remount,size=256m", mountPoint.toString()));
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (server.journalProblem() != null && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertNull(server.journalProblem(), "the journals were reopened");
+            final GatewayEndToEndTest.Answers resumed = new GatewayEndToEndTest.Answers();
+            try (VigilClient client = VigilClient.connect(server.host(), server.port())) {
+                final long next = client.logon("vigil-demo-secret", 1, 43, 1, resumed) + 1;
+                for (long seq = next; seq < next + 100; seq++) {
+                    client.sendTransaction(seq, nowNs, 1, 7, 5411, 1000, "EUR", "DE", Channel.POS, Label.UNKNOWN);
+                }
+                // answers to events journaled before the fault whose answers could not be journaled come again too
+                // (identical, deduplicated by sequence): wait for the new ones specifically
+                final long resumeDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (!"DECISION".equals(resumed.bySequence.get(next + 99)) && System.nanoTime() < resumeDeadline) {
+                    Thread.sleep(5);
+                }
+                for (long seq = next; seq < next + 100; seq++) {
+                    assertEquals("DECISION", resumed.bySequence.get(seq), "sequence " + seq + " after space returned");
+                }
+            }
         }
 
-        // every decided event is in the input journal
+        // and after a restart every decided event is in the input journal, in order, and events flow again
         final Set<Long> journaled = new HashSet<>();
-        assertEquals(0, run("mount", "-o", "remount,size=256m", mountPoint.toString()));
         try (VigilServer server = VigilServer.start(config())) {
             assertNull(server.journalProblem());
             try (JournalReader reader = server.journals().inputReader()) {
@@ -110,13 +134,16 @@ class JournalFailureTest {
                     }
                 }
             }
+            int faultedButJournaled = 0;
             for (final Map.Entry<Long, String> answer : answers.bySequence.entrySet()) {
                 if (!answer.getValue().equals(RejectReason.JOURNAL_UNAVAILABLE.name())) {
                     assertTrue(journaled.contains(answer.getKey()), "decided but not journaled: " + answer.getKey());
-                } else {
-                    assertTrue(!journaled.contains(answer.getKey()), "rejected yet journaled: " + answer.getKey());
+                } else if (journaled.contains(answer.getKey())) {
+                    // the one append that hit the fault may have completed after all ("outcome unknown")
+                    faultedButJournaled++;
                 }
             }
+            assertTrue(faultedButJournaled <= 1, faultedButJournaled + " events rejected yet journaled");
             // and after the restart events flow again
             final GatewayEndToEndTest.Answers after = new GatewayEndToEndTest.Answers();
             try (VigilClient client = VigilClient.connect(server.host(), server.port())) {

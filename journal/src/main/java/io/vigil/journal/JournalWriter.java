@@ -14,9 +14,9 @@ import org.agrona.DirectBuffer;
  * operators ({@link #lastFailure()}).
  *
  * <p>Fail-stop: after the first failed append (disk full, read-only or failing storage) every later append fails
- * too, until the process restarts. A failed append can leave an incomplete excerpt that readers in this process
- * stop at, so anything appended after it would be acknowledged yet never read; a restart lets Chronicle recover the
- * queue (it forces the stale write lock and skips the incomplete excerpt), after which appends and reads go on.
+ * too. A failed append can leave an incomplete excerpt that readers of the same queue instance stop at, and the
+ * queue's write lock held, so anything appended after it would be acknowledged yet never read. The journals must be
+ * reopened ({@link Journals#reopenAfterFailure}, or a restart) before appends and reads go on.
  */
 public final class JournalWriter implements AutoCloseable {
     /** Returned by {@link #append} when the record could not be written. */
@@ -108,7 +108,12 @@ public final class JournalWriter implements AutoCloseable {
     @Override
     public void close() {
         if (appender != null) {
-            appender.close();
+            try {
+                appender.close();
+            } catch (final RuntimeException ex) {
+                // an appender that faulted (full disk) may fail to close too; the queue is reopened after it anyway
+                lastFailure = lastFailure == null ? ex : lastFailure;
+            }
             appender = null;
         }
     }

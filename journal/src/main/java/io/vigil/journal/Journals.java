@@ -40,6 +40,36 @@ public final class Journals implements AutoCloseable {
         return new Journals(dataDir, rollCycle, false);
     }
 
+    /**
+     * Reopens the journals of {@code dataDir} after a failed append in this process: a failed append can leave a
+     * queue's write lock held by this (live) process and an incomplete excerpt at the end, which Chronicle recovers
+     * only for a dead process. This releases those locks, so the new appenders overwrite the incomplete excerpt and
+     * readers go on. Call it only once every writer and reader of the old instance is closed.
+     */
+    public static Journals reopenAfterFailure(final Path dataDir, final RollCycle rollCycle) {
+        for (final String name : new String[] {INPUT, OUTPUT, DEAD_LETTERS}) {
+            try (SingleChronicleQueue queue = open(dataDir.resolve(name), rollCycle, false)) {
+                forceUnlock(queue);
+            }
+        }
+        return open(dataDir, rollCycle);
+    }
+
+    private static void forceUnlock(final SingleChronicleQueue queue) {
+        try {
+            // Chronicle keeps the write lock accessor package-private; its UnlockMain tool does the same from outside
+            final java.lang.reflect.Method writeLock = SingleChronicleQueue.class.getDeclaredMethod("writeLock");
+            writeLock.setAccessible(true);
+            final Object lock = writeLock.invoke(queue);
+            if (lock instanceof net.openhft.chronicle.queue.impl.single.TableStoreWriteLock &&
+                ((net.openhft.chronicle.queue.impl.single.TableStoreWriteLock)lock).locked()) {
+                ((net.openhft.chronicle.queue.impl.single.TableStoreWriteLock)lock).forceUnlock();
+            }
+        } catch (final ReflectiveOperationException ex) {
+            throw new IllegalStateException("cannot release the write lock of " + queue.file(), ex);
+        }
+    }
+
     /** Opens existing journals for reading only (offline tools). */
     public static Journals openReadOnly(final Path dataDir, final RollCycle rollCycle) {
         return new Journals(dataDir, rollCycle, true);
