@@ -20,8 +20,8 @@ import java.util.Properties;
  * <p>A value is looked up, first match wins, in: a Java system property with the key's name
  * ({@code -Dvigil.port=7071}); an environment variable named after the key in upper case with dots as underscores
  * ({@code VIGIL_PORT=7071}); the config file given to {@code vigil run --config FILE} (Java properties format);
- * the default below. Durations take a unit suffix ({@code ns us ms s m h d}, milliseconds when none), sizes
- * {@code k m g}. A malformed value is an {@link IllegalArgumentException} naming the key.
+ * the default below. Durations take a unit ({@code ns us ms s m h d}; only {@code 0} may go without), sizes
+ * {@code k m g}, both parsed by {@link Units}. A malformed value is an {@link IllegalArgumentException} naming the key.
  *
  * <p>Immutable and thread-safe once built. Allocates when built and on lookups; never used on the hot path
  * (components read their values once, at construction).
@@ -272,52 +272,21 @@ public final class VigilConfig {
         }
     }
 
-    /** A size with an optional k, m or g suffix (powers of 1024). */
+    /** A size in bytes with an optional k, m or g suffix (powers of 1024); see {@link Units#sizeBytes}. */
     public long size(final Key key) {
-        final String value = string(key).toLowerCase(Locale.ROOT);
-        long multiplier = 1;
-        String digits = value;
-        if (value.endsWith("k")) {
-            multiplier = 1024L;
-        } else if (value.endsWith("m")) {
-            multiplier = 1024L * 1024;
-        } else if (value.endsWith("g")) {
-            multiplier = 1024L * 1024 * 1024;
-        }
-        if (multiplier != 1) {
-            digits = value.substring(0, value.length() - 1);
-        }
         try {
-            return Math.multiplyExact(Long.parseLong(digits.trim()), multiplier);
-        } catch (final NumberFormatException | ArithmeticException ex) {
-            throw invalid(key, "not a size (e.g. 512, 64k, 16m)");
+            return Units.sizeBytes(string(key));
+        } catch (final IllegalArgumentException ex) {
+            throw invalid(key, ex.getMessage());
         }
     }
 
-    /** A duration in nanoseconds: a number with an optional unit ns, us, ms, s, m, h or d (ms when none). */
+    /** A duration in nanoseconds: a number and a unit ns, us, ms, s, m, h or d; see {@link Units#durationNs}. */
     public long durationNs(final Key key) {
-        final String value = string(key).toLowerCase(Locale.ROOT);
-        int split = value.length();
-        while (split > 0 && Character.isLetter(value.charAt(split - 1))) {
-            split--;
-        }
-        final String unit = value.substring(split);
-        final long nanosPerUnit;
-        switch (unit) {
-            case "ns": nanosPerUnit = 1L; break;
-            case "us": nanosPerUnit = 1_000L; break;
-            case "":
-            case "ms": nanosPerUnit = 1_000_000L; break;
-            case "s": nanosPerUnit = 1_000_000_000L; break;
-            case "m": nanosPerUnit = 60_000_000_000L; break;
-            case "h": nanosPerUnit = 3_600_000_000_000L; break;
-            case "d": nanosPerUnit = 86_400_000_000_000L; break;
-            default: throw invalid(key, "unknown duration unit '" + unit + "'");
-        }
         try {
-            return Math.multiplyExact(Long.parseLong(value.substring(0, split).trim()), nanosPerUnit);
-        } catch (final NumberFormatException | ArithmeticException ex) {
-            throw invalid(key, "not a duration (e.g. 250ms, 5s, 7d)");
+            return Units.durationNs(string(key));
+        } catch (final IllegalArgumentException ex) {
+            throw invalid(key, ex.getMessage());
         }
     }
 

@@ -1,6 +1,7 @@
 package io.vigil.perf;
 
 import io.vigil.engine.StageLatencies;
+import io.vigil.engine.Units;
 import io.vigil.engine.VigilConfig;
 import io.vigil.engine.WaitStrategies;
 import io.vigil.gateway.VigilServer;
@@ -435,31 +436,12 @@ public final class BenchCommand implements Callable<Integer> {
         return ns / 1000.0;
     }
 
-    /** Parses 30s, 500ms, 2m, 100us; a bare number is seconds. */
+    /** A duration option (30s, 500ms, 2m, 100us) parsed by {@link Units}; errors name the option. */
     static long durationNs(final String text, final String option) {
-        final String v = text.trim().toLowerCase(Locale.ROOT);
-        int split = v.length();
-        while (split > 0 && Character.isLetter(v.charAt(split - 1))) {
-            split--;
-        }
-        final long unitNs;
-        switch (v.substring(split)) {
-            case "ns": unitNs = 1L; break;
-            case "us": unitNs = 1_000L; break;
-            case "ms": unitNs = 1_000_000L; break;
-            case "":
-            case "s": unitNs = 1_000_000_000L; break;
-            case "m": unitNs = 60_000_000_000L; break;
-            default: throw new IllegalArgumentException(option + " '" + text + "': unknown unit (ns, us, ms, s, m)");
-        }
         try {
-            final double n = Double.parseDouble(v.substring(0, split));
-            if (n < 0) {
-                throw new IllegalArgumentException(option + " '" + text + "' is negative");
-            }
-            return (long)(n * unitNs);
-        } catch (final NumberFormatException ex) {
-            throw new IllegalArgumentException(option + " '" + text + "': not a duration (e.g. 30s, 500ms)");
+            return Units.durationNs(text);
+        } catch (final IllegalArgumentException ex) {
+            throw new IllegalArgumentException(option + " '" + text + "': " + ex.getMessage(), ex);
         }
     }
 
