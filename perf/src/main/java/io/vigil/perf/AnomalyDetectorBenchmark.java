@@ -32,7 +32,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED")
+@Fork(1) // JVM flags: BenchmarkMain prepends vigil.jvm.flags
 @State(Scope.Thread)
 public class AnomalyDetectorBenchmark {
     private static final int SIZE = 1 << 16;

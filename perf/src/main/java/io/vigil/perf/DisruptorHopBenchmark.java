@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {JvmFlags.F7})
+@Fork(1) // JVM flags: BenchmarkMain prepends vigil.jvm.flags
 @State(Scope.Benchmark)
 public class DisruptorHopBenchmark {
     @Param({"spin", "yield", "block"})

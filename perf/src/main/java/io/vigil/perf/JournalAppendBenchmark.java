@@ -28,8 +28,7 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {JvmFlags.F1, JvmFlags.F2, JvmFlags.F3, JvmFlags.F4, JvmFlags.F5, JvmFlags.F6,
-    JvmFlags.F7, JvmFlags.F8, JvmFlags.F9, JvmFlags.F10, JvmFlags.F11, JvmFlags.F12})
+@Fork(1) // JVM flags: BenchmarkMain prepends vigil.jvm.flags
 @State(Scope.Thread)
 public class JournalAppendBenchmark {
     private final UnsafeBuffer payload = new UnsafeBuffer(new byte[64]);
