@@ -70,6 +70,8 @@ public final class VigilConfig {
         "Directory holding the input/, output/ and dlq/ journals.");
     public static final Key ROLL_CYCLE = key("vigil.journal.roll.cycle", "FAST_HOURLY",
         "Chronicle roll cycle of every journal (FAST_HOURLY, FAST_DAILY, ...).");
+    public static final Key DATA_FREE_MIN = key("vigil.data.free.min", "16m",
+        "Least free space the data directory's file system must have for the server to start; 0: no check.");
 
     // --- gateway ---
     public static final Key BIND_HOST = key("vigil.bind.host", "127.0.0.1",

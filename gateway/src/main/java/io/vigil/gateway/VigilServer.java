@@ -20,6 +20,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.vigil.engine.Engine;
 import io.vigil.engine.VigilConfig;
+import io.vigil.journal.DataDirectory;
 import io.vigil.journal.JournalReader;
 import io.vigil.journal.JournalRecord;
 import io.vigil.journal.Journals;
@@ -44,6 +45,7 @@ public final class VigilServer implements AutoCloseable {
     private static final long SWEEP_MS = 100;
 
     private final VigilConfig config;
+    private final DataDirectory dataDirectory;
     private volatile Journals journals;
     private final EventLoopGroup group;
     private final EventLoop loop;
@@ -64,8 +66,15 @@ public final class VigilServer implements AutoCloseable {
         }
         final long heartbeatNs = config.durationNs(VigilConfig.HEARTBEAT_INTERVAL);
         final int heartbeatMs = (int)Math.max(1, TimeUnit.NANOSECONDS.toMillis(heartbeatNs));
-        this.journals = Journals.open(config.path(VigilConfig.DATA_DIR),
-            Journals.rollCycle(config.string(VigilConfig.ROLL_CYCLE)));
+        // checked and locked before anything is written: one writer per data directory
+        this.dataDirectory = DataDirectory.acquire(config.path(VigilConfig.DATA_DIR),
+            config.size(VigilConfig.DATA_FREE_MIN));
+        try {
+            this.journals = Journals.open(dataDirectory.path(), Journals.rollCycle(config.string(VigilConfig.ROLL_CYCLE)));
+        } catch (final RuntimeException ex) {
+            dataDirectory.close();
+            throw ex;
+        }
         this.core = new GatewayCore(maxFrameBytes, heartbeatMs, config.string(VigilConfig.CREDENTIAL),
             journals.inputWriter(), journals.deadLetterWriter(), config.integer(VigilConfig.MAX_CONNECTIONS),
             config.durationNs(VigilConfig.FRAME_TIMEOUT),
@@ -120,6 +129,7 @@ public final class VigilServer implements AutoCloseable {
             }
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             journals.close();
+            dataDirectory.close();
             throw ex;
         }
         this.serverChannel = channel;
@@ -290,6 +300,7 @@ public final class VigilServer implements AutoCloseable {
         } finally {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
             journals.close();
+            dataDirectory.close();
         }
         LOG.info("stopped");
     }
