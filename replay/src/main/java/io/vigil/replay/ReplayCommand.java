@@ -4,6 +4,7 @@ import io.vigil.engine.CheckpointStore;
 import io.vigil.engine.Engine;
 import io.vigil.engine.Pipeline;
 import io.vigil.engine.VigilConfig;
+import io.vigil.journal.DataDirectory;
 import io.vigil.journal.Journals;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -165,8 +166,10 @@ public final class ReplayCommand implements Runnable {
                 throw new IllegalArgumentException(outDir + " already holds an output journal; choose an empty directory");
             }
             final PrintWriter out = out();
-            try (Journals recorded = openReadOnly(config);
-                 Journals target = Journals.open(outDir, Journals.rollCycle(config.string(VigilConfig.ROLL_CYCLE)))) {
+            // the what-if directory has one writer, like a live one: two replays into it, or a server, are refused
+            try (DataDirectory targetDir = DataDirectory.acquire(outDir, 0);
+                 Journals recorded = openReadOnly(config);
+                 Journals target = Journals.open(targetDir.path(), Journals.rollCycle(config.string(VigilConfig.ROLL_CYCLE)))) {
                 final long fromIndex = ReplayRange.resolve(from, recorded, true);
                 final long toIndex = ReplayRange.resolve(to, recorded, false);
                 final Replayer.Result result;
