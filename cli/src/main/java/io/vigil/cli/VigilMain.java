@@ -34,9 +34,37 @@ public final class VigilMain implements Runnable {
             }
             return 2;
         });
-        final int code = commandLine.execute(args);
-        if (code != 0 || !"run".equals(args.length > 0 ? args[0] : "")) {
-            System.exit(code);
+        final String unknown = unknownCommand(commandLine, args);
+        if (unknown != null) {
+            System.err.println(unknown);
+            System.exit(2);
         }
+        // run returns after an orderly stop on SIGTERM/SIGINT (exit 0); without signal handling it returns from a
+        // shutdown hook, where exit only waits for the JVM to halt
+        System.exit(commandLine.execute(args));
+    }
+
+    /**
+     * The error for a command word that names no subcommand, or null. Checked before picocli runs because a help
+     * option later on the line (`vigil model register F --version 1`) would otherwise print the version and exit 0,
+     * so that a script calling a command this version lacks would "succeed".
+     */
+    static String unknownCommand(final CommandLine root, final String[] args) {
+        CommandLine current = root;
+        String path = "vigil";
+        for (final String arg : args) {
+            if (arg.startsWith("-") || current.getSubcommands().isEmpty() ||
+                !current.getCommandSpec().positionalParameters().isEmpty()) {
+                return null;
+            }
+            final CommandLine next = current.getSubcommands().get(arg);
+            if (next == null) {
+                return path + ": unknown command '" + arg + "' (commands: " +
+                    String.join(", ", current.getSubcommands().keySet()) + "; see " + path + " --help)";
+            }
+            current = next;
+            path = path + " " + arg;
+        }
+        return null;
     }
 }

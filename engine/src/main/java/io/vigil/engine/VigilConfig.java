@@ -197,6 +197,11 @@ public final class VigilConfig {
         return new VigilConfig(Map.of(), Map.copyOf(values), Map.of(), new Properties());
     }
 
+    /** Defaults under the given environment and system properties: for tests of the look-ups. */
+    static VigilConfig of(final Map<String, String> env, final Properties system) {
+        return new VigilConfig(Map.of(), Map.of(), Map.copyOf(env), system);
+    }
+
     /** A copy with some keys set, taking precedence over every other source. */
     public VigilConfig with(final Map<String, String> values) {
         final Map<String, String> merged = new LinkedHashMap<>(overrides);
@@ -207,6 +212,39 @@ public final class VigilConfig {
             merged.put(e.getKey(), e.getValue());
         }
         return new VigilConfig(fileValues, merged, env, system);
+    }
+
+    /** Environment variables starting with {@code VIGIL_} that are not configuration keys but are known. */
+    private static final List<String> KNOWN_ENV = List.of("VIGIL_DEBUG", "VIGIL_JAVA_OPTS");
+
+    /**
+     * System properties that look like Vigil keys ({@code vigil.*}) and environment variables that look like them
+     * ({@code VIGIL_*}) but are not known: most likely a typo that would otherwise be ignored in silence. One line
+     * each, for a warning at start.
+     */
+    public List<String> unknownLookalikes() {
+        final List<String> warnings = new ArrayList<>();
+        for (final String name : system.stringPropertyNames()) {
+            if (name.startsWith("vigil.") && find(name) == null) {
+                warnings.add("system property " + name + " is not a Vigil configuration key (ignored)");
+            }
+        }
+        for (final String name : env.keySet()) {
+            if (name.startsWith("VIGIL_") && !KNOWN_ENV.contains(name) && findByEnv(name) == null) {
+                warnings.add("environment variable " + name + " is not a Vigil configuration key (ignored)");
+            }
+        }
+        Collections.sort(warnings);
+        return warnings;
+    }
+
+    private static Key findByEnv(final String envName) {
+        for (final Key key : KEYS) {
+            if (key.envName().equals(envName)) {
+                return key;
+            }
+        }
+        return null;
     }
 
     /** Every key, in documentation order. */

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -78,5 +79,19 @@ class VigilConfigTest {
             final String row = "| `" + key.name() + "` | `" + key.envName() + "` | `" + key.defaultValue() + "` |";
             assertTrue(text.contains(row), "README.md lacks the row for " + key.name() + ": " + row);
         }
+    }
+
+    @Test
+    void shouldNameLookalikesOfKeysThatDoNotExist() {
+        final java.util.Properties system = new java.util.Properties();
+        system.setProperty("vigil.prot", "7071");
+        system.setProperty("vigil.port", "7072");
+        system.setProperty("java.version.x", "ignored");
+        final VigilConfig config = VigilConfig.of(Map.of("VIGIL_RING_SIZ", "8", "VIGIL_RING_SIZE", "8", "VIGIL_DEBUG", "1",
+            "HOME", "/root"), system);
+        assertEquals(List.of(
+            "environment variable VIGIL_RING_SIZ is not a Vigil configuration key (ignored)",
+            "system property vigil.prot is not a Vigil configuration key (ignored)"), config.unknownLookalikes());
+        assertEquals(7072, config.integer(VigilConfig.PORT));
     }
 }

@@ -11,7 +11,10 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
-/** {@code vigil run}: the server, on embedded defaults unless told otherwise; stops cleanly on SIGTERM. */
+/**
+ * {@code vigil run}: the server, on embedded defaults unless told otherwise; SIGTERM or Ctrl-C stop it cleanly (the
+ * pipeline finishes what is journaled, the last checkpoint is written) and it exits 0.
+ */
 @Command(name = "run", mixinStandardHelpOptions = true,
     description = "Run the Vigil server (TCP gateway, journals, pipeline) until SIGTERM or Ctrl-C.")
 public final class RunCommand implements Callable<Integer> {
@@ -34,18 +37,34 @@ public final class RunCommand implements Callable<Integer> {
             overrides.put(VigilConfig.DATA_DIR.name(), dataDir.toString());
         }
         final VigilConfig config = VigilConfig.load(configFile).with(overrides);
+        for (final String warning : config.unknownLookalikes()) {
+            System.err.println("vigil run: warning: " + warning);
+        }
         System.out.println("Vigil effective configuration:");
         System.out.print(config.describe());
+        final CountDownLatch stop = new CountDownLatch(1);
+        final boolean signals = StopSignals.install(stop::countDown);
         final VigilServer server = VigilServer.start(config);
         System.out.printf("Vigil listening on %s:%d (%s), journals in %s%n", server.host(), server.port(),
             server.transport(), server.journals().dataDir().toAbsolutePath());
+        if (signals) {
+            stop.await();
+            stopServer(server);
+            return 0;
+        }
+        // no signal handling in this JVM: stop from a shutdown hook (the JVM then exits 143 on SIGTERM)
         final CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            System.out.println("Vigil stopping");
-            server.close();
+            stopServer(server);
             stopped.countDown();
         }, "vigil-shutdown"));
         stopped.await();
         return 0;
+    }
+
+    private static void stopServer(final VigilServer server) {
+        System.out.println("Vigil stopping");
+        server.close();
+        System.out.println("Vigil stopped");
     }
 }
