@@ -1,5 +1,6 @@
 package io.vigil.replay;
 
+import io.vigil.codecs.ReasonNames;
 import io.vigil.codecs.sbe.Action;
 import io.vigil.codecs.sbe.DecisionDecoder;
 import io.vigil.codecs.sbe.MessageHeaderDecoder;
@@ -111,8 +112,8 @@ final class DecisionDiff {
             final List<String> list = examples.computeIfAbsent(transition, k -> new ArrayList<>());
             if (list.size() < examplesPerTransition) {
                 list.add(String.format(Locale.ROOT, "input index %d (sequence %d): model %.4f -> %.4f, anomaly %.4f -> %.4f, " +
-                    "reasons 0x%x -> 0x%x", inputIndex, a.clientSequence, a.modelScore, b.modelScore, a.anomalyScore,
-                    b.anomalyScore, a.reasons, b.reasons));
+                    "reasons %s -> %s", inputIndex, a.clientSequence, a.modelScore, b.modelScore, a.anomalyScore,
+                    b.anomalyScore, ReasonNames.of(a.reasons), ReasonNames.of(b.reasons)));
             }
         } else if (Float.floatToRawIntBits(a.modelScore) != Float.floatToRawIntBits(b.modelScore) ||
             Float.floatToRawIntBits(a.anomalyScore) != Float.floatToRawIntBits(b.anomalyScore) || a.reasons != b.reasons) {

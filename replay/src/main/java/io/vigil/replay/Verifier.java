@@ -1,5 +1,6 @@
 package io.vigil.replay;
 
+import io.vigil.codecs.ReasonNames;
 import io.vigil.codecs.sbe.DecisionDecoder;
 import io.vigil.codecs.sbe.MessageHeaderDecoder;
 import io.vigil.codecs.sbe.RejectDecoder;
@@ -138,7 +139,7 @@ final class Verifier implements ResponseSink {
             checkFloat("anomalyScore", r.anomalyScore(), decision.anomalyScore());
             checkModelVersion(r);
             check("action", r.actionRaw(), decision.actionRaw());
-            check("reasons", r.reasons().getRaw(), decision.reasons().getRaw());
+            checkReasons(r.reasons().getRaw(), decision.reasons().getRaw());
         } else {
             final RejectDecoder r = recordedReject.wrapAndApplyHeader(recorded.payload(), 0, recordedHeader);
             check("clientSequence", r.clientSequence(), reject.clientSequence());
@@ -159,6 +160,13 @@ final class Verifier implements ResponseSink {
         if (recordedValue != replayedValue) {
             fields.append(fields.length() == 0 ? "" : ", ").append(field).append(" recorded ").append(recordedValue)
                 .append(" replayed ").append(replayedValue);
+        }
+    }
+
+    private void checkReasons(final long recorded, final long replayed) {
+        if (recorded != replayed) {
+            fields.append(fields.length() == 0 ? "" : ", ").append("reasons recorded ").append(ReasonNames.of(recorded))
+                .append(" replayed ").append(ReasonNames.of(replayed));
         }
     }
 
