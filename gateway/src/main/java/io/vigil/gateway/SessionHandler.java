@@ -302,7 +302,8 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
             reject(buffer, offset, length, sequence, RejectReason.NOT_LOGGED_ON, templateId);
             return;
         }
-        if (sequence <= core.sessions.lastSequence(clientId)) {
+        // sequences are uint64 on the wire: compared unsigned, so 2^63 and above follow 2^63 - 1
+        if (Long.compareUnsigned(sequence, core.sessions.lastSequence(clientId)) <= 0) {
             onResend(buffer, offset, length, sequence, templateId);
             return;
         }

@@ -144,7 +144,7 @@ public final class VigilServer implements AutoCloseable {
                 if (last == 0) {
                     clients++;
                 }
-                if (record.clientSequence > last) {
+                if (Long.compareUnsigned(record.clientSequence, last) > 0) {
                     sessions.lastSequence(record.clientId, record.clientSequence);
                     resends.journaled(record.clientId, record.clientSequence, record.index);
                 }
@@ -231,7 +231,7 @@ public final class VigilServer implements AutoCloseable {
             while (reader.read(record)) {
                 LOG.warn("the append that failed had completed: client {} sequence {} is journaled at index {} and " +
                     "will be decided", record.clientId, record.clientSequence, Long.toHexString(record.index));
-                if (record.clientSequence > core.sessions.lastSequence(record.clientId)) {
+                if (Long.compareUnsigned(record.clientSequence, core.sessions.lastSequence(record.clientId)) > 0) {
                     core.sessions.lastSequence(record.clientId, record.clientSequence);
                     core.resends.journaled(record.clientId, record.clientSequence, record.index);
                 }

@@ -123,6 +123,42 @@ class HostileClientTest {
     }
 
     @Test
+    void shouldOrderSequencesAsUnsigned64BitValues() throws Exception {
+        start(Map.of());
+        final GatewayEndToEndTest.Answers answers = new GatewayEndToEndTest.Answers();
+        final long nowNs = System.currentTimeMillis() * 1_000_000L;
+        final long twoTo63 = Long.MIN_VALUE;
+        final long twoTo64Minus1 = -1L;
+        try (VigilClient client = VigilClient.connect(server.host(), server.port())) {
+            client.logon(CREDENTIAL, 1, 22, 1, answers);
+            for (final long seq : new long[] {Long.MAX_VALUE, twoTo63, twoTo63 + 5}) {
+                client.sendTransaction(seq, nowNs, 1, 2, 5411, 100, "EUR", "DE", Channel.POS, Label.UNKNOWN);
+            }
+            answers.await(3);
+            assertEquals("DECISION", answers.bySequence.get(Long.MAX_VALUE));
+            assertEquals("DECISION", answers.bySequence.get(twoTo63), "2^63 follows 2^63 - 1");
+            assertEquals("DECISION", answers.bySequence.get(twoTo63 + 5));
+            // below the last one (unsigned) and never journaled: refused; 2^63 resent: its recorded answer
+            client.sendTransaction(twoTo63 + 1, nowNs, 1, 2, 5411, 100, "EUR", "DE", Channel.POS, Label.UNKNOWN);
+            client.sendTransaction(twoTo63, nowNs, 1, 2, 5411, 100, "EUR", "DE", Channel.POS, Label.UNKNOWN);
+            client.sendTransaction(twoTo64Minus1, Long.MIN_VALUE, 1, 2, 5411, 100, "EUR", "DE", Channel.POS, Label.UNKNOWN);
+            answers.await(6);
+        }
+        assertEquals(RejectReason.SEQUENCE_NOT_INCREASING.name(), answers.bySequence.get(twoTo63 + 1));
+        assertEquals(1, answers.duplicates.get(), "the resent 2^63 is answered again");
+        assertEquals(RejectReason.EVENT_TIME_TOO_OLD.name(), answers.bySequence.get(twoTo64Minus1),
+            "the last sequence is accepted; an event time of -2^63 is too old, not in the future");
+        assertEquals(6, answers.count.get());
+        server.close();
+        server = null;
+        start(Map.of());
+        try (VigilClient client = VigilClient.connect(server.host(), server.port())) {
+            assertEquals(twoTo64Minus1, client.logon(CREDENTIAL, 1, 22, 1, new GatewayEndToEndTest.Answers()),
+                "rebuilt from the journal after a restart, compared unsigned");
+        }
+    }
+
+    @Test
     void shouldCloseAConnectionThatNeverSpeaks() throws Exception {
         start(Map.of(VigilConfig.HEARTBEAT_INTERVAL.name(), "100ms"));
         try (RawConnection raw = new RawConnection(server.port())) {
