@@ -264,6 +264,20 @@ public final class VigilServer implements AutoCloseable {
     }
 
     /**
+     * Frames the gateway rejected with {@code reason} since start (and, for a close reason such as
+     * {@code IDLE_TIMEOUT}, sessions it closed with it); written by the network thread, read on any thread:
+     * approximate.
+     */
+    public long gatewayRejects(final io.vigil.codecs.sbe.RejectReason reason) {
+        return core.rejects.count(reason);
+    }
+
+    /** Connection errors (exceptions that closed a connection) since start; any thread, approximate. */
+    public long connectionErrors() {
+        return core.rejects.connectionErrors();
+    }
+
+    /**
      * Why the gateway can no longer journal (and so rejects events with JOURNAL_UNAVAILABLE), or null while it can:
      * for health checks and operators. Any thread.
      */

@@ -59,6 +59,7 @@ class HostileClientTest {
             assertTrue(raw.closedByServer());
         }
         assertEquals(1, deadLetters(RejectReason.FRAME_TIMEOUT));
+        assertEquals(1, eventually(() -> server.gatewayRejects(RejectReason.FRAME_TIMEOUT), 1));
     }
 
     @Test
@@ -74,6 +75,7 @@ class HostileClientTest {
                 assertEquals(RejectReason.TOO_MANY_CONNECTIONS, third.readReject().reason());
                 assertTrue(third.closedByServer());
             }
+            assertEquals(1, eventually(() -> server.gatewayRejects(RejectReason.TOO_MANY_CONNECTIONS), 1));
         }
         Thread.sleep(200);
         try (RawConnection again = new RawConnection(server.port())) {
@@ -99,6 +101,8 @@ class HostileClientTest {
         }
         assertEquals(3, deadLetters(RejectReason.BAD_CREDENTIAL));
         assertEquals(1, deadLetters(RejectReason.TOO_MANY_LOGON_FAILURES));
+        assertEquals(3, eventually(() -> server.gatewayRejects(RejectReason.BAD_CREDENTIAL), 3));
+        assertEquals(1, eventually(() -> server.gatewayRejects(RejectReason.TOO_MANY_LOGON_FAILURES), 1));
     }
 
     @Test
@@ -181,6 +185,15 @@ class HostileClientTest {
             assertEquals(io.vigil.codecs.sbe.HeartbeatDecoder.TEMPLATE_ID, raw.readFrame(), "server heartbeat while idle");
             assertTrue(raw.closedByServer(), "closed after 3 silent intervals");
         }
+    }
+
+    /** The counter's value once it reached {@code expected}, or after 5 s (counters are read across threads). */
+    private static long eventually(final java.util.function.LongSupplier counter, final long expected) throws InterruptedException {
+        final long deadline = System.nanoTime() + 5_000_000_000L;
+        while (counter.getAsLong() < expected && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        return counter.getAsLong();
     }
 
     private long deadLetters(final RejectReason reason) {
