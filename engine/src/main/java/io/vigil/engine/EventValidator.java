@@ -20,6 +20,10 @@ public final class EventValidator {
     private final long maxAgeNs;
 
     public EventValidator(final long maxAmountMinor, final long maxFutureSkewNs, final long maxAgeNs) {
+        if (maxFutureSkewNs < 0 || maxAgeNs < 0) {
+            throw new IllegalArgumentException("the event time bounds (" + VigilConfig.MAX_FUTURE_SKEW.name() + ", " +
+                VigilConfig.MAX_EVENT_AGE.name() + ") must not be negative: " + maxFutureSkewNs + " ns, " + maxAgeNs + " ns");
+        }
         this.maxAmountMinor = maxAmountMinor;
         this.maxFutureSkewNs = maxFutureSkewNs;
         this.maxAgeNs = maxAgeNs;
@@ -72,14 +76,17 @@ public final class EventValidator {
         return validateTime(sample.eventTimeNs(), ingestTimeNs);
     }
 
+    /**
+     * Exact for every pair of int64 times: the distance between two longs always fits in an unsigned 64-bit value,
+     * so it is taken in the direction that is non-negative and compared unsigned (a signed {@code event - ingest}
+     * overflows near the ends of the range: an event time of -2^63 would read as far in the future).
+     */
     private int validateTime(final long eventTimeNs, final long ingestTimeNs) {
-        if (eventTimeNs - ingestTimeNs > maxFutureSkewNs) {
-            return RejectReason.EVENT_TIME_IN_FUTURE.value();
+        if (eventTimeNs > ingestTimeNs) {
+            return Long.compareUnsigned(eventTimeNs - ingestTimeNs, maxFutureSkewNs) > 0 ?
+                RejectReason.EVENT_TIME_IN_FUTURE.value() : 0;
         }
-        if (ingestTimeNs - eventTimeNs > maxAgeNs) {
-            return RejectReason.EVENT_TIME_TOO_OLD.value();
-        }
-        return 0;
+        return Long.compareUnsigned(ingestTimeNs - eventTimeNs, maxAgeNs) > 0 ? RejectReason.EVENT_TIME_TOO_OLD.value() : 0;
     }
 
     private static boolean isUpperLetter(final byte b) {

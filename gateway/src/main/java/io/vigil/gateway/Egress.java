@@ -13,6 +13,7 @@ import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -24,8 +25,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>{@link #onResponse} is called by the one pipeline thread only; {@link #drain} runs on the event loop only.
  * Allocation-free per answer; scheduling a drain costs one task object per drain, not per answer. When the ring
  * is full the pipeline waits for the network thread (backpressure), it never drops an answer.
+ *
+ * <p>The hand-off is a Dekker-style pair: the pipeline publishes an answer, then reads {@code drainScheduled}; the
+ * drain clears {@code drainScheduled}, then reads the ring. Each side's store must be visible before its own load,
+ * or both can miss the other (see {@link #onResponse}). Not final only so that {@code EgressHandOffTest} can count
+ * deliveries without sessions ({@link #deliver}, {@link #afterDrain}).
  */
-final class Egress implements ResponseSink {
+class Egress implements ResponseSink {
     static final int ANSWER_MSG_TYPE = 1;
     private static final int DRAIN_LIMIT = 4096;
     /** Each answer in the ring: session id, hand-off stamp (System.nanoTime()), client id, then the message. */
@@ -73,6 +79,13 @@ final class Egress implements ResponseSink {
         buffer.putLong(index + 2 * Long.BYTES, clientId);
         buffer.putBytes(index + PREFIX_BYTES, message, offset, length);
         ring.commit(index);
+        // commit() is a release store (putIntRelease of the record length) and drainScheduled.get() a volatile load:
+        // nothing orders a release store before a later load (StoreLoad; x86's store buffer does reorder them). The
+        // load could then see the flag of a drain that has already cleared it and found the ring empty, because this
+        // answer was not visible yet: no drain would be scheduled, and the answer would wait for the next one. The
+        // full fence makes the answer visible before the flag is read; the drain's side is a volatile store
+        // (set(false)) followed by a volatile load of the record length, which the memory model keeps in order.
+        VarHandle.fullFence();
         scheduleDrain();
     }
 
@@ -83,13 +96,14 @@ final class Egress implements ResponseSink {
     }
 
     private void drain() {
+        // cleared before reading: an answer published after this store is either read below or schedules a drain
         drainScheduled.set(false);
-        int read;
+        long consumedUpTo;
         do {
+            consumedUpTo = ring.consumerPosition();
             delivered = 0;
-            read = ring.read(deliverHandler, DRAIN_LIMIT);
-            core.sessions.flushDirty();
-            core.maybeResume();
+            ring.read(deliverHandler, DRAIN_LIMIT);
+            afterDrain();
             final StageLatencies latencies = this.latencies;
             if (latencies != null) {
                 final long writtenNs = System.nanoTime();
@@ -97,10 +111,21 @@ final class Egress implements ResponseSink {
                     latencies.recordEgress(writtenNs - handOffNs[i]);
                 }
             }
-        } while (read > 0); // not read == DRAIN_LIMIT: one read stops at the end of the buffer, so it never wraps
+            // Again while the read consumed anything, not while it returned answers: one read stops at the end of the
+            // buffer, and where the producer wrapped, the only record before the end is padding, which read() skips
+            // without counting. Stopping on a count of 0 there left the answers at the start of the buffer waiting
+            // for the next answer's drain (EgressHandOffTest found it at the first wrap).
+        } while (ring.consumerPosition() != consumedUpTo);
     }
 
-    private void deliver(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length) {
+    /** After each read of the ring: flushes the sessions written to and resumes reading if the pipeline caught up. */
+    void afterDrain() {
+        core.sessions.flushDirty();
+        core.maybeResume();
+    }
+
+    /** Hands one answer from the ring to its session; on the event loop. */
+    void deliver(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length) {
         final SessionHandler origin = core.sessions.get(buffer.getLong(index));
         final long clientId = buffer.getLong(index + 2 * Long.BYTES);
         final SessionHandler current = clientId == 0 ? null : core.sessions.current(clientId);

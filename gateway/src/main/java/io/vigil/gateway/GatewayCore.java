@@ -51,7 +51,8 @@ final class GatewayCore {
     /** Scratch for outgoing frames: SOFH at 0, message after it. */
     final UnsafeBuffer out = new UnsafeBuffer(new byte[256]);
 
-    long rejected;
+    /** Rejects and explained closes by reason, and the rate limit of their log lines. */
+    final RejectLog rejects = new RejectLog(LOG);
     /** Answers resent events from the journals; set before the server binds. */
     ResendLookup resends;
     /** Per-stage latency recorders of the engine, set before the server binds; null: not recorded. */
@@ -213,6 +214,7 @@ final class GatewayCore {
                 LOG.warn("sweep of a connection failed", ex);
             }
         }
+        rejects.sweep(nowNs);
         maybeResume();
     }
 }

@@ -84,7 +84,10 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(final ChannelHandlerContext ctx) throws Exception {
         if (core.connections.size() >= core.maxConnections) {
-            LOG.warn("connection from {} refused: {} connections open", ctx.channel().remoteAddress(), core.connections.size());
+            core.rejects.record(RejectReason.TOO_MANY_CONNECTIONS);
+            if (core.rejects.shouldLog(RejectReason.TOO_MANY_CONNECTIONS, System.nanoTime())) {
+                LOG.warn("connection from {} refused: {} connections open", ctx.channel().remoteAddress(), core.connections.size());
+            }
             sendReject(0, RejectReason.TOO_MANY_CONNECTIONS, 0);
             closeAfterFlush();
             return;
@@ -139,7 +142,9 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
             }
             if (result < 0) {
                 final RejectReason reason = RejectReason.get(-result);
-                LOG.warn("session {} from {}: broken framing ({}), closing", sessionId, ctx.channel().remoteAddress(), reason);
+                if (core.rejects.shouldLog(reason, System.nanoTime())) {
+                    LOG.warn("session {} from {}: broken framing ({}), closing", sessionId, ctx.channel().remoteAddress(), reason);
+                }
                 reject(view, 0, Math.min(viewLength, core.maxFrameBytes), 0, reason, 0);
                 in.skipBytes(readable);
                 closeAfterFlush();
@@ -182,8 +187,10 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
         if (partialSinceNs == 0 || nowNs - partialSinceNs < core.frameTimeoutNs) {
             return;
         }
-        LOG.warn("session {} from {}: a frame stayed incomplete for longer than {} ms, closing", sessionId,
-            ctx.channel().remoteAddress(), core.frameTimeoutNs / 1_000_000);
+        if (core.rejects.shouldLog(RejectReason.FRAME_TIMEOUT, nowNs)) {
+            LOG.warn("session {} from {}: a frame stayed incomplete for longer than {} ms, closing", sessionId,
+                ctx.channel().remoteAddress(), core.frameTimeoutNs / 1_000_000);
+        }
         final ByteBuf partial = cumulation;
         if (partial != null && partial.isReadable()) {
             final int viewLength = wrap(partial, partial.readableBytes());
@@ -270,14 +277,18 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
         }
         final InetAddress address = remoteAddress();
         if (core.logonGuard.refused(address, System.nanoTime())) {
-            LOG.warn("logon from {} refused: too many failed logons", ctx.channel().remoteAddress());
+            if (core.rejects.shouldLog(RejectReason.TOO_MANY_LOGON_FAILURES, System.nanoTime())) {
+                LOG.warn("logon from {} refused: too many failed logons", ctx.channel().remoteAddress());
+            }
             reject(buffer, offset, length, 0, RejectReason.TOO_MANY_LOGON_FAILURES, LogonDecoder.TEMPLATE_ID);
             closeAfterFlush();
             return;
         }
         if (!core.credentialMatches(buffer, logon.offset() + LogonDecoder.credentialEncodingOffset())) {
             core.logonGuard.failed(address, System.nanoTime());
-            LOG.warn("logon from {} with a wrong credential, closing", ctx.channel().remoteAddress());
+            if (core.rejects.shouldLog(RejectReason.BAD_CREDENTIAL, System.nanoTime())) {
+                LOG.warn("logon from {} with a wrong credential, closing", ctx.channel().remoteAddress());
+            }
             reject(buffer, offset, length, 0, RejectReason.BAD_CREDENTIAL, LogonDecoder.TEMPLATE_ID);
             closeAfterFlush();
             return;
@@ -302,7 +313,8 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
             reject(buffer, offset, length, sequence, RejectReason.NOT_LOGGED_ON, templateId);
             return;
         }
-        if (sequence <= core.sessions.lastSequence(clientId)) {
+        // sequences are uint64 on the wire: compared unsigned, so 2^63 and above follow 2^63 - 1
+        if (Long.compareUnsigned(sequence, core.sessions.lastSequence(clientId)) <= 0) {
             onResend(buffer, offset, length, sequence, templateId);
             return;
         }
@@ -350,7 +362,7 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
 
     private void reject(final DirectBuffer buffer, final int offset, final int length, final long sequence,
         final RejectReason reason, final int templateId) {
-        core.rejected++;
+        core.rejects.record(reason);
         final long dlqIndex = core.deadLetters.append(EpochClock.nowNs(), sessionId, clientId, sequence, RecordHeader.NO_INDEX,
             tenantId, reason.value(), RecordHeader.SOURCE_GATEWAY, buffer, offset, length);
         if (dlqIndex == JournalWriter.FAILED) {
@@ -534,7 +546,10 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause) {
-        LOG.warn("session {} from {}: {}, closing", sessionId, ctx.channel().remoteAddress(), cause.toString());
+        core.rejects.recordConnectionError();
+        if (core.rejects.shouldLogConnectionError(System.nanoTime())) {
+            LOG.warn("session {} from {}: {}, closing", sessionId, ctx.channel().remoteAddress(), cause.toString());
+        }
         closing = true;
         ctx.close();
     }

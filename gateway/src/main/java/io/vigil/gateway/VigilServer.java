@@ -154,7 +154,7 @@ public final class VigilServer implements AutoCloseable {
                 if (last == 0) {
                     clients++;
                 }
-                if (record.clientSequence > last) {
+                if (Long.compareUnsigned(record.clientSequence, last) > 0) {
                     sessions.lastSequence(record.clientId, record.clientSequence);
                     resends.journaled(record.clientId, record.clientSequence, record.index);
                 }
@@ -241,7 +241,7 @@ public final class VigilServer implements AutoCloseable {
             while (reader.read(record)) {
                 LOG.warn("the append that failed had completed: client {} sequence {} is journaled at index {} and " +
                     "will be decided", record.clientId, record.clientSequence, Long.toHexString(record.index));
-                if (record.clientSequence > core.sessions.lastSequence(record.clientId)) {
+                if (Long.compareUnsigned(record.clientSequence, core.sessions.lastSequence(record.clientId)) > 0) {
                     core.sessions.lastSequence(record.clientId, record.clientSequence);
                     core.resends.journaled(record.clientId, record.clientSequence, record.index);
                 }
@@ -271,6 +271,20 @@ public final class VigilServer implements AutoCloseable {
     /** Times the gateway paused reading because the pipeline was behind (read on any thread: approximate). */
     public long backpressurePauses() {
         return core.pauses();
+    }
+
+    /**
+     * Frames the gateway rejected with {@code reason} since start (and, for a close reason such as
+     * {@code IDLE_TIMEOUT}, sessions it closed with it); written by the network thread, read on any thread:
+     * approximate.
+     */
+    public long gatewayRejects(final io.vigil.codecs.sbe.RejectReason reason) {
+        return core.rejects.count(reason);
+    }
+
+    /** Connection errors (exceptions that closed a connection) since start; any thread, approximate. */
+    public long connectionErrors() {
+        return core.rejects.connectionErrors();
     }
 
     /**

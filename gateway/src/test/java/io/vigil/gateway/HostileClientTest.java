@@ -59,6 +59,7 @@ class HostileClientTest {
             assertTrue(raw.closedByServer());
         }
         assertEquals(1, deadLetters(RejectReason.FRAME_TIMEOUT));
+        assertEquals(1, eventually(() -> server.gatewayRejects(RejectReason.FRAME_TIMEOUT), 1));
     }
 
     @Test
@@ -74,6 +75,7 @@ class HostileClientTest {
                 assertEquals(RejectReason.TOO_MANY_CONNECTIONS, third.readReject().reason());
                 assertTrue(third.closedByServer());
             }
+            assertEquals(1, eventually(() -> server.gatewayRejects(RejectReason.TOO_MANY_CONNECTIONS), 1));
         }
         Thread.sleep(200);
         try (RawConnection again = new RawConnection(server.port())) {
@@ -99,6 +101,8 @@ class HostileClientTest {
         }
         assertEquals(3, deadLetters(RejectReason.BAD_CREDENTIAL));
         assertEquals(1, deadLetters(RejectReason.TOO_MANY_LOGON_FAILURES));
+        assertEquals(3, eventually(() -> server.gatewayRejects(RejectReason.BAD_CREDENTIAL), 3));
+        assertEquals(1, eventually(() -> server.gatewayRejects(RejectReason.TOO_MANY_LOGON_FAILURES), 1));
     }
 
     @Test
@@ -120,6 +124,42 @@ class HostileClientTest {
         assertEquals("DECISION", answers.bySequence.get(100L));
         assertEquals(RejectReason.SEQUENCE_NOT_INCREASING.name(), answers.bySequence.get(50L));
         assertEquals(4, answers.count.get());
+    }
+
+    @Test
+    void shouldOrderSequencesAsUnsigned64BitValues() throws Exception {
+        start(Map.of());
+        final GatewayEndToEndTest.Answers answers = new GatewayEndToEndTest.Answers();
+        final long nowNs = System.currentTimeMillis() * 1_000_000L;
+        final long twoTo63 = Long.MIN_VALUE;
+        final long twoTo64Minus1 = -1L;
+        try (VigilClient client = VigilClient.connect(server.host(), server.port())) {
+            client.logon(CREDENTIAL, 1, 22, 1, answers);
+            for (final long seq : new long[] {Long.MAX_VALUE, twoTo63, twoTo63 + 5}) {
+                client.sendTransaction(seq, nowNs, 1, 2, 5411, 100, "EUR", "DE", Channel.POS, Label.UNKNOWN);
+            }
+            answers.await(3);
+            assertEquals("DECISION", answers.bySequence.get(Long.MAX_VALUE));
+            assertEquals("DECISION", answers.bySequence.get(twoTo63), "2^63 follows 2^63 - 1");
+            assertEquals("DECISION", answers.bySequence.get(twoTo63 + 5));
+            // below the last one (unsigned) and never journaled: refused; 2^63 resent: its recorded answer
+            client.sendTransaction(twoTo63 + 1, nowNs, 1, 2, 5411, 100, "EUR", "DE", Channel.POS, Label.UNKNOWN);
+            client.sendTransaction(twoTo63, nowNs, 1, 2, 5411, 100, "EUR", "DE", Channel.POS, Label.UNKNOWN);
+            client.sendTransaction(twoTo64Minus1, Long.MIN_VALUE, 1, 2, 5411, 100, "EUR", "DE", Channel.POS, Label.UNKNOWN);
+            answers.await(6);
+        }
+        assertEquals(RejectReason.SEQUENCE_NOT_INCREASING.name(), answers.bySequence.get(twoTo63 + 1));
+        assertEquals(1, answers.duplicates.get(), "the resent 2^63 is answered again");
+        assertEquals(RejectReason.EVENT_TIME_TOO_OLD.name(), answers.bySequence.get(twoTo64Minus1),
+            "the last sequence is accepted; an event time of -2^63 is too old, not in the future");
+        assertEquals(6, answers.count.get());
+        server.close();
+        server = null;
+        start(Map.of());
+        try (VigilClient client = VigilClient.connect(server.host(), server.port())) {
+            assertEquals(twoTo64Minus1, client.logon(CREDENTIAL, 1, 22, 1, new GatewayEndToEndTest.Answers()),
+                "rebuilt from the journal after a restart, compared unsigned");
+        }
     }
 
     @Test
@@ -145,6 +185,15 @@ class HostileClientTest {
             assertEquals(io.vigil.codecs.sbe.HeartbeatDecoder.TEMPLATE_ID, raw.readFrame(), "server heartbeat while idle");
             assertTrue(raw.closedByServer(), "closed after 3 silent intervals");
         }
+    }
+
+    /** The counter's value once it reached {@code expected}, or after 5 s (counters are read across threads). */
+    private static long eventually(final java.util.function.LongSupplier counter, final long expected) throws InterruptedException {
+        final long deadline = System.nanoTime() + 5_000_000_000L;
+        while (counter.getAsLong() < expected && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        return counter.getAsLong();
     }
 
     private long deadLetters(final RejectReason reason) {
