@@ -64,9 +64,11 @@ public final class VigilServer implements AutoCloseable {
         }
         final long heartbeatNs = config.durationNs(VigilConfig.HEARTBEAT_INTERVAL);
         final int heartbeatMs = (int)Math.max(1, TimeUnit.NANOSECONDS.toMillis(heartbeatNs));
+        // parsed and validated before anything is opened: a bad credentials file stops the start, naming file and line
+        final Authenticator authenticator = authenticator(config);
         this.journals = Journals.open(config.path(VigilConfig.DATA_DIR),
             Journals.rollCycle(config.string(VigilConfig.ROLL_CYCLE)));
-        this.core = new GatewayCore(maxFrameBytes, heartbeatMs, config.string(VigilConfig.CREDENTIAL),
+        this.core = new GatewayCore(maxFrameBytes, heartbeatMs, authenticator,
             journals.inputWriter(), journals.deadLetterWriter(), config.integer(VigilConfig.MAX_CONNECTIONS),
             config.durationNs(VigilConfig.FRAME_TIMEOUT),
             new LogonGuard(config.integer(VigilConfig.LOGON_FAILURES_MAX), config.durationNs(VigilConfig.LOGON_FAILURES_WINDOW)));
@@ -120,11 +122,25 @@ public final class VigilServer implements AutoCloseable {
             }
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             journals.close();
+            authenticator.close();
             throw ex;
         }
         this.serverChannel = channel;
-        LOG.info("listening on {} ({}), data in {}, {} client sequence marks restored",
-            serverChannel.localAddress(), transport, journals.dataDir().toAbsolutePath(), clients);
+        LOG.info("listening on {} ({}), data in {}, {} (tenant, client) sequence marks restored; logons: {}",
+            serverChannel.localAddress(), transport, journals.dataDir().toAbsolutePath(), clients, authenticator.describe());
+    }
+
+    /** The credentials file's clients, or, without one, the shared secret as tenant 1. */
+    private static Authenticator authenticator(final VigilConfig config) {
+        final String file = config.string(VigilConfig.CREDENTIALS_FILE);
+        if (file.isEmpty()) {
+            return Authenticator.sharedSecret(config.string(VigilConfig.CREDENTIAL));
+        }
+        final Credentials credentials = Credentials.load(java.nio.file.Path.of(file));
+        if (credentials.entries().isEmpty()) {
+            LOG.warn("credentials file {} has no entries: every Logon will be refused", file);
+        }
+        return Authenticator.of(credentials, Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors() / 2)));
     }
 
     /** Opens the journals, starts the engine and binds the gateway. */
@@ -132,26 +148,28 @@ public final class VigilServer implements AutoCloseable {
         return new VigilServer(config);
     }
 
-    /** Restores each client's highest journaled sequence, and its resend window, from the input journal. */
+    /**
+     * Restores each (tenant, client)'s highest journaled sequence, and its resend window, from the input journal,
+     * whose record header carries both.
+     */
     private static long rebuildSequences(final Journals journals, final GatewayCore core) {
-        final Sessions sessions = core.sessions;
-        final ResendLookup resends = core.resends;
-        long clients = 0;
         try (JournalReader reader = journals.inputReader()) {
             final JournalRecord record = new JournalRecord(64);
             while (reader.read(record)) {
-                final long last = sessions.lastSequence(record.clientId);
-                if (last == 0) {
-                    clients++;
-                }
-                if (record.clientSequence > last) {
-                    sessions.lastSequence(record.clientId, record.clientSequence);
-                    resends.journaled(record.clientId, record.clientSequence, record.index);
-                }
+                adopt(core, record);
                 core.lastIngestNs(record.timeNs);
             }
         }
-        return clients;
+        return core.sessions.clients();
+    }
+
+    /** Takes a journaled event's sequence as its (tenant, client)'s mark, if it is above it. */
+    private static void adopt(final GatewayCore core, final JournalRecord record) {
+        final Sessions.Client client = core.sessions.client(record.tenantId, record.clientId);
+        if (record.clientSequence > client.lastSequence) {
+            client.lastSequence = record.clientSequence;
+            core.resends.journaled(record.tenantId, record.clientId, record.clientSequence, record.index);
+        }
     }
 
     /**
@@ -229,12 +247,9 @@ public final class VigilServer implements AutoCloseable {
             }
             final JournalRecord record = new JournalRecord(64);
             while (reader.read(record)) {
-                LOG.warn("the append that failed had completed: client {} sequence {} is journaled at index {} and " +
-                    "will be decided", record.clientId, record.clientSequence, Long.toHexString(record.index));
-                if (record.clientSequence > core.sessions.lastSequence(record.clientId)) {
-                    core.sessions.lastSequence(record.clientId, record.clientSequence);
-                    core.resends.journaled(record.clientId, record.clientSequence, record.index);
-                }
+                LOG.warn("the append that failed had completed: tenant {} client {} sequence {} is journaled at index {} " +
+                    "and will be decided", record.tenantId, record.clientId, record.clientSequence, Long.toHexString(record.index));
+                adopt(core, record);
                 core.appended(record.index);
                 core.lastIngestNs(record.timeNs);
             }
@@ -289,6 +304,7 @@ public final class VigilServer implements AutoCloseable {
             }).syncUninterruptibly();
         } finally {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+            core.authenticator.close();
             journals.close();
         }
         LOG.info("stopped");

@@ -40,7 +40,7 @@ class DlqCommandTest {
         try (VigilServer server = VigilServer.start(VigilConfig.of(Map.of(
                 VigilConfig.DATA_DIR.name(), dataDir.toString(), VigilConfig.PORT.name(), "0")));
              VigilClient client = VigilClient.connect(server.host(), server.port())) {
-            client.logon("vigil-demo-secret", 3, 8, 1, new VigilClient.Listener() {
+            client.logon("vigil-demo-secret", 1, 8, 1, new VigilClient.Listener() {
                 @Override
                 public void onDecision(final DecisionDecoder decision) {
                     answers.incrementAndGet();
