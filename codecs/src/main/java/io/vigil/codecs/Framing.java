@@ -30,6 +30,13 @@ public final class Framing {
     public static final int SCHEMA_ID = MessageHeaderDecoder.SCHEMA_ID;
     /** Schema version this build writes. */
     public static final int SCHEMA_VERSION = MessageHeaderDecoder.SCHEMA_VERSION;
+    /** {@code Logout.reason}: the normal end of a session. */
+    public static final int LOGOUT_NORMAL = 0;
+    /**
+     * {@code Logout.reason} the server sends when it closes a session because a newer Logon of the same
+     * (tenant, client id) replaced it.
+     */
+    public static final int LOGOUT_SESSION_REPLACED = 1;
 
     private Framing() {
     }

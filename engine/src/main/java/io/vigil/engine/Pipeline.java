@@ -301,7 +301,7 @@ public final class Pipeline implements AutoCloseable {
         if (latencies != null && slot.validatedNs != 0) {
             latencies.record(slot);
         }
-        sink.onResponse(slot.input.sessionId, slot.input.clientId, answer, 0, length);
+        sink.onResponse(slot.input.sessionId, slot.input.tenantId, slot.input.clientId, answer, 0, length);
         if (observer != null) {
             observer.onAnswered(slot, answer, 0, length);
         }

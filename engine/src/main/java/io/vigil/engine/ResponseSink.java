@@ -21,14 +21,15 @@ public interface ResponseSink {
     void onResponse(long sessionId, DirectBuffer message, int offset, int length);
 
     /**
-     * What the pipeline calls: like {@link #onResponse(long, DirectBuffer, int, int)}, with the client id of the
-     * answered event, so that an answer whose session is gone (the client reconnected, or the server restarted) can
-     * reach the client's current session.
+     * What the pipeline calls: like {@link #onResponse(long, DirectBuffer, int, int)}, with the tenant and client id
+     * of the answered event, so that an answer whose session is gone (the client reconnected, or the server
+     * restarted) can reach the current session of the same (tenant, client), and no other.
      *
+     * @param tenantId tenant of the answered event (from the input journal).
      * @param clientId client id of the answered event (from the input journal).
      */
-    default void onResponse(final long sessionId, final long clientId, final DirectBuffer message, final int offset,
-        final int length) {
+    default void onResponse(final long sessionId, final int tenantId, final long clientId, final DirectBuffer message,
+        final int offset, final int length) {
         onResponse(sessionId, message, offset, length);
     }
 }

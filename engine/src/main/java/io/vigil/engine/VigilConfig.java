@@ -79,7 +79,9 @@ public final class VigilConfig {
     public static final Key PORT = key("vigil.port", "7070",
         "TCP port of the gateway; 0 picks a free port.");
     public static final Key CREDENTIAL = key("vigil.credential", "vigil-demo-secret",
-        "Shared secret a Logon must carry (US-ASCII, at most 32 bytes). Change it for anything but a demo.");
+        "Without a credentials file: the one secret every Logon carries (US-ASCII, at most 32 bytes), logging any client id on as tenant 1. Change it for anything but a demo.");
+    public static final Key CREDENTIALS_FILE = key("vigil.credentials.file", "",
+        "File of client credentials, one 'clientId tenantId pbkdf2-sha256$iterations$salt$hash' line each (vigil credentials add writes them); each client logs on with its own secret as its own tenant. Empty: vigil.credential for all, as tenant 1.");
     public static final Key MAX_FRAME_BYTES = key("vigil.max.frame.bytes", "512",
         "Largest frame accepted; a longer one is rejected and the connection closed.");
     public static final Key HEARTBEAT_INTERVAL = key("vigil.heartbeat.interval", "1s",

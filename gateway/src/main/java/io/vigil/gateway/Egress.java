@@ -34,8 +34,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 class Egress implements ResponseSink {
     static final int ANSWER_MSG_TYPE = 1;
     private static final int DRAIN_LIMIT = 4096;
-    /** Each answer in the ring: session id, hand-off stamp (System.nanoTime()), client id, then the message. */
-    private static final int PREFIX_BYTES = 3 * Long.BYTES;
+    /** Each answer in the ring: session id, hand-off stamp (System.nanoTime()), client id, tenant id, then the message. */
+    private static final int PREFIX_BYTES = 4 * Long.BYTES;
 
     private final RingBuffer ring;
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
@@ -59,13 +59,16 @@ class Egress implements ResponseSink {
 
     @Override
     public void onResponse(final long sessionId, final DirectBuffer message, final int offset, final int length) {
-        onResponse(sessionId, 0, message, offset, length);
+        onResponse(sessionId, 0, 0, message, offset, length);
     }
 
-    /** An answer goes to its event's session, or, when that is gone, to the client's current session. */
+    /**
+     * An answer goes to its event's session, or, when that is gone or replaced, to the current session of its
+     * (tenant, client): never to the same client id under another tenant.
+     */
     @Override
-    public void onResponse(final long sessionId, final long clientId, final DirectBuffer message, final int offset,
-        final int length) {
+    public void onResponse(final long sessionId, final int tenantId, final long clientId, final DirectBuffer message,
+        final int offset, final int length) {
         int index;
         while ((index = ring.tryClaim(ANSWER_MSG_TYPE, PREFIX_BYTES + length)) <= 0) {
             waitsForSpace++;
@@ -77,6 +80,7 @@ class Egress implements ResponseSink {
         buffer.putLong(index, sessionId);
         buffer.putLong(index + Long.BYTES, System.nanoTime());
         buffer.putLong(index + 2 * Long.BYTES, clientId);
+        buffer.putLong(index + 3 * Long.BYTES, tenantId);
         buffer.putBytes(index + PREFIX_BYTES, message, offset, length);
         ring.commit(index);
         // commit() is a release store (putIntRelease of the record length) and drainScheduled.get() a volatile load:
@@ -128,7 +132,8 @@ class Egress implements ResponseSink {
     void deliver(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length) {
         final SessionHandler origin = core.sessions.get(buffer.getLong(index));
         final long clientId = buffer.getLong(index + 2 * Long.BYTES);
-        final SessionHandler current = clientId == 0 ? null : core.sessions.current(clientId);
+        final int tenantId = (int)buffer.getLong(index + 3 * Long.BYTES);
+        final SessionHandler current = clientId == 0 ? null : core.sessions.current(tenantId, clientId);
         if (origin != null && (current == null || current == origin)) {
             origin.deliverAnswer(buffer, index + PREFIX_BYTES, length - PREFIX_BYTES);
             handOffNs[delivered++] = buffer.getLong(index + Long.BYTES);

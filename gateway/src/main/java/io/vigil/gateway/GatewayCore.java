@@ -13,12 +13,10 @@ import io.vigil.codecs.sbe.TransactionDecoder;
 import io.vigil.engine.StageLatencies;
 import io.vigil.engine.EpochClock;
 import io.vigil.journal.JournalWriter;
-import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.function.LongSupplier;
 
@@ -36,7 +34,8 @@ final class GatewayCore {
     JournalWriter input;
     JournalWriter deadLetters;
     final Sessions sessions = new Sessions();
-    private final byte[] credential = new byte[LogonDecoder.credentialLength()];
+    /** Who a Logon is: its tenant, from the credential, never from the Logon's claim. */
+    final Authenticator authenticator;
 
     final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
     final TransactionDecoder transactionDecoder = new TransactionDecoder();
@@ -74,7 +73,7 @@ final class GatewayCore {
     private long lastIngestNs;
     private volatile String journalProblem;
 
-    GatewayCore(final int maxFrameBytes, final int heartbeatIntervalMs, final String credential,
+    GatewayCore(final int maxFrameBytes, final int heartbeatIntervalMs, final Authenticator authenticator,
         final JournalWriter input, final JournalWriter deadLetters, final int maxConnections, final long frameTimeoutNs,
         final LogonGuard logonGuard) {
         this.maxConnections = maxConnections;
@@ -84,20 +83,7 @@ final class GatewayCore {
         this.heartbeatIntervalMs = heartbeatIntervalMs;
         this.input = input;
         this.deadLetters = deadLetters;
-        final byte[] bytes = credential.getBytes(StandardCharsets.US_ASCII);
-        if (bytes.length > this.credential.length) {
-            throw new IllegalArgumentException("the credential is longer than " + this.credential.length + " bytes");
-        }
-        System.arraycopy(bytes, 0, this.credential, 0, bytes.length);
-    }
-
-    /** Compares, in constant time, the NUL-padded credential field at {@code offset} with the configured one. */
-    boolean credentialMatches(final DirectBuffer buffer, final int offset) {
-        int diff = 0;
-        for (int i = 0; i < credential.length; i++) {
-            diff |= buffer.getByte(offset + i) ^ credential[i];
-        }
-        return diff == 0;
+        this.authenticator = authenticator;
     }
 
     /**

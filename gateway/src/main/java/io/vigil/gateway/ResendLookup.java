@@ -6,12 +6,12 @@ import io.vigil.journal.JournalSearch;
 import io.vigil.journal.Journals;
 import io.vigil.journal.RecordHeader;
 import org.agrona.DirectBuffer;
-import org.agrona.collections.Long2ObjectHashMap;
 
 import java.util.function.LongSupplier;
 
 /**
- * Finds what became of a resent event: a (client id, sequence) at or below the client's last journaled sequence.
+ * Finds what became of a resent event: a (tenant, client id, sequence) at or below that client's last journaled
+ * sequence. Clients are keyed by (tenant, client id): the same client id under another tenant is another client.
  *
  * <ul>
  *   <li>{@link #ANSWERED}: its answer (Decision or Reject) is in the output journal; {@link #answer()} holds it.</li>
@@ -90,7 +90,7 @@ final class ResendLookup implements AutoCloseable {
     private Journals journals;
     private final int windowEvents;
     private final LongSupplier completedIndex;
-    private final Long2ObjectHashMap<Window> windows = new Long2ObjectHashMap<>();
+    private final TenantClientMap<Window> windows = new TenantClientMap<>();
     private final JournalRecord record = new JournalRecord(Journals.MAX_PAYLOAD_BYTES);
     private JournalReader output;
     private JournalSearch outputSearch;
@@ -107,19 +107,19 @@ final class ResendLookup implements AutoCloseable {
     }
 
     /** Remembers a journaled event; allocation-free unless the client is new or its window grows. */
-    void journaled(final long clientId, final long sequence, final long inputIndex) {
-        Window window = windows.get(clientId);
+    void journaled(final int tenantId, final long clientId, final long sequence, final long inputIndex) {
+        Window window = windows.get(tenantId, clientId);
         if (window == null) {
             window = new Window();
-            windows.put(clientId, window);
+            windows.put(tenantId, clientId, window);
         }
         window.add(sequence, inputIndex, windowEvents);
     }
 
     /** Looks up the event; see the class comment for the results. */
-    int find(final long clientId, final long sequence) {
+    int find(final int tenantId, final long clientId, final long sequence) {
         lookups++;
-        final Window window = windows.get(clientId);
+        final Window window = windows.get(tenantId, clientId);
         final long inputIndex = window == null ? RecordHeader.NO_INDEX : window.find(sequence);
         if (inputIndex == RecordHeader.NO_INDEX) {
             return NOT_JOURNALED;

@@ -55,7 +55,12 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
     private long sessionId;
     private long clientId;
     private int tenantId;
+    /** State of (tenant, client) once logged on: sequence mark and current session. */
+    private Sessions.Client client;
     private boolean loggedOn;
+    /** A Logon is being verified off the network thread: nothing more is read or handled until it is decided. */
+    private boolean logonPending;
+    private int logoutReason = Framing.LOGOUT_NORMAL;
     private boolean closing;
     private boolean closed;
     private boolean logoutWhenDrained;
@@ -126,7 +131,7 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
 
     /** Handles every whole frame readable in {@code in}; leaves a partial frame unread. */
     private void process(final ByteBuf in) {
-        while (!closing) {
+        while (!closing && !logonPending) {
             final int readable = in.readableBytes();
             if (readable == 0) {
                 partialSinceNs = 0;
@@ -155,7 +160,9 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
             in.skipBytes(result);
             partialSinceNs = 0;
         }
-        in.skipBytes(in.readableBytes());
+        if (closing) {
+            in.skipBytes(in.readableBytes());
+        }
     }
 
     /**
@@ -205,7 +212,7 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
     /** Reads from this connection only while the pipeline keeps up and the client consumes its answers. */
     void updateAutoRead() {
         if (!closed) {
-            ctx.channel().config().setAutoRead(!closing && !core.readingPaused() && ctx.channel().isWritable());
+            ctx.channel().config().setAutoRead(!closing && !logonPending && !core.readingPaused() && ctx.channel().isWritable());
         }
     }
 
@@ -271,8 +278,13 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void onLogon(final DirectBuffer buffer, final int offset, final int length, final LogonDecoder logon) {
+        // what goes to the dead-letter journal: the Logon frame without its secret
+        final int credentialAt = logon.offset() + LogonDecoder.credentialEncodingOffset();
+        final UnsafeBuffer blanked = new UnsafeBuffer(new byte[length]);
+        blanked.putBytes(0, buffer, offset, length);
+        blanked.setMemory(credentialAt - offset, LogonDecoder.credentialLength(), (byte)0);
         if (loggedOn) {
-            reject(buffer, offset, length, 0, RejectReason.ALREADY_LOGGED_ON, LogonDecoder.TEMPLATE_ID);
+            reject(blanked, 0, length, 0, RejectReason.ALREADY_LOGGED_ON, LogonDecoder.TEMPLATE_ID);
             return;
         }
         final InetAddress address = remoteAddress();
@@ -280,31 +292,108 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
             if (core.rejects.shouldLog(RejectReason.TOO_MANY_LOGON_FAILURES, System.nanoTime())) {
                 LOG.warn("logon from {} refused: too many failed logons", ctx.channel().remoteAddress());
             }
-            reject(buffer, offset, length, 0, RejectReason.TOO_MANY_LOGON_FAILURES, LogonDecoder.TEMPLATE_ID);
+            reject(blanked, 0, length, 0, RejectReason.TOO_MANY_LOGON_FAILURES, LogonDecoder.TEMPLATE_ID);
             closeAfterFlush();
             return;
         }
-        if (!core.credentialMatches(buffer, logon.offset() + LogonDecoder.credentialEncodingOffset())) {
-            core.logonGuard.failed(address, System.nanoTime());
-            if (core.rejects.shouldLog(RejectReason.BAD_CREDENTIAL, System.nanoTime())) {
-                LOG.warn("logon from {} with a wrong credential, closing", ctx.channel().remoteAddress());
+        final byte[] secret = new byte[LogonDecoder.credentialLength()];
+        buffer.getBytes(credentialAt, secret);
+        final int claimedTenant = (int)logon.tenantId();
+        final long claimedClient = logon.clientId();
+        if (core.authenticator.inline()) {
+            completeLogon(core.authenticator.verify(secret, claimedTenant, claimedClient), claimedTenant, claimedClient,
+                blanked, address);
+            return;
+        }
+        // PBKDF2 takes milliseconds: verified on the authenticator's thread, decided back on this one
+        logonPending = true;
+        updateAutoRead();
+        final boolean submitted = core.authenticator.verifyAsync(secret, claimedTenant, claimedClient, result -> {
+            try {
+                ctx.executor().execute(() -> onLogonVerified(result, claimedTenant, claimedClient, blanked, address));
+            } catch (final java.util.concurrent.RejectedExecutionException ex) {
+                // the gateway is shutting down: the connection goes with it
             }
-            reject(buffer, offset, length, 0, RejectReason.BAD_CREDENTIAL, LogonDecoder.TEMPLATE_ID);
+        });
+        if (!submitted) {
+            logonPending = false;
+            completeLogon(Authenticator.BAD_CREDENTIAL, claimedTenant, claimedClient, blanked, address);
+        }
+    }
+
+    /** On the event loop, once the authenticator has decided a Logon; then handles what was read meanwhile. */
+    private void onLogonVerified(final long result, final int claimedTenant, final long claimedClient,
+        final UnsafeBuffer blanked, final InetAddress address) {
+        logonPending = false;
+        if (closing) {
+            return;
+        }
+        completeLogon(result, claimedTenant, claimedClient, blanked, address);
+        if (!closing && cumulation != null && cumulation.isReadable()) {
+            process(cumulation);
+            cumulation.discardReadBytes();
+        }
+        updateAutoRead();
+        core.sessions.flushDirty();
+        core.checkBackpressure();
+    }
+
+    /**
+     * Accepts or refuses a verified Logon. The session's tenant is the credential's ({@code result}), never the
+     * claim; a logged-on session of the same (tenant, client) is replaced: told so by a Logout and closed.
+     */
+    private void completeLogon(final long result, final int claimedTenant, final long claimedClient,
+        final UnsafeBuffer blanked, final InetAddress address) {
+        if (result < 0) {
+            core.logonGuard.failed(address, System.nanoTime());
+            final RejectReason reason = result == Authenticator.TENANT_MISMATCH ? RejectReason.TENANT_MISMATCH : RejectReason.BAD_CREDENTIAL;
+            if (core.rejects.shouldLog(reason, System.nanoTime())) {
+                if (reason == RejectReason.TENANT_MISMATCH) {
+                    LOG.warn("logon from {} of client {} claims tenant {}, not its credential's: closing",
+                        ctx.channel().remoteAddress(), Long.toUnsignedString(claimedClient),
+                        Integer.toUnsignedString(claimedTenant));
+                } else {
+                    LOG.warn("logon from {} with a wrong credential, closing", ctx.channel().remoteAddress());
+                }
+            }
+            reject(blanked, 0, blanked.capacity(), 0, reason, LogonDecoder.TEMPLATE_ID);
             closeAfterFlush();
             return;
         }
         loggedOn = true;
-        clientId = logon.clientId();
-        tenantId = (int)logon.tenantId();
+        tenantId = (int)result;
+        clientId = claimedClient;
+        client = core.sessions.client(tenantId, clientId);
         sessionId = core.sessions.newSessionId();
-        core.sessions.add(sessionId, this);
-        LOG.info("session {} logged on: client {} tenant {} from {}", sessionId, clientId, tenantId, ctx.channel().remoteAddress());
+        final SessionHandler replaced = core.sessions.add(sessionId, this, client);
+        LOG.info("session {} logged on: client {} tenant {} from {}", sessionId, Long.toUnsignedString(clientId),
+            Integer.toUnsignedString(tenantId), ctx.channel().remoteAddress());
+        if (replaced != null) {
+            // before the LogonAck: the older session reads nothing more, so lastJournaledSequence below is final
+            replaced.replacedBy(sessionId);
+        }
         final LogonAckEncoder ack = core.logonAckEncoder.wrapAndApplyHeader(core.out, Framing.SOFH_LENGTH, core.headerEncoder)
             .sessionId(sessionId)
-            .lastJournaledSequence(core.sessions.lastSequence(clientId))
+            .lastJournaledSequence(client.lastSequence)
             .heartbeatIntervalMs(core.heartbeatIntervalMs)
             .maxFrameBytes(core.maxFrameBytes);
         send(MessageHeaderEncoder.ENCODED_LENGTH + ack.encodedLength());
+    }
+
+    /**
+     * A newer session of the same (tenant, client) logged on: this one stops reading, hands the answers still due to
+     * it over to the newer one (see {@link Egress}), then sends {@code Logout(reason = LOGOUT_SESSION_REPLACED)} and
+     * closes.
+     */
+    void replacedBy(final long newerSessionId) {
+        if (closing) {
+            return;
+        }
+        LOG.info("session {} (client {} tenant {}) replaced by session {} of the same client: closing it", sessionId,
+            Long.toUnsignedString(clientId), Integer.toUnsignedString(tenantId), newerSessionId);
+        logoutReason = Framing.LOGOUT_SESSION_REPLACED;
+        logoutWhenDrained = true;
+        closeAfterFlush();
     }
 
     private void onEvent(final DirectBuffer buffer, final int offset, final int length, final int messageOffset,
@@ -314,7 +403,7 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         // sequences are uint64 on the wire: compared unsigned, so 2^63 and above follow 2^63 - 1
-        if (Long.compareUnsigned(sequence, core.sessions.lastSequence(clientId)) <= 0) {
+        if (Long.compareUnsigned(sequence, client.lastSequence) <= 0) {
             onResend(buffer, offset, length, sequence, templateId);
             return;
         }
@@ -329,8 +418,8 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
         if (core.latencies != null) {
             core.latencies.recordIngest(frameNs, EpochClock.toNanoTime(ingestNs), System.nanoTime());
         }
-        core.sessions.lastSequence(clientId, sequence);
-        core.resends.journaled(clientId, sequence, index);
+        client.lastSequence = sequence;
+        core.resends.journaled(tenantId, clientId, sequence, index);
         core.appended(index);
         pendingAnswers++;
     }
@@ -343,7 +432,7 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
      */
     private void onResend(final DirectBuffer buffer, final int offset, final int length, final long sequence,
         final int templateId) {
-        switch (core.resends.find(clientId, sequence)) {
+        switch (core.resends.find(tenantId, clientId, sequence)) {
             case ResendLookup.ANSWERED:
                 sendAnswer(core.resends.answer(), 0, core.resends.answerLength());
                 break;
@@ -355,9 +444,9 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Client id given at Logon, 0 before. */
-    long clientId() {
-        return clientId;
+    /** State of the (tenant, client) this session logged on as; null before Logon. */
+    Sessions.Client client() {
+        return client;
     }
 
     private void reject(final DirectBuffer buffer, final int offset, final int length, final long sequence,
@@ -473,7 +562,7 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
         }
         closed = true;
         if (logoutWhenDrained) {
-            send(core.logoutEncoder.wrapAndApplyHeader(core.out, Framing.SOFH_LENGTH, core.headerEncoder).reason(0)
+            send(core.logoutEncoder.wrapAndApplyHeader(core.out, Framing.SOFH_LENGTH, core.headerEncoder).reason(logoutReason)
                 .encodedLength() + MessageHeaderEncoder.ENCODED_LENGTH);
         }
         // Lingering close: once everything written is flushed, half-close (FIN after the last answer) and discard what

@@ -66,6 +66,8 @@ public final class VigilServer implements AutoCloseable {
         }
         final long heartbeatNs = config.durationNs(VigilConfig.HEARTBEAT_INTERVAL);
         final int heartbeatMs = (int)Math.max(1, TimeUnit.NANOSECONDS.toMillis(heartbeatNs));
+        // parsed and validated before anything is opened: a bad credentials file stops the start, naming file and line
+        final Authenticator authenticator = authenticator(config);
         // checked and locked before anything is written: one writer per data directory
         this.dataDirectory = DataDirectory.acquire(config.path(VigilConfig.DATA_DIR),
             config.size(VigilConfig.DATA_FREE_MIN));
@@ -73,9 +75,10 @@ public final class VigilServer implements AutoCloseable {
             this.journals = Journals.open(dataDirectory.path(), Journals.rollCycle(config.string(VigilConfig.ROLL_CYCLE)));
         } catch (final RuntimeException ex) {
             dataDirectory.close();
+            authenticator.close();
             throw ex;
         }
-        this.core = new GatewayCore(maxFrameBytes, heartbeatMs, config.string(VigilConfig.CREDENTIAL),
+        this.core = new GatewayCore(maxFrameBytes, heartbeatMs, authenticator,
             journals.inputWriter(), journals.deadLetterWriter(), config.integer(VigilConfig.MAX_CONNECTIONS),
             config.durationNs(VigilConfig.FRAME_TIMEOUT),
             new LogonGuard(config.integer(VigilConfig.LOGON_FAILURES_MAX), config.durationNs(VigilConfig.LOGON_FAILURES_WINDOW)));
@@ -130,11 +133,25 @@ public final class VigilServer implements AutoCloseable {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             journals.close();
             dataDirectory.close();
+            authenticator.close();
             throw ex;
         }
         this.serverChannel = channel;
-        LOG.info("listening on {} ({}), data in {}, {} client sequence marks restored",
-            serverChannel.localAddress(), transport, journals.dataDir().toAbsolutePath(), clients);
+        LOG.info("listening on {} ({}), data in {}, {} (tenant, client) sequence marks restored; logons: {}",
+            serverChannel.localAddress(), transport, journals.dataDir().toAbsolutePath(), clients, authenticator.describe());
+    }
+
+    /** The credentials file's clients, or, without one, the shared secret as tenant 1. */
+    private static Authenticator authenticator(final VigilConfig config) {
+        final String file = config.string(VigilConfig.CREDENTIALS_FILE);
+        if (file.isEmpty()) {
+            return Authenticator.sharedSecret(config.string(VigilConfig.CREDENTIAL));
+        }
+        final Credentials credentials = Credentials.load(java.nio.file.Path.of(file));
+        if (credentials.entries().isEmpty()) {
+            LOG.warn("credentials file {} has no entries: every Logon will be refused", file);
+        }
+        return Authenticator.of(credentials, Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors() / 2)));
     }
 
     /** Opens the journals, starts the engine and binds the gateway. */
@@ -142,26 +159,29 @@ public final class VigilServer implements AutoCloseable {
         return new VigilServer(config);
     }
 
-    /** Restores each client's highest journaled sequence, and its resend window, from the input journal. */
+    /**
+     * Restores each (tenant, client)'s highest journaled sequence, and its resend window, from the input journal,
+     * whose record header carries both.
+     */
     private static long rebuildSequences(final Journals journals, final GatewayCore core) {
-        final Sessions sessions = core.sessions;
-        final ResendLookup resends = core.resends;
-        long clients = 0;
         try (JournalReader reader = journals.inputReader()) {
             final JournalRecord record = new JournalRecord(64);
             while (reader.read(record)) {
-                final long last = sessions.lastSequence(record.clientId);
-                if (last == 0) {
-                    clients++;
-                }
-                if (Long.compareUnsigned(record.clientSequence, last) > 0) {
-                    sessions.lastSequence(record.clientId, record.clientSequence);
-                    resends.journaled(record.clientId, record.clientSequence, record.index);
-                }
+                adopt(core, record);
                 core.lastIngestNs(record.timeNs);
             }
         }
-        return clients;
+        return core.sessions.clients();
+    }
+
+    /** Takes a journaled event's sequence as its (tenant, client)'s mark, if it is above it. */
+    private static void adopt(final GatewayCore core, final JournalRecord record) {
+        final Sessions.Client client = core.sessions.client(record.tenantId, record.clientId);
+        // sequences are uint64 on the wire: compared unsigned
+        if (Long.compareUnsigned(record.clientSequence, client.lastSequence) > 0) {
+            client.lastSequence = record.clientSequence;
+            core.resends.journaled(record.tenantId, record.clientId, record.clientSequence, record.index);
+        }
     }
 
     /**
@@ -239,12 +259,9 @@ public final class VigilServer implements AutoCloseable {
             }
             final JournalRecord record = new JournalRecord(64);
             while (reader.read(record)) {
-                LOG.warn("the append that failed had completed: client {} sequence {} is journaled at index {} and " +
-                    "will be decided", record.clientId, record.clientSequence, Long.toHexString(record.index));
-                if (Long.compareUnsigned(record.clientSequence, core.sessions.lastSequence(record.clientId)) > 0) {
-                    core.sessions.lastSequence(record.clientId, record.clientSequence);
-                    core.resends.journaled(record.clientId, record.clientSequence, record.index);
-                }
+                LOG.warn("the append that failed had completed: tenant {} client {} sequence {} is journaled at index {} " +
+                    "and will be decided", record.tenantId, record.clientId, record.clientSequence, Long.toHexString(record.index));
+                adopt(core, record);
                 core.appended(record.index);
                 core.lastIngestNs(record.timeNs);
             }
@@ -313,6 +330,7 @@ public final class VigilServer implements AutoCloseable {
             }).syncUninterruptibly();
         } finally {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+            core.authenticator.close();
             journals.close();
             dataDirectory.close();
         }

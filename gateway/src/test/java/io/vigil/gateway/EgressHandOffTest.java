@@ -66,7 +66,7 @@ class EgressHandOffTest {
                 final int burst = 1 + random.nextInt(3);
                 for (int i = 0; i < burst; i++) {
                     answer.putLong(16, ++sent);
-                    egress.onResponse(1, 0, answer, 0, answer.capacity());
+                    egress.onResponse(1, 1, 0, answer, 0, answer.capacity());
                     for (int spin = random.nextInt(200); spin > 0; spin--) {
                         Thread.onSpinWait();
                         spins++;

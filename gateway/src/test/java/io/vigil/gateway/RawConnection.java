@@ -46,12 +46,17 @@ final class RawConnection implements AutoCloseable {
 
     /** Encodes a Logon frame into {@link #frame}; returns its length. */
     int logon(final String credential, final long clientId) {
+        return logon(credential, 1, clientId);
+    }
+
+    /** Encodes a Logon frame claiming {@code tenantId} into {@link #frame}; returns its length. */
+    int logon(final String credential, final int tenantId, final long clientId) {
         final LogonEncoder logon = new LogonEncoder().wrapAndApplyHeader(frame, Framing.SOFH_LENGTH, new MessageHeaderEncoder());
         final byte[] secret = credential.getBytes(StandardCharsets.US_ASCII);
         for (int i = 0; i < LogonEncoder.credentialLength(); i++) {
             logon.credential(i, i < secret.length ? secret[i] : 0);
         }
-        logon.tenantId(1).clientId(clientId).nextExpectedSequence(1).heartbeatIntervalMs(0);
+        logon.tenantId(tenantId).clientId(clientId).nextExpectedSequence(1).heartbeatIntervalMs(0);
         return Framing.writeSofh(frame, 0, MessageHeaderEncoder.ENCODED_LENGTH + logon.encodedLength());
     }
 

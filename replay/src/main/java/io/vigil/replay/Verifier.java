@@ -17,7 +17,7 @@ import java.util.Locale;
 
 /**
  * Compares every answer a replay produces with the answer recorded in the output journal for the same input index,
- * field by field: the output record's header (session, client, sequence, answered index, template) and every field
+ * field by field: the output record's header (session, tenant, client, sequence, answered index, template) and every field
  * of the Decision (sequence, journal index, model score and anomaly score bit for bit, model version, action,
  * reasons) or Reject (sequence, reason, journal index, referenced template).
  *
@@ -68,12 +68,12 @@ final class Verifier implements ResponseSink {
 
     @Override
     public void onResponse(final long sessionId, final DirectBuffer message, final int offset, final int length) {
-        onResponse(sessionId, 0, message, offset, length);
+        onResponse(sessionId, 0, 0, message, offset, length);
     }
 
     @Override
-    public void onResponse(final long sessionId, final long clientId, final DirectBuffer message, final int offset,
-        final int length) {
+    public void onResponse(final long sessionId, final int tenantId, final long clientId, final DirectBuffer message,
+        final int offset, final int length) {
         header.wrap(message, offset);
         final int template = header.templateId();
         final long index;
@@ -107,7 +107,7 @@ final class Verifier implements ResponseSink {
             }
             haveRecorded = false;
             compared++;
-            compare(sessionId, clientId, template, sequence, index);
+            compare(sessionId, tenantId, clientId, template, sequence, index);
             return;
         }
     }
@@ -120,10 +120,11 @@ final class Verifier implements ResponseSink {
         return haveRecorded;
     }
 
-    private void compare(final long sessionId, final long clientId, final int template, final long sequence,
-        final long index) {
+    private void compare(final long sessionId, final int tenantId, final long clientId, final int template,
+        final long sequence, final long index) {
         fields.setLength(0);
         check("sessionId", recorded.sessionId, sessionId);
+        check("tenantId", recorded.tenantId, tenantId);
         check("clientId", recorded.clientId, clientId);
         check("header.clientSequence", recorded.clientSequence, sequence);
         check("templateId", recorded.code, template);

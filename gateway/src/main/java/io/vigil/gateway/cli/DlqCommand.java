@@ -25,8 +25,10 @@ import picocli.CommandLine.Option;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -49,7 +51,7 @@ public final class DlqCommand implements Runnable {
 
     /** {@code vigil dlq list}. */
     @Command(name = "list", mixinStandardHelpOptions = true,
-        description = "List dead letters: index, time, session, client, sequence, source, reason, message.")
+        description = "List dead letters: index, time, session, tenant, client, sequence, source, reason, message.")
     public static final class ListCommand implements Callable<Integer> {
         @Option(names = "--data", defaultValue = "./vigil-data", description = "Data directory (default ${DEFAULT-VALUE}).")
         Path dataDir;
@@ -66,7 +68,7 @@ public final class DlqCommand implements Runnable {
         public Integer call() {
             requireJournals(dataDir);
             final RejectReason only = reason == null ? null : RejectReason.valueOf(reason.toUpperCase(Locale.ROOT));
-            out.println("index           time                            session           client  sequence  source   reason                   message");
+            out.println("index           time                            session            tenant   client  sequence  source   reason                   message");
             long rows = 0;
             long total = 0;
             try (Journals journals = Journals.openReadOnly(dataDir, Journals.rollCycle(VigilConfig.load().string(VigilConfig.ROLL_CYCLE)));
@@ -79,8 +81,9 @@ public final class DlqCommand implements Runnable {
                     total++;
                     if (rows < limit) {
                         rows++;
-                        out.printf("%-15d %-31s %-17d %7d %9d  %-7s  %-24s %s%n", record.index,
-                            Instant.ofEpochSecond(0, record.timeNs), record.sessionId, record.clientId, record.clientSequence,
+                        out.printf("%-15d %-31s %-17d %7s %8s %9d  %-7s  %-24s %s%n", record.index,
+                            Instant.ofEpochSecond(0, record.timeNs), record.sessionId, Integer.toUnsignedString(record.tenantId),
+                            Long.toUnsignedString(record.clientId), record.clientSequence,
                             record.source == RecordHeader.SOURCE_ENGINE ? "engine" : "gateway",
                             reasonName(record.code), describe(record));
                     }
@@ -94,11 +97,13 @@ public final class DlqCommand implements Runnable {
     /** {@code vigil dlq replay}. */
     @Command(name = "replay", mixinStandardHelpOptions = true,
         description = {"Re-inject corrected dead letters through the gateway, where they are journaled, scored and answered ",
-            "like any other event. FILE holds one line per event: a dead-letter index (as `dlq list` prints it) then ",
-            "field=value pairs to change, e.g. `4294967297 amountMinor=1500 currency=EUR`. Fields: accountId merchantId mcc ",
-            "amountMinor currency country channel eventTimeNs (Transaction); seriesId value eventTimeNs (MetricSample). ",
-            "Lines starting with # are comments. Without --connect, a server is started in-process on --data: do not run ",
-            "another server on that directory at the same time."})
+            "like any other event, each under its own tenant. FILE holds one line per event: a dead-letter index (as ",
+            "`dlq list` prints it) then field=value pairs to change, e.g. `4294967297 amountMinor=1500 currency=EUR`. ",
+            "Fields: accountId merchantId mcc amountMinor currency country channel eventTimeNs (Transaction); seriesId ",
+            "value eventTimeNs (MetricSample). Lines starting with # are comments. Each tenant's events are sent on a ",
+            "session of a client of that tenant: from --credentials, or, without it, --client-id with --credential ",
+            "(tenant 1 only). Without --connect, a server is started in-process on --data: do not run another server ",
+            "on that directory at the same time."})
     public static final class ReplayCommand implements Callable<Integer> {
         @Option(names = "--data", defaultValue = "./vigil-data", description = "Data directory (default ${DEFAULT-VALUE}).")
         Path dataDir;
@@ -109,23 +114,28 @@ public final class DlqCommand implements Runnable {
         @Option(names = "--connect", description = "HOST:PORT of a running server to send to instead of starting one.")
         String connect;
 
-        @Option(names = "--credential", description = "Logon credential (default: vigil.credential).")
+        @Option(names = "--credentials", description = {"File with one `tenantId clientId secret` line per tenant whose ",
+            "dead letters are re-injected (# comments allowed); keep it readable by you only."})
+        Path credentialsFile;
+
+        @Option(names = "--credential", description = "Without --credentials: the Logon secret of tenant 1 (default: vigil.credential).")
         String credential;
 
-        @Option(names = "--client-id", defaultValue = "4476001", description = "Client id of the re-injecting session (default ${DEFAULT-VALUE}).")
+        @Option(names = "--client-id", defaultValue = "4476001",
+            description = "Without --credentials: client id of the re-injecting session, tenant 1 (default ${DEFAULT-VALUE}).")
         long clientId;
 
         @Option(names = "--config", description = "Properties file with configuration keys.")
         Path configFile;
 
         PrintStream out = System.out;
+        PrintStream err = System.err;
 
         @Override
         public Integer call() throws Exception {
             requireJournals(dataDir);
             final VigilConfig config = VigilConfig.load(configFile).with(Map.of(
                 VigilConfig.DATA_DIR.name(), dataDir.toString(), VigilConfig.PORT.name(), "0"));
-            final String secret = credential != null ? credential : config.string(VigilConfig.CREDENTIAL);
             final List<Fix> fixes = Fix.parse(fixFile);
             if (fixes.isEmpty()) {
                 out.println("no corrections in " + fixFile);
@@ -139,22 +149,61 @@ public final class DlqCommand implements Runnable {
                     if (!reader.readAt(fix.index, record)) {
                         throw new IllegalArgumentException("line " + fix.line + ": no dead letter at index " + fix.index);
                     }
+                    if (record.sessionId == 0) {
+                        throw new IllegalArgumentException("line " + fix.line + ": dead letter " + fix.index +
+                            " was rejected before its connection logged on, so it has no tenant; it cannot be re-injected");
+                    }
                     events.add(Corrected.from(record, fix));
                 }
+            }
+            final Map<Integer, Login> logins = credentialsFile != null ? Login.parse(credentialsFile, err) :
+                Map.of(DEFAULT_TENANT, new Login(DEFAULT_TENANT, clientId,
+                    credential != null ? credential : config.string(VigilConfig.CREDENTIAL)));
+            final java.util.TreeSet<String> missing = new java.util.TreeSet<>();
+            final Map<Integer, List<Corrected>> byTenant = new LinkedHashMap<>();
+            for (final Corrected event : events) {
+                if (!logins.containsKey(event.tenantId)) {
+                    missing.add(Integer.toUnsignedString(event.tenantId));
+                }
+                byTenant.computeIfAbsent(event.tenantId, t -> new ArrayList<>()).add(event);
+            }
+            if (!missing.isEmpty()) {
+                throw new IllegalArgumentException("no credential for tenant " + String.join(", ", missing) +
+                    " of the dead letters to re-inject; nothing was sent. " + (credentialsFile == null ?
+                    "Without --credentials only tenant 1 can be re-injected: pass --credentials FILE with a " +
+                        "`tenantId clientId secret` line per tenant" : "Add a `tenantId clientId secret` line for it to " + credentialsFile));
             }
             if (connect != null) {
                 final int colon = connect.lastIndexOf(':');
                 if (colon < 0) {
                     throw new IllegalArgumentException("--connect takes HOST:PORT, not '" + connect + "'");
                 }
-                return send(connect.substring(0, colon), Integer.parseInt(connect.substring(colon + 1)), secret, events);
+                return send(connect.substring(0, colon), Integer.parseInt(connect.substring(colon + 1)), logins, byTenant, events);
             }
             try (VigilServer server = VigilServer.start(config)) {
-                return send(server.host(), server.port(), secret, events);
+                return send(server.host(), server.port(), logins, byTenant, events);
             }
         }
 
-        private int send(final String host, final int port, final String secret, final List<Corrected> events)
+        private int send(final String host, final int port, final Map<Integer, Login> logins,
+            final Map<Integer, List<Corrected>> byTenant, final List<Corrected> events) throws IOException, InterruptedException {
+            for (final Map.Entry<Integer, List<Corrected>> tenant : byTenant.entrySet()) {
+                sendTenant(host, port, logins.get(tenant.getKey()), tenant.getValue());
+            }
+            int failures = 0;
+            for (final Corrected event : events) {
+                final String answer = event.answer == null ? "NO ANSWER" : event.answer;
+                failures += answer.startsWith("REJECT") || answer.startsWith("NO ANSWER") ? 1 : 0;
+                out.printf("dead letter %d -> tenant %s client %s sequence %d: %s%n", event.fix.index,
+                    Integer.toUnsignedString(event.tenantId), Long.toUnsignedString(logins.get(event.tenantId).clientId),
+                    event.sequence, answer);
+            }
+            out.printf("%d re-injected, %d decided, %d rejected or unanswered%n", events.size(), events.size() - failures, failures);
+            return failures == 0 ? 0 : 1;
+        }
+
+        /** One session of the tenant's client: its events, sequenced after what the server has journaled for it. */
+        private static void sendTenant(final String host, final int port, final Login login, final List<Corrected> events)
             throws IOException, InterruptedException {
             final Map<Long, String> answers = new ConcurrentHashMap<>();
             final VigilClient.Listener listener = new VigilClient.Listener() {
@@ -169,27 +218,78 @@ public final class DlqCommand implements Runnable {
                     answers.put(reject.clientSequence(), "REJECT " + reject.reason());
                 }
             };
-            int failures = 0;
             try (VigilClient client = VigilClient.connect(host, port)) {
-                long sequence = client.logon(secret, events.get(0).tenantId, clientId, 0, listener);
-                final long first = sequence + 1;
+                long sequence;
+                try {
+                    sequence = client.logon(login.secret, login.tenantId, login.clientId, 0, listener);
+                } catch (final VigilClient.LogonRejectedException ex) {
+                    throw new IllegalArgumentException("the server refused the Logon of client " +
+                        Long.toUnsignedString(login.clientId) + " for tenant " + Integer.toUnsignedString(login.tenantId) +
+                        ": " + ex.reason() + "; nothing of that tenant was sent", ex);
+                }
                 for (final Corrected event : events) {
-                    event.send(client, ++sequence);
+                    event.sequence = ++sequence;
+                    event.send(client, event.sequence);
                 }
                 final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
                 while (answers.size() < events.size() && System.nanoTime() < deadline) {
                     Thread.sleep(2);
                 }
-                for (int i = 0; i < events.size(); i++) {
-                    final String answer = answers.getOrDefault(first + i, "NO ANSWER");
-                    failures += answer.startsWith("REJECT") || answer.startsWith("NO ANSWER") ? 1 : 0;
-                    out.printf("dead letter %d -> client %d sequence %d: %s%n", events.get(i).fix.index, clientId, first + i, answer);
+                for (final Corrected event : events) {
+                    event.answer = answers.get(event.sequence);
                 }
                 client.logout();
                 client.awaitClosed(2, TimeUnit.SECONDS);
             }
-            out.printf("%d re-injected, %d decided, %d rejected or unanswered%n", events.size(), events.size() - failures, failures);
-            return failures == 0 ? 0 : 1;
+        }
+    }
+
+    /** The tenant of the shared credential, when the server has no credentials file. */
+    static final int DEFAULT_TENANT = 1;
+
+    /** A client to log on as for one tenant's re-injected events. */
+    static final class Login {
+        final int tenantId;
+        final long clientId;
+        final String secret;
+
+        Login(final int tenantId, final long clientId, final String secret) {
+            this.tenantId = tenantId;
+            this.clientId = clientId;
+            this.secret = secret;
+        }
+
+        /** Reads a `tenantId clientId secret` file: one client per tenant. */
+        static Map<Integer, Login> parse(final Path file, final PrintStream warnings) throws IOException {
+            if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+                final java.util.Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
+                if (permissions.contains(PosixFilePermission.OTHERS_READ) || permissions.contains(PosixFilePermission.GROUP_READ)) {
+                    warnings.println("warning: " + file + " holds secrets and is readable by others (chmod 600 it)");
+                }
+            }
+            final Map<Integer, Login> logins = new LinkedHashMap<>();
+            final List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            for (int i = 0; i < lines.size(); i++) {
+                final String text = lines.get(i).strip();
+                if (text.isEmpty() || text.startsWith("#")) {
+                    continue;
+                }
+                final String[] parts = text.split("\\s+", 3);
+                final String where = file + " line " + (i + 1) + ": ";
+                if (parts.length != 3) {
+                    throw new IllegalArgumentException(where + "expected `tenantId clientId secret`");
+                }
+                final Login login;
+                try {
+                    login = new Login(Integer.parseUnsignedInt(parts[0]), Long.parseUnsignedLong(parts[1]), parts[2]);
+                } catch (final NumberFormatException ex) {
+                    throw new IllegalArgumentException(where + "tenantId and clientId are unsigned numbers");
+                }
+                if (logins.putIfAbsent(login.tenantId, login) != null) {
+                    throw new IllegalArgumentException(where + "a second client for tenant " + parts[0] + "; give one per tenant");
+                }
+            }
+            return logins;
         }
     }
 
@@ -237,6 +337,9 @@ public final class DlqCommand implements Runnable {
         final Fix fix;
         final int tenantId;
         final int templateId;
+        /** Sequence it was re-injected with, and its answer; set by the replay. */
+        long sequence;
+        String answer;
         long eventTimeNs;
         long accountId;
         long merchantId;

@@ -80,6 +80,8 @@ public final class VigilClient implements AutoCloseable {
     private final DecisionDecoder decisionDecoder = new DecisionDecoder();
     private final RejectDecoder rejectDecoder = new RejectDecoder();
     private final LogonAckDecoder logonAckDecoder = new LogonAckDecoder();
+    private final LogoutDecoder logoutDecoder = new LogoutDecoder();
+    private volatile int logoutReason = -1;
     private final CountDownLatch closed = new CountDownLatch(1);
     private boolean autoFlush = true;
     private int sendPosition;
@@ -166,6 +168,15 @@ public final class VigilClient implements AutoCloseable {
         heartbeat.setDaemon(true);
         heartbeat.start();
         return lastJournaledSequence;
+    }
+
+    /**
+     * The reason of the server's Logout once one came ({@link Framing#LOGOUT_NORMAL}, or
+     * {@link Framing#LOGOUT_SESSION_REPLACED} when a newer Logon of the same tenant and client id replaced this
+     * session), -1 before.
+     */
+    public int logoutReason() {
+        return logoutReason;
     }
 
     /** Session id the server assigned at Logon. */
@@ -341,6 +352,7 @@ public final class VigilClient implements AutoCloseable {
                             listener.onReject(rejectDecoder.wrapAndApplyHeader(receive, Framing.SOFH_LENGTH, headerDecoder));
                             break;
                         case LogoutDecoder.TEMPLATE_ID:
+                            logoutReason = logoutDecoder.wrapAndApplyHeader(receive, Framing.SOFH_LENGTH, headerDecoder).reason();
                             running = false;
                             break;
                         case HeartbeatDecoder.TEMPLATE_ID:

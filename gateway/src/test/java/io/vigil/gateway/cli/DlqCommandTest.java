@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -40,7 +41,7 @@ class DlqCommandTest {
         try (VigilServer server = VigilServer.start(VigilConfig.of(Map.of(
                 VigilConfig.DATA_DIR.name(), dataDir.toString(), VigilConfig.PORT.name(), "0")));
              VigilClient client = VigilClient.connect(server.host(), server.port())) {
-            client.logon("vigil-demo-secret", 3, 8, 1, new VigilClient.Listener() {
+            client.logon("vigil-demo-secret", 1, 8, 1, new VigilClient.Listener() {
                 @Override
                 public void onDecision(final DecisionDecoder decision) {
                     answers.incrementAndGet();
@@ -102,6 +103,116 @@ class DlqCommandTest {
             }
         }
         assertEquals(2, decidedForReinjector);
+    }
+
+    @Test
+    void shouldReinjectEachDeadLetterUnderItsOwnTenant() throws Exception {
+        final Path credentials = dataDir.resolve("credentials.txt");
+        Files.write(credentials, List.of(
+            line(8, 1, "one-8"), line(8, 2, "two-8"),
+            line(100, 1, "one-100"), line(200, 2, "two-200")));
+        final Path config = dataDir.resolve("vigil.properties");
+        Files.writeString(config, VigilConfig.CREDENTIALS_FILE.name() + "=" + credentials + "\n");
+        final long nowNs = System.currentTimeMillis() * 1_000_000L;
+        final Path data = dataDir.resolve("data");
+        try (VigilServer server = VigilServer.start(VigilConfig.load(config).with(Map.of(
+                VigilConfig.DATA_DIR.name(), data.toString(), VigilConfig.PORT.name(), "0")))) {
+            for (final int tenant : new int[] {1, 2}) {
+                final AtomicInteger answers = new AtomicInteger();
+                try (VigilClient client = VigilClient.connect(server.host(), server.port())) {
+                    client.logon(tenant == 1 ? "one-8" : "two-8", tenant, 8, 1, counting(answers));
+                    // the same client id and sequence in both tenants, each event invalid in its own way
+                    client.sendTransaction(1, nowNs, 10, 20, 5411, tenant == 1 ? 0 : 700, tenant == 1 ? "EUR" : "QQQ", "DE",
+                        Channel.POS, Label.UNKNOWN);
+                    while (answers.get() < 1) {
+                        Thread.sleep(2);
+                    }
+                }
+            }
+        }
+        final Map<Long, Integer> tenantOfDeadLetter = new java.util.LinkedHashMap<>();
+        try (Journals journals = Journals.openReadOnly(data, Journals.rollCycle("FAST_HOURLY"));
+             JournalReader reader = journals.deadLetterReader()) {
+            final JournalRecord record = new JournalRecord(Journals.MAX_PAYLOAD_BYTES);
+            while (reader.read(record)) {
+                tenantOfDeadLetter.put(record.index, record.tenantId);
+            }
+        }
+        assertEquals(List.of(1, 2), new ArrayList<>(tenantOfDeadLetter.values()));
+        final List<Long> indices = new ArrayList<>(tenantOfDeadLetter.keySet());
+        final Path fixes = dataDir.resolve("fixes.txt");
+        Files.writeString(fixes, indices.get(0) + " amountMinor=1500\n" + indices.get(1) + " currency=EUR\n");
+
+        // a tenant without a credential: refused before anything is sent
+        final Path onlyOne = dataDir.resolve("reinject-1.txt");
+        Files.writeString(onlyOne, "# tenantId clientId secret\n1 100 one-100\n");
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        final CommandLine refused = new CommandLine(new DlqCommand.ReplayCommand());
+        refused.setErr(new java.io.PrintWriter(err, true, StandardCharsets.UTF_8));
+        refused.setExecutionExceptionHandler((ex, cmd, parse) -> {
+            cmd.getErr().println(ex.getMessage());
+            return 2;
+        });
+        assertEquals(2, refused.execute("--data", data.toString(), "--fix", fixes.toString(), "--config", config.toString(),
+            "--credentials", onlyOne.toString()));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("no credential for tenant 2"), err.toString(StandardCharsets.UTF_8));
+        try (Journals journals = Journals.openReadOnly(data, Journals.rollCycle("FAST_HOURLY"))) {
+            assertEquals(2, count(journals.inputReader()), "nothing was re-injected");
+        }
+
+        final Path both = dataDir.resolve("reinject.txt");
+        Files.writeString(both, "1 100 one-100\n2 200 two-200\n");
+        final ByteArrayOutputStream replayed = new ByteArrayOutputStream();
+        final DlqCommand.ReplayCommand replay = new DlqCommand.ReplayCommand();
+        replay.out = new PrintStream(replayed, true, StandardCharsets.UTF_8);
+        replay.err = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        assertEquals(0, new CommandLine(replay).execute("--data", data.toString(), "--fix", fixes.toString(),
+            "--config", config.toString(), "--credentials", both.toString()), replayed.toString(StandardCharsets.UTF_8));
+        final String report = replayed.toString(StandardCharsets.UTF_8);
+        assertTrue(report.contains("2 re-injected, 2 decided"), report);
+        assertTrue(report.contains("tenant 2 client 200 sequence 1: "), report);
+
+        final Map<Integer, Long> decidedClientOfTenant = new HashMap<>();
+        try (Journals journals = Journals.openReadOnly(data, Journals.rollCycle("FAST_HOURLY"));
+             JournalReader reader = journals.outputReader()) {
+            final JournalRecord record = new JournalRecord(Journals.MAX_PAYLOAD_BYTES);
+            while (reader.read(record)) {
+                if (record.code == DecisionDecoder.TEMPLATE_ID) {
+                    decidedClientOfTenant.put(record.tenantId, record.clientId);
+                }
+            }
+        }
+        assertEquals(Map.of(1, 100L, 2, 200L), decidedClientOfTenant, "each event decided under its own tenant");
+    }
+
+    static String line(final long clientId, final int tenantId, final String secret) {
+        return io.vigil.gateway.Credentials.create(clientId, tenantId, secret.toCharArray(),
+            io.vigil.gateway.Credentials.MIN_ITERATIONS, new java.security.SecureRandom()).toLine();
+    }
+
+    private static long count(final JournalReader reader) {
+        try (reader) {
+            final JournalRecord record = new JournalRecord(Journals.MAX_PAYLOAD_BYTES);
+            long n = 0;
+            while (reader.read(record)) {
+                n++;
+            }
+            return n;
+        }
+    }
+
+    private static VigilClient.Listener counting(final AtomicInteger answers) {
+        return new VigilClient.Listener() {
+            @Override
+            public void onDecision(final DecisionDecoder decision) {
+                answers.incrementAndGet();
+            }
+
+            @Override
+            public void onReject(final RejectDecoder reject) {
+                answers.incrementAndGet();
+            }
+        };
     }
 
     @Test

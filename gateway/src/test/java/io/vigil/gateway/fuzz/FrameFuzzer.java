@@ -42,7 +42,8 @@ final class FrameFuzzer {
         if (firstClientId == 0) {
             firstClientId = clientId;
         }
-        logon.tenantId(random.nextInt(4)).clientId(clientId).nextExpectedSequence(1).heartbeatIntervalMs(0);
+        // mostly the shared secret's tenant (1); sometimes another claim, which the server must refuse
+        logon.tenantId(random.nextInt(8) == 0 ? random.nextInt(4) : 1).clientId(clientId).nextExpectedSequence(1).heartbeatIntervalMs(0);
         return frame(logon.encodedLength());
     }
 

@@ -88,6 +88,13 @@ final class SessionModel {
                                 p.closes = true;
                                 return p;
                             }
+                            // no credentials file: the shared secret is tenant 1's, whatever the Logon claims
+                            if (buffer.getInt(messageOffset + MessageHeaderDecoder.ENCODED_LENGTH +
+                                LogonDecoder.tenantIdEncodingOffset(), MessageHeaderDecoder.BYTE_ORDER) != 1) {
+                                p.trace.append(" R18");
+                                p.closes = true;
+                                return p;
+                            }
                             p.trace.append(" T2");
                             loggedOn = true;
                         } else {
