@@ -82,6 +82,8 @@ public final class VigilConfig {
         "Without a credentials file: the one secret every Logon carries (US-ASCII, at most 32 bytes), logging any client id on as tenant 1. Change it for anything but a demo.");
     public static final Key CREDENTIALS_FILE = key("vigil.credentials.file", "",
         "File of client credentials, one 'clientId tenantId pbkdf2-sha256$iterations$salt$hash' line each (vigil credentials add writes them); each client logs on with its own secret as its own tenant. Empty: vigil.credential for all, as tenant 1.");
+    public static final Key ALLOW_INSECURE = key("vigil.bind.allow.insecure", "false",
+        "true lets the gateway start with the published default credential on an address other than loopback, or with an empty credential anywhere; both are refused otherwise. Never for production.");
     public static final Key MAX_FRAME_BYTES = key("vigil.max.frame.bytes", "512",
         "Largest frame accepted; a longer one is rejected and the connection closed.");
     public static final Key HEARTBEAT_INTERVAL = key("vigil.heartbeat.interval", "1s",
@@ -304,6 +306,18 @@ public final class VigilConfig {
 
     public long longValue(final Key key) {
         return size(key);
+    }
+
+    /** {@code true} or {@code false} (any case); anything else is an error naming the key. */
+    public boolean bool(final Key key) {
+        final String value = string(key).trim();
+        if (value.equalsIgnoreCase("true")) {
+            return true;
+        }
+        if (value.equalsIgnoreCase("false")) {
+            return false;
+        }
+        throw invalid(key, "not true or false");
     }
 
     public double decimal(final Key key) {

@@ -28,6 +28,7 @@ import io.vigil.journal.RecordHeader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
@@ -145,13 +146,50 @@ public final class VigilServer implements AutoCloseable {
     private static Authenticator authenticator(final VigilConfig config) {
         final String file = config.string(VigilConfig.CREDENTIALS_FILE);
         if (file.isEmpty()) {
-            return Authenticator.sharedSecret(config.string(VigilConfig.CREDENTIAL));
+            final String secret = config.string(VigilConfig.CREDENTIAL);
+            checkSharedSecret(secret, config.string(VigilConfig.BIND_HOST), config.bool(VigilConfig.ALLOW_INSECURE));
+            return Authenticator.sharedSecret(secret);
         }
         final Credentials credentials = Credentials.load(java.nio.file.Path.of(file));
         if (credentials.entries().isEmpty()) {
             LOG.warn("credentials file {} has no entries: every Logon will be refused", file);
         }
         return Authenticator.of(credentials, Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors() / 2)));
+    }
+
+    /**
+     * Safe defaults: an empty shared secret (anyone logs on) is refused anywhere, the published default one beyond
+     * loopback, unless {@code vigil.bind.allow.insecure} says otherwise (then a warning says what is exposed).
+     */
+    static void checkSharedSecret(final String secret, final String bindHost, final boolean allowInsecure) {
+        final boolean loopback = isLoopback(bindHost);
+        final String problem;
+        if (secret.isEmpty()) {
+            problem = "configuration key " + VigilConfig.CREDENTIAL.name() + " is empty: any client could log on";
+        } else if (!loopback && secret.equals(VigilConfig.CREDENTIAL.defaultValue())) {
+            problem = "the gateway would listen on " + bindHost + " with the published default credential (" +
+                VigilConfig.CREDENTIAL.name() + "): anyone who can reach it could log on";
+        } else {
+            problem = null;
+        }
+        if (problem != null && !allowInsecure) {
+            throw new IllegalArgumentException(problem + "; set a secret of your own or a " +
+                VigilConfig.CREDENTIALS_FILE.name() + " (or " + VigilConfig.ALLOW_INSECURE.name() + "=true to allow it)");
+        }
+        if (problem != null) {
+            LOG.warn("{}; allowed by {}", problem, VigilConfig.ALLOW_INSECURE.name());
+        }
+        if (!loopback) {
+            LOG.warn("listening on {} beyond loopback without TLS: events and credentials cross the network in clear", bindHost);
+        }
+    }
+
+    private static boolean isLoopback(final String host) {
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (final java.net.UnknownHostException ex) {
+            return false;
+        }
     }
 
     /** Opens the journals, starts the engine and binds the gateway. */
