@@ -191,6 +191,19 @@ public final class VigilConfig {
         return new VigilConfig(values, Map.of(), System.getenv(), System.getProperties());
     }
 
+    /**
+     * Like {@link #load(Path)} with {@code values} in place of a file's (a recorded run's configuration): system
+     * properties and environment variables still take precedence.
+     */
+    public static VigilConfig fromFileValues(final Map<String, String> values) {
+        for (final String name : values.keySet()) {
+            if (find(name) == null) {
+                throw new IllegalArgumentException("unknown configuration key '" + name + "'");
+            }
+        }
+        return new VigilConfig(Map.copyOf(values), Map.of(), System.getenv(), System.getProperties());
+    }
+
     /** Only defaults and the given values: for tests and embedded use, ignoring the environment. */
     public static VigilConfig of(final Map<String, String> values) {
         for (final String name : values.keySet()) {
@@ -256,7 +269,7 @@ public final class VigilConfig {
         return Collections.unmodifiableList(KEYS);
     }
 
-    private static Key find(final String name) {
+    static Key find(final String name) {
         for (final Key key : KEYS) {
             if (key.name.equals(name)) {
                 return key;

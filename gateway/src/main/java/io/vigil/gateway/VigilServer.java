@@ -19,6 +19,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.vigil.engine.Engine;
+import io.vigil.engine.RunContext;
 import io.vigil.engine.VigilConfig;
 import io.vigil.journal.DataDirectory;
 import io.vigil.journal.JournalReader;
@@ -73,7 +74,13 @@ public final class VigilServer implements AutoCloseable {
         this.dataDirectory = DataDirectory.acquire(config.path(VigilConfig.DATA_DIR),
             config.size(VigilConfig.DATA_FREE_MIN));
         try {
+            // what this run starts with, for audit and replay (changes while it runs are control records)
+            RunContext.of(config).record(dataDirectory.path());
             this.journals = Journals.open(dataDirectory.path(), Journals.rollCycle(config.string(VigilConfig.ROLL_CYCLE)));
+        } catch (final java.io.IOException ex) {
+            dataDirectory.close();
+            authenticator.close();
+            throw new IllegalStateException("data directory " + dataDirectory.path() + ": cannot record the run context: " + ex, ex);
         } catch (final RuntimeException ex) {
             dataDirectory.close();
             authenticator.close();

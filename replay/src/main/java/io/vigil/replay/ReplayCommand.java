@@ -3,6 +3,7 @@ package io.vigil.replay;
 import io.vigil.engine.CheckpointStore;
 import io.vigil.engine.Engine;
 import io.vigil.engine.Pipeline;
+import io.vigil.engine.RunContext;
 import io.vigil.engine.VigilConfig;
 import io.vigil.journal.DataDirectory;
 import io.vigil.journal.Journals;
@@ -46,17 +47,58 @@ public final class ReplayCommand implements Runnable {
         @Option(names = "--data", required = true, description = "Data directory with the recorded journals.")
         Path dataDir;
 
-        @Option(names = "--config", description = "Properties file with the configuration the recorded run used " +
-            "(validation limits, rules, model); the same keys as vigil run.")
+        @Option(names = "--config", description = "Properties file with the configuration to replay with (the same " +
+            "keys as vigil run); default: the configuration the run recorded in its data directory " +
+            "(run-context.properties).")
         Path configFile;
 
-        VigilConfig config(final Map<String, String> extra) {
+        /** The context the run recorded, or null (a run of an older version, or none); read by {@link #config}. */
+        RunContext recorded;
+
+        VigilConfig config(final Map<String, String> extra) throws java.io.IOException {
             if (!Files.isDirectory(dataDir.resolve(Journals.INPUT))) {
                 throw new IllegalArgumentException("no input journal in " + dataDir);
             }
             final Map<String, String> overrides = new LinkedHashMap<>(extra);
             overrides.put(VigilConfig.DATA_DIR.name(), dataDir.toString());
-            return VigilConfig.load(configFile).with(overrides);
+            recorded = RunContext.read(dataDir);
+            final java.io.PrintWriter err = spec.commandLine().getErr();
+            if (configFile != null || recorded == null) {
+                if (recorded == null && configFile == null) {
+                    err.println("vigil replay: " + dataDir + " has no " + RunContext.FILE + " (a run of an older version): " +
+                        "replaying with the defaults; pass --config with the run's configuration if it had one");
+                }
+                final VigilConfig config = VigilConfig.load(configFile).with(overrides);
+                if (recorded != null) {
+                    for (final String difference : recorded.differences(config)) {
+                        err.println("vigil replay: note: --config differs from the recorded run: " + difference);
+                    }
+                }
+                return config;
+            }
+            final java.util.List<String> unknown = new java.util.ArrayList<>();
+            final VigilConfig config = VigilConfig.fromFileValues(recorded.replayedKeys(unknown)).with(overrides);
+            if (!unknown.isEmpty()) {
+                err.println("vigil replay: warning: the run recorded keys this version does not know (left out): " +
+                    String.join(", ", unknown));
+            }
+            err.println("vigil replay: configuration recorded with the run (" + dataDir.resolve(RunContext.FILE) +
+                ", Vigil " + recorded.get(RunContext.VERSION) + ", started " + recorded.get(RunContext.STARTED) + ")");
+            return config;
+        }
+
+        /** Warns when the model to replay with is not the one the run started with (verify would then mismatch). */
+        void checkModel(final VigilConfig config) {
+            if (recorded == null || recorded.get(RunContext.MODEL_SHA256) == null) {
+                return;
+            }
+            final String path = config.string(VigilConfig.MODEL_PATH);
+            final String sha = io.vigil.scoring.model.OnnxModel.sha256(path.isEmpty() ? null : Path.of(path));
+            if (!sha.equals(recorded.get(RunContext.MODEL_SHA256))) {
+                spec.commandLine().getErr().println("vigil replay: warning: the model " + (path.isEmpty() ? "bundled" : path) +
+                    " (sha256 " + sha + ") is not the one the run started with (sha256 " +
+                    recorded.get(RunContext.MODEL_SHA256) + "): its decisions will differ");
+            }
         }
 
         static Journals openReadOnly(final VigilConfig config) {
@@ -86,6 +128,7 @@ public final class ReplayCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             final VigilConfig config = config(Map.of());
+            checkModel(config);
             final PrintWriter out = out();
             try (Journals journals = openReadOnly(config)) {
                 final long fromIndex = ReplayRange.resolve(from, journals, true);

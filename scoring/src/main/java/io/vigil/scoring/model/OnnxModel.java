@@ -171,6 +171,34 @@ public final class OnnxModel implements AutoCloseable {
         return model;
     }
 
+    /**
+     * SHA-256 (hex) of a model's bytes: of {@code file}, or of the bundled default model when it is null. What a run
+     * records so that a replay can tell whether it scores with the very same model.
+     */
+    public static String sha256(final Path file) {
+        final byte[] bytes;
+        try {
+            if (file != null) {
+                bytes = Files.readAllBytes(file);
+            } else {
+                try (InputStream in = OnnxModel.class.getResourceAsStream(DEFAULT_RESOURCE)) {
+                    if (in == null) {
+                        throw new ModelLoadException("model classpath:" + DEFAULT_RESOURCE + ": resource not found");
+                    }
+                    bytes = in.readAllBytes();
+                }
+            }
+        } catch (final IOException ex) {
+            throw new ModelLoadException("model " + (file == null ? "classpath:" + DEFAULT_RESOURCE : file) +
+                ": cannot read: " + ex, ex);
+        }
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (final java.security.NoSuchAlgorithmException ex) {
+            throw new IllegalStateException("the JDK lacks SHA-256", ex);
+        }
+    }
+
     /** Loads a model from bytes; {@code name} is used in messages and as the fallback version. */
     public static OnnxModel load(final String name, final byte[] bytes, final int expectedWidth, final int maxBatch) {
         checkArguments(expectedWidth, maxBatch);
