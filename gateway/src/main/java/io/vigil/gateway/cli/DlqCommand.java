@@ -128,6 +128,10 @@ public final class DlqCommand implements Runnable {
         @Option(names = "--config", description = "Properties file with configuration keys.")
         Path configFile;
 
+        @Option(names = "--again", description = "Re-inject dead letters that an earlier dlq replay re-injected already " +
+            "(recorded in " + REPLAYED_FILE + " in the data directory); without it they are skipped.")
+        boolean again;
+
         PrintStream out = System.out;
         PrintStream err = System.err;
 
@@ -136,10 +140,25 @@ public final class DlqCommand implements Runnable {
             requireJournals(dataDir);
             final VigilConfig config = VigilConfig.load(configFile).with(Map.of(
                 VigilConfig.DATA_DIR.name(), dataDir.toString(), VigilConfig.PORT.name(), "0"));
-            final List<Fix> fixes = Fix.parse(fixFile);
+            final List<Fix> fixes = new ArrayList<>(Fix.parse(fixFile));
             if (fixes.isEmpty()) {
                 out.println("no corrections in " + fixFile);
                 return 0;
+            }
+            final Map<Long, String> replayedBefore = Replayed.read(dataDir);
+            if (!again) {
+                fixes.removeIf(fix -> {
+                    final String before = replayedBefore.get(fix.index);
+                    if (before != null) {
+                        out.printf("dead letter %d was re-injected before (%s): skipped; --again re-injects it%n",
+                            fix.index, before);
+                    }
+                    return before != null;
+                });
+                if (fixes.isEmpty()) {
+                    out.println("nothing to re-inject: every dead letter in " + fixFile + " was re-injected before");
+                    return 0;
+                }
             }
             final List<Corrected> events = new ArrayList<>();
             try (Journals journals = Journals.openReadOnly(dataDir, Journals.rollCycle(config.string(VigilConfig.ROLL_CYCLE)));
@@ -190,6 +209,7 @@ public final class DlqCommand implements Runnable {
             for (final Map.Entry<Integer, List<Corrected>> tenant : byTenant.entrySet()) {
                 sendTenant(host, port, logins.get(tenant.getKey()), tenant.getValue());
             }
+            Replayed.record(dataDir, events);
             int failures = 0;
             for (final Corrected event : events) {
                 final String answer = event.answer == null ? "NO ANSWER" : event.answer;
@@ -240,6 +260,66 @@ public final class DlqCommand implements Runnable {
                 }
                 client.logout();
                 client.awaitClosed(2, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** Name of the record of re-injected dead letters, in the data directory. */
+    static final String REPLAYED_FILE = "dlq-replayed.txt";
+
+    /**
+     * The record of what {@code dlq replay} re-injected: one line per dead letter that reached the server and was
+     * answered, {@code <dlq index> <time> tenant <t> client <c> sequence <s>: <answer>}, appended and forced to disk
+     * after each run. A second run skips those dead letters unless told {@code --again}.
+     */
+    static final class Replayed {
+        private Replayed() {
+        }
+
+        static Map<Long, String> read(final Path dataDir) throws IOException {
+            final Path file = dataDir.resolve(REPLAYED_FILE);
+            final Map<Long, String> replayed = new LinkedHashMap<>();
+            if (!Files.isRegularFile(file)) {
+                return replayed;
+            }
+            int lineNumber = 0;
+            for (final String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                lineNumber++;
+                if (line.isBlank() || line.startsWith("#")) {
+                    continue;
+                }
+                final int space = line.indexOf(' ');
+                try {
+                    replayed.put(Long.parseLong(space < 0 ? line : line.substring(0, space)),
+                        space < 0 ? "" : line.substring(space + 1));
+                } catch (final NumberFormatException ex) {
+                    throw new IllegalArgumentException(file + " line " + lineNumber + ": not a dead-letter index: " + line, ex);
+                }
+            }
+            return replayed;
+        }
+
+        static void record(final Path dataDir, final List<Corrected> events) throws IOException {
+            final StringBuilder lines = new StringBuilder();
+            final String now = java.time.Instant.now().toString();
+            for (final Corrected event : events) {
+                if (event.answer != null) {
+                    lines.append(event.fix.index).append(' ').append(now).append(" tenant ")
+                        .append(Integer.toUnsignedString(event.tenantId)).append(" sequence ").append(event.sequence)
+                        .append(": ").append(event.answer).append('\n');
+                }
+            }
+            if (lines.length() == 0) {
+                return;
+            }
+            try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(dataDir.resolve(REPLAYED_FILE),
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE,
+                java.nio.file.StandardOpenOption.APPEND)) {
+                final java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap(lines.toString().getBytes(StandardCharsets.UTF_8));
+                while (bytes.hasRemaining()) {
+                    channel.write(bytes);
+                }
+                channel.force(true);
             }
         }
     }

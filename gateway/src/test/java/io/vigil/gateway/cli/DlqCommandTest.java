@@ -103,6 +103,39 @@ class DlqCommandTest {
             }
         }
         assertEquals(2, decidedForReinjector);
+
+        // a second run re-injects nothing: the first one recorded what it sent
+        final ByteArrayOutputStream second = new ByteArrayOutputStream();
+        final DlqCommand.ReplayCommand again = new DlqCommand.ReplayCommand();
+        again.out = new PrintStream(second, true, StandardCharsets.UTF_8);
+        assertEquals(0, new CommandLine(again).execute("--data", dataDir.toString(), "--fix", fixes.toString()));
+        final String secondReport = second.toString(StandardCharsets.UTF_8);
+        assertTrue(secondReport.contains("dead letter " + deadLetters.get(0) + " was re-injected before") &&
+            secondReport.contains("nothing to re-inject"), secondReport);
+        assertEquals(2, decidedFor(dataDir, 4476001));
+
+        // --again does it once more, on purpose
+        final ByteArrayOutputStream third = new ByteArrayOutputStream();
+        final DlqCommand.ReplayCommand forced = new DlqCommand.ReplayCommand();
+        forced.out = new PrintStream(third, true, StandardCharsets.UTF_8);
+        assertEquals(0, new CommandLine(forced).execute("--data", dataDir.toString(), "--fix", fixes.toString(), "--again"),
+            third.toString(StandardCharsets.UTF_8));
+        assertTrue(third.toString(StandardCharsets.UTF_8).contains("2 re-injected, 2 decided"), third.toString(StandardCharsets.UTF_8));
+        assertEquals(4, decidedFor(dataDir, 4476001));
+    }
+
+    private static int decidedFor(final Path dataDir, final long clientId) {
+        int decided = 0;
+        try (Journals journals = Journals.openReadOnly(dataDir, Journals.rollCycle("FAST_HOURLY"));
+             JournalReader reader = journals.outputReader()) {
+            final JournalRecord record = new JournalRecord(Journals.MAX_PAYLOAD_BYTES);
+            while (reader.read(record)) {
+                if (record.clientId == clientId && record.code == DecisionDecoder.TEMPLATE_ID) {
+                    decided++;
+                }
+            }
+        }
+        return decided;
     }
 
     @Test
