@@ -212,7 +212,8 @@ public final class ReplayCommand implements Runnable {
             // the what-if directory has one writer, like a live one: two replays into it, or a server, are refused
             try (DataDirectory targetDir = DataDirectory.acquire(outDir, 0);
                  Journals recorded = openReadOnly(config);
-                 Journals target = Journals.open(targetDir.path(), Journals.rollCycle(config.string(VigilConfig.ROLL_CYCLE)))) {
+                 Journals target = Journals.open(targetDir.path(), Journals.rollCycle(config.string(VigilConfig.ROLL_CYCLE)));
+                 IncompleteMarker incomplete = IncompleteMarker.mark(targetDir.path(), "vigil replay run")) {
                 final long fromIndex = ReplayRange.resolve(from, recorded, true);
                 final long toIndex = ReplayRange.resolve(to, recorded, false);
                 final Replayer.Result result;
@@ -223,12 +224,16 @@ public final class ReplayCommand implements Runnable {
                     result = Replayer.run(recorded, pipeline, config.integer(VigilConfig.MAX_FRAME_BYTES), fromIndex,
                         toIndex, CheckpointStore.from(config), Progress.onStderr("replay run"));
                 }
-                Files.writeString(outDir.resolve("replay.properties"), String.join("\n",
+                final Path propertiesTemp = outDir.resolve("replay.properties.tmp");
+                Files.writeString(propertiesTemp, String.join("\n",
                     "# what-if replay written by vigil replay run",
                     "source=" + dataDir.toAbsolutePath().normalize(),
                     "model=" + modelVersion + (model == null ? "" : " (" + model.toAbsolutePath().normalize() + ")"),
                     "config=" + (configFile == null ? "" : configFile.toAbsolutePath().normalize()),
                     "events=" + result.events, "answered=" + result.answered, "") );
+                Files.move(propertiesTemp, outDir.resolve("replay.properties"), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                incomplete.complete();
                 out.printf("replay run %s -> %s, model %s%n", dataDir.toAbsolutePath().normalize(),
                     outDir.toAbsolutePath().normalize(), modelVersion);
                 printStart(out, result, fromIndex, toIndex);
@@ -289,6 +294,10 @@ public final class ReplayCommand implements Runnable {
                 if (!Files.isDirectory(dir.resolve(Journals.OUTPUT))) {
                     throw new IllegalArgumentException("no output journal in " + dir);
                 }
+                if (IncompleteMarker.isIncomplete(dir)) {
+                    throw new IllegalArgumentException(dir + " holds an incomplete what-if (" + IncompleteMarker.FILE +
+                        ": interrupted, failed, or still running); run vigil replay run again into an empty directory");
+                }
             }
             try (Journals journalsA = Journals.openReadOnly(a, Journals.rollCycle("FAST_HOURLY"));
                  Journals journalsB = Journals.openReadOnly(b, Journals.rollCycle("FAST_HOURLY"))) {
@@ -324,13 +333,17 @@ public final class ReplayCommand implements Runnable {
                 final long toIndex = ReplayRange.resolve(to, recorded, false);
                 final Replayer.Result result;
                 final long rows;
-                try (Pipeline pipeline = Engine.newPipeline(config, recorded, io.vigil.engine.ResponseSink.NONE, false);
-                     FeatureExporter.RowWriter writer = writer(format, outFile)) {
-                    final FeatureExporter exporter = new FeatureExporter(writer, pipeline.modelVersion());
-                    pipeline.observer(exporter);
-                    result = Replayer.run(recorded, pipeline, config.integer(VigilConfig.MAX_FRAME_BYTES), fromIndex,
-                        toIndex, CheckpointStore.from(config), Progress.onStderr("export"));
-                    rows = exporter.rows();
+                // written under a temporary name and renamed when complete: an interrupted export leaves the old file
+                try (AtomicOutput output = AtomicOutput.start(outFile, "vigil replay export")) {
+                    try (Pipeline pipeline = Engine.newPipeline(config, recorded, io.vigil.engine.ResponseSink.NONE, false);
+                         FeatureExporter.RowWriter writer = writer(format, output.temp())) {
+                        final FeatureExporter exporter = new FeatureExporter(writer, pipeline.modelVersion());
+                        pipeline.observer(exporter);
+                        result = Replayer.run(recorded, pipeline, config.integer(VigilConfig.MAX_FRAME_BYTES), fromIndex,
+                            toIndex, CheckpointStore.from(config), Progress.onStderr("export"));
+                        rows = exporter.rows();
+                    }
+                    output.commit();
                 }
                 out.printf("replay export %s -> %s (%s)%n", dataDir.toAbsolutePath().normalize(),
                     outFile.toAbsolutePath().normalize(), format);
