@@ -368,6 +368,106 @@ public final class VigilConfig {
             " (from " + source(key) + ")");
     }
 
+    /**
+     * Checks every key's value once, at start, before anything is built from it: its type (number, duration, size,
+     * true/false, one of a set) and its range (no zero connections, no negative durations, a ring of a power of two,
+     * thresholds between 0 and 1...). Components still read their values later; this makes sure that none of them
+     * finds a bad one halfway through a start.
+     *
+     * @return this configuration.
+     * @throws IllegalArgumentException naming every bad key, its value and where it came from, on one line.
+     */
+    public VigilConfig validate() {
+        final List<String> problems = new ArrayList<>();
+        check(problems, () -> io.vigil.journal.Journals.rollCycle(string(ROLL_CYCLE)), ROLL_CYCLE);
+        check(problems, () -> atLeast(DATA_FREE_MIN, size(DATA_FREE_MIN), 0), DATA_FREE_MIN);
+        check(problems, () -> between(PORT, integer(PORT), 0, 65_535), PORT);
+        check(problems, () -> bool(ALLOW_INSECURE), ALLOW_INSECURE);
+        check(problems, () -> between(MAX_FRAME_BYTES, integer(MAX_FRAME_BYTES), io.vigil.codecs.Framing.MIN_FRAME_LENGTH, 65_536),
+            MAX_FRAME_BYTES);
+        for (final Key key : new Key[] {HEARTBEAT_INTERVAL, FRAME_TIMEOUT, LOGON_FAILURES_WINDOW, MAX_EVENT_AGE}) {
+            check(problems, () -> atLeast(key, durationNs(key), 1), key);
+        }
+        for (final Key key : new Key[] {INFERENCE_BUDGET, MAX_FUTURE_SKEW}) {
+            check(problems, () -> atLeast(key, durationNs(key), 0), key);
+        }
+        for (final Key key : new Key[] {MAX_CONNECTIONS, LOGON_FAILURES_MAX, INFERENCE_BATCH, EXPECTED_ACCOUNTS,
+            EXPECTED_SERIES, CHECKPOINT_RETAIN, RESEND_WINDOW, RULE_DECLINE_HITS}) {
+            check(problems, () -> atLeast(key, integer(key), 1), key);
+        }
+        for (final Key key : new Key[] {CLIENT_PENDING_BYTES, EGRESS_BUFFER_BYTES, MAX_AMOUNT_MINOR}) {
+            check(problems, () -> atLeast(key, longValue(key), 1), key);
+        }
+        check(problems, () -> atLeast(CHECKPOINT_INTERVAL, longValue(CHECKPOINT_INTERVAL), 0), CHECKPOINT_INTERVAL);
+        check(problems, () -> {
+            final int ring = integer(RING_SIZE);
+            if (ring < 2 || Integer.bitCount(ring) != 1) {
+                throw invalid(RING_SIZE, "must be a power of two, at least 2");
+            }
+        }, RING_SIZE);
+        check(problems, () -> {
+            final String wait = string(WAIT_STRATEGY).trim().toLowerCase(Locale.ROOT);
+            if (!List.of("spin", "yield", "sleep", "block").contains(wait)) {
+                throw invalid(WAIT_STRATEGY, "must be one of spin, yield, sleep, block");
+            }
+        }, WAIT_STRATEGY);
+        check(problems, () -> {
+            final String cpus = string(CPU_AFFINITY).trim();
+            if (!cpus.isEmpty() && !cpus.matches("\\d+( *, *\\d+)*")) {
+                throw invalid(CPU_AFFINITY, "not a comma-separated list of cpu numbers");
+            }
+        }, CPU_AFFINITY);
+        for (final Key key : new Key[] {RULE_MODEL_REVIEW, RULE_MODEL_DECLINE, RULE_ANOMALY_REVIEW}) {
+            check(problems, () -> fraction(key), key);
+        }
+        for (final Key key : new Key[] {RULE_AMOUNT_Z, RULE_VELOCITY_Z}) {
+            check(problems, () -> {
+                final double z = decimal(key);
+                if (!(z > 0) || Double.isInfinite(z)) {
+                    throw invalid(key, "must be a positive number of standard deviations");
+                }
+            }, key);
+        }
+        if (problems.isEmpty() && decimal(RULE_MODEL_REVIEW) > decimal(RULE_MODEL_DECLINE)) {
+            problems.add("configuration key " + RULE_MODEL_REVIEW.name + " = '" + string(RULE_MODEL_REVIEW) +
+                "' is above " + RULE_MODEL_DECLINE.name + " = '" + string(RULE_MODEL_DECLINE) + "': review must not need " +
+                "a higher score than decline");
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(String.join("; ", problems));
+        }
+        return this;
+    }
+
+    private void check(final List<String> problems, final Runnable check, final Key key) {
+        try {
+            check.run();
+        } catch (final IllegalArgumentException ex) {
+            final String message = ex.getMessage();
+            problems.add(message != null && message.contains(key.name) ? message :
+                "configuration key " + key.name + " = '" + string(key) + "': " + message + " (from " + source(key) + ")");
+        }
+    }
+
+    private void atLeast(final Key key, final long value, final long min) {
+        if (value < min) {
+            throw invalid(key, min == 0 ? "must not be negative" : "must be at least " + min);
+        }
+    }
+
+    private void between(final Key key, final long value, final long min, final long max) {
+        if (value < min || value > max) {
+            throw invalid(key, "must be between " + min + " and " + max);
+        }
+    }
+
+    private void fraction(final Key key) {
+        final double value = decimal(key);
+        if (!(value >= 0 && value <= 1)) {
+            throw invalid(key, "must be between 0 and 1");
+        }
+    }
+
     /** The effective configuration, one {@code key = value (source)} line per key, for start-up logs. */
     public String describe() {
         final StringBuilder sb = new StringBuilder();

@@ -94,4 +94,32 @@ class VigilConfigTest {
             "system property vigil.prot is not a Vigil configuration key (ignored)"), config.unknownLookalikes());
         assertEquals(7072, config.integer(VigilConfig.PORT));
     }
+
+    @Test
+    void shouldValidateEveryKeyOnceAndNameEachBadOne() {
+        org.junit.jupiter.api.Assertions.assertDoesNotThrow(() -> VigilConfig.of(Map.of()).validate(), "defaults validate");
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> VigilConfig.of(Map.of(
+            VigilConfig.RING_SIZE.name(), "1000",
+            VigilConfig.MAX_CONNECTIONS.name(), "0",
+            VigilConfig.INFERENCE_BATCH.name(), "-4",
+            VigilConfig.RULE_MODEL_DECLINE.name(), "1.5",
+            VigilConfig.WAIT_STRATEGY.name(), "nap",
+            VigilConfig.FRAME_TIMEOUT.name(), "0s")).validate());
+        final String message = ex.getMessage();
+        for (final String part : new String[] {"vigil.ring.size = '1000': must be a power of two",
+            "vigil.max.connections = '0': must be at least 1", "vigil.inference.batch.max = '-4'",
+            "vigil.rules.model.decline = '1.5': must be between 0 and 1", "vigil.wait.strategy = 'nap'",
+            "vigil.frame.timeout = '0s': must be at least 1"}) {
+            assertTrue(message.contains(part), part + " in: " + message);
+        }
+        assertTrue(!message.contains("\n"), "one line: " + message);
+    }
+
+    @Test
+    void shouldRefuseAReviewThresholdAboveTheDeclineThreshold() {
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> VigilConfig.of(Map.of(
+            VigilConfig.RULE_MODEL_REVIEW.name(), "0.9", VigilConfig.RULE_MODEL_DECLINE.name(), "0.5")).validate());
+        assertTrue(ex.getMessage().contains("vigil.rules.model.review = '0.9' is above vigil.rules.model.decline"),
+            ex.getMessage());
+    }
 }

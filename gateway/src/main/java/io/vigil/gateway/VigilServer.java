@@ -60,12 +60,9 @@ public final class VigilServer implements AutoCloseable {
     private final String transport;
 
     private VigilServer(final VigilConfig config) throws InterruptedException {
-        this.config = config;
+        // every key checked once, before anything is built from it
+        this.config = config.validate();
         final int maxFrameBytes = config.integer(VigilConfig.MAX_FRAME_BYTES);
-        if (maxFrameBytes < io.vigil.codecs.Framing.MIN_FRAME_LENGTH || maxFrameBytes > 64 * 1024) {
-            throw new IllegalArgumentException("configuration key " + VigilConfig.MAX_FRAME_BYTES.name() +
-                " must be between " + io.vigil.codecs.Framing.MIN_FRAME_LENGTH + " and 65536");
-        }
         final long heartbeatNs = config.durationNs(VigilConfig.HEARTBEAT_INTERVAL);
         final int heartbeatMs = (int)Math.max(1, TimeUnit.NANOSECONDS.toMillis(heartbeatNs));
         // parsed and validated before anything is opened: a bad credentials file stops the start, naming file and line

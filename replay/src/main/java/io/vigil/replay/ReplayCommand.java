@@ -74,10 +74,10 @@ public final class ReplayCommand implements Runnable {
                         err.println("vigil replay: note: --config differs from the recorded run: " + difference);
                     }
                 }
-                return config;
+                return config.validate();
             }
             final java.util.List<String> unknown = new java.util.ArrayList<>();
-            final VigilConfig config = VigilConfig.fromFileValues(recorded.replayedKeys(unknown)).with(overrides);
+            final VigilConfig config = VigilConfig.fromFileValues(recorded.replayedKeys(unknown)).with(overrides).validate();
             if (!unknown.isEmpty()) {
                 err.println("vigil replay: warning: the run recorded keys this version does not know (left out): " +
                     String.join(", ", unknown));
