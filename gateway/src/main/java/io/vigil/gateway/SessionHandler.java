@@ -35,6 +35,11 @@ import java.net.InetSocketAddress;
  * One TCP connection: splits the byte stream into SOFH frames in place (no object per frame), enforces the session
  * rules, journals each accepted event before anything else and rejects everything else with a reason.
  *
+ * <p>Identity: the session's tenant is its credential's, checked by {@link Authenticator}; sequences, resends and
+ * answers are those of its (tenant, client id), and a newer Logon of the same pair replaces this session. A Logon
+ * checked against a credentials file is verified off this thread; until it is decided the connection reads nothing
+ * more, and bytes already read behind the Logon wait in the cumulation buffer.
+ *
  * <p>It keeps its own cumulation buffer (at most one partial frame survives a read) so that pausing reads for
  * backpressure really stops reading. Runs on the gateway's one event loop thread, like every other connection, so
  * the shared {@link GatewayCore} needs no locks. Allocation per frame: none but the pooled buffer each outgoing
