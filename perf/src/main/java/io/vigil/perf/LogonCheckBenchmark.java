@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 2, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {JvmFlags.F7})
+@Fork(1) // nothing but the JDK: no JVM flags needed
 @State(Scope.Thread)
 public class LogonCheckBenchmark {
     @Param({"600000", "100000"})
