@@ -162,6 +162,14 @@ class ProtocolDocTest {
         }
     }
 
+    @Test
+    void shouldDocumentEveryLogoutReason() {
+        final String row = lines.stream().filter(l -> l.startsWith("| `reason` | 0 | 2 | uint16 |")).findFirst()
+            .orElseThrow(() -> new AssertionError("no Logout.reason row"));
+        assertTrue(row.contains(Framing.LOGOUT_NORMAL + " = normal end of session"), row);
+        assertTrue(row.contains(Framing.LOGOUT_SESSION_REPLACED + " = `SESSION_REPLACED`"), row);
+    }
+
     private static Class<?> decoderClass(final String message) throws ClassNotFoundException {
         return Class.forName("io.vigil.codecs.sbe." + message + "Decoder");
     }

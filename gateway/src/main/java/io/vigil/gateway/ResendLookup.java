@@ -7,24 +7,26 @@ import io.vigil.journal.Journals;
 import io.vigil.journal.RecordHeader;
 import org.agrona.DirectBuffer;
 
-import java.util.function.LongSupplier;
-
 /**
  * Finds what became of a resent event: a (tenant, client id, sequence) at or below that client's last journaled
  * sequence. Clients are keyed by (tenant, client id): the same client id under another tenant is another client.
  *
  * <ul>
  *   <li>{@link #ANSWERED}: its answer (Decision or Reject) is in the output journal; {@link #answer()} holds it.</li>
- *   <li>{@link #IN_FLIGHT}: it is journaled but the pipeline has not completed it yet; that one answer will reach the
- *   client's current session.</li>
+ *   <li>{@link #IN_FLIGHT}: it is journaled but its answer is not in the output journal yet; that one answer will
+ *   reach the client's current session.</li>
  *   <li>{@link #NOT_JOURNALED}: a sequence the client skipped, one refused before it was journaled, or one older than
  *   the client's last {@code windowEvents} journaled events.</li>
  * </ul>
  *
  * <p>How: each client's latest {@code windowEvents} (sequence, input index) pairs are kept in memory (recorded by
  * the gateway as it journals, rebuilt from the input journal at start); a resent sequence is found there by binary
- * search, compared with the pipeline's completed index, and its answer located by a binary search of the output
- * journal on the answered input index (answers are journaled in input order). No scan: a flood of resends costs
+ * search, and its answer located by a binary search of the output journal on the answered input index (answers are
+ * journaled in input order). The output journal decides, not the pipeline's completed index: the pipeline journals
+ * each answer before it hands it to the network but publishes its completed index only at the end of a batch, so
+ * a client can hold an answer (and resend its event) while the index still says "in flight"; an answer found in
+ * the output journal is sent again at once, even if the pipeline's own copy is still on its way (the client then
+ * sees it twice, as around any reconnect). No scan: a flood of resends costs
  * O(log n) reads each, never a pass over the journals.
  *
  * <p>Not thread-safe: the gateway's event loop only; its readers are created on first use, on that thread.
@@ -89,7 +91,6 @@ final class ResendLookup implements AutoCloseable {
 
     private Journals journals;
     private final int windowEvents;
-    private final LongSupplier completedIndex;
     private final TenantClientMap<Window> windows = new TenantClientMap<>();
     private final JournalRecord record = new JournalRecord(Journals.MAX_PAYLOAD_BYTES);
     private JournalReader output;
@@ -97,13 +98,11 @@ final class ResendLookup implements AutoCloseable {
     private long lookups;
 
     /**
-     * @param windowEvents   latest journaled events per client that can be resent.
-     * @param completedIndex input index of the last event the pipeline completed (any thread).
+     * @param windowEvents latest journaled events per client that can be resent.
      */
-    ResendLookup(final Journals journals, final int windowEvents, final LongSupplier completedIndex) {
+    ResendLookup(final Journals journals, final int windowEvents) {
         this.journals = journals;
         this.windowEvents = Math.max(1, windowEvents);
-        this.completedIndex = completedIndex;
     }
 
     /** Remembers a journaled event; allocation-free unless the client is new or its window grows. */
@@ -124,9 +123,6 @@ final class ResendLookup implements AutoCloseable {
         if (inputIndex == RecordHeader.NO_INDEX) {
             return NOT_JOURNALED;
         }
-        if (inputIndex > completedIndex.getAsLong()) {
-            return IN_FLIGHT;
-        }
         if (output == null) {
             output = journals.outputReader();
             outputSearch = journals.outputSearch();
@@ -135,7 +131,7 @@ final class ResendLookup implements AutoCloseable {
         if (outputIndex != RecordHeader.NO_INDEX && output.readAt(outputIndex, record) && record.refIndex == inputIndex) {
             return ANSWERED;
         }
-        // completed but not (yet) visible in the output journal: its answer is on its way
+        // not answered yet: the pipeline's answer is on its way to the client's current session
         return IN_FLIGHT;
     }
 

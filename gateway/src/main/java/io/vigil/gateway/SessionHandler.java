@@ -35,8 +35,13 @@ import java.net.InetSocketAddress;
  * One TCP connection: splits the byte stream into SOFH frames in place (no object per frame), enforces the session
  * rules, journals each accepted event before anything else and rejects everything else with a reason.
  *
- * <p>It keeps its own cumulation buffer (at most one partial frame survives a read) so that pausing reads for
- * backpressure really stops reading. Runs on the gateway's one event loop thread, like every other connection, so
+ * <p>Identity: the session's tenant is its credential's, checked by {@link Authenticator}; sequences, resends and
+ * answers are those of its (tenant, client id), and a newer Logon of the same pair replaces this session. A Logon
+ * checked against a credentials file is verified off this thread; until it is decided the connection reads nothing
+ * more, and bytes already read behind the Logon wait in the cumulation buffer.
+ *
+ * <p>It keeps its own cumulation buffer (at most one partial frame survives a read, or, while a Logon is being
+ * verified, what the read loop in progress brought in) so that pausing reads for backpressure really stops reading. Runs on the gateway's one event loop thread, like every other connection, so
  * the shared {@link GatewayCore} needs no locks. Allocation per frame: none but the pooled buffer each outgoing
  * frame is written into.
  */
@@ -612,7 +617,8 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(final ChannelHandlerContext ctx) throws Exception {
         final ByteBuf partial = cumulation;
-        if (partial != null && partial.isReadable() && !closing) {
+        // bytes held behind a Logon still being verified were never read as frames: they go with the connection
+        if (partial != null && partial.isReadable() && !closing && !logonPending) {
             final int viewLength = wrap(partial, partial.readableBytes());
             reject(view, 0, Math.min(viewLength, core.maxFrameBytes), 0, RejectReason.TRUNCATED_FRAME, 0);
         }

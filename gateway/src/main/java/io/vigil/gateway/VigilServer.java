@@ -25,7 +25,6 @@ import io.vigil.journal.DataDirectory;
 import io.vigil.journal.JournalReader;
 import io.vigil.journal.JournalRecord;
 import io.vigil.journal.Journals;
-import io.vigil.journal.RecordHeader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,10 +86,7 @@ public final class VigilServer implements AutoCloseable {
             journals.inputWriter(), journals.deadLetterWriter(), config.integer(VigilConfig.MAX_CONNECTIONS),
             config.durationNs(VigilConfig.FRAME_TIMEOUT),
             new LogonGuard(config.integer(VigilConfig.LOGON_FAILURES_MAX), config.durationNs(VigilConfig.LOGON_FAILURES_WINDOW)));
-        core.resends = new ResendLookup(journals, config.integer(VigilConfig.RESEND_WINDOW),
-            // events up to the recovery point were answered before the restart: their answers are in the output journal
-            () -> this.engine == null ? RecordHeader.NO_INDEX :
-                Math.max(this.engine.completedIndex(), this.engine.recoveredUpToIndex()));
+        core.resends = new ResendLookup(journals, config.integer(VigilConfig.RESEND_WINDOW));
         final long clients = rebuildSequences(journals, core);
 
         final boolean epoll = Epoll.isAvailable();

@@ -77,8 +77,9 @@ public final class CredentialsCommand implements Runnable {
                 final Credentials.Entry entry = Credentials.create(client, tenant, secret, iterations, new SecureRandom());
                 final long tookMs = (System.nanoTime() - startNs) / 1_000_000;
                 append(entry.toLine());
-                out.printf("added client %s of tenant %s to %s (%s, %d iterations: hashing took %d ms here, and so will " +
-                    "each Logon of this client)%n", clientId, tenantId, file, Credentials.SCHEME, iterations, tookMs);
+                out.printf("added client %s of tenant %s to %s (%s, %d iterations: hashing took %d ms in this fresh JVM; " +
+                    "each Logon of this client costs about that, less on a warmed-up server)%n", clientId, tenantId, file,
+                    Credentials.SCHEME, iterations, tookMs);
             } finally {
                 Arrays.fill(secret, '\0');
             }

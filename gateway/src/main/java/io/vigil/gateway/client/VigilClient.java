@@ -112,10 +112,15 @@ public final class VigilClient implements AutoCloseable {
     }
 
     /**
-     * Logs on and starts delivering answers to {@code listener}.
+     * Logs on and starts delivering answers to {@code listener}. With a credentials file on the server the answer
+     * takes milliseconds (the secret's salted hash is checked).
      *
-     * @return the highest client sequence of {@code clientId} the server has journaled, 0 if none: continue after it.
-     * @throws LogonRejectedException when the server rejects the Logon (the server then closes the connection).
+     * @param credential the client's secret (or the server's shared one), at most 32 US-ASCII bytes.
+     * @param tenantId   the tenant of the credential; another one is refused with TENANT_MISMATCH.
+     * @return the highest client sequence of ({@code tenantId}, {@code clientId}) the server has journaled, 0 if
+     *         none: continue after it.
+     * @throws LogonRejectedException when the server rejects the Logon (BAD_CREDENTIAL, TENANT_MISMATCH, ...; the
+     *                                server then closes the connection).
      */
     public long logon(final String credential, final int tenantId, final long clientId, final long nextExpectedSequence,
         final Listener listener) throws IOException {
