@@ -59,6 +59,8 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
     private boolean closing;
     private boolean closed;
     private boolean logoutWhenDrained;
+    /** Logout.reason of the server's Logout: 0 when the client asked, else the RejectReason value of why not. */
+    private int logoutReason;
     private long closingSinceNs;
     /** Set by every write, cleared by the sweep: the network thread reads no clock per write. */
     private boolean wroteSinceHeartbeatCheck;
@@ -191,6 +193,11 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
             LOG.warn("session {} from {}: a frame stayed incomplete for longer than {} ms, closing", sessionId,
                 ctx.channel().remoteAddress(), core.frameTimeoutNs / 1_000_000);
         }
+        rejectPartialFrame();
+    }
+
+    /** Rejects the incomplete frame waiting in the cumulation buffer with FRAME_TIMEOUT (dead-lettered), and closes. */
+    private void rejectPartialFrame() {
         final ByteBuf partial = cumulation;
         if (partial != null && partial.isReadable()) {
             final int viewLength = wrap(partial, partial.readableBytes());
@@ -313,8 +320,14 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
             reject(buffer, offset, length, sequence, RejectReason.NOT_LOGGED_ON, templateId);
             return;
         }
-        // sequences are uint64 on the wire: compared unsigned, so 2^63 and above follow 2^63 - 1
-        if (Long.compareUnsigned(sequence, core.sessions.lastSequence(clientId)) <= 0) {
+        if (sequence < 0) {
+            // 2^63 or above as the uint64 it is on the wire: outside the sequences a client may use (1 ... 2^63 - 1),
+            // refused as such rather than taken for a regression (or, compared unsigned, for a jump that would leave
+            // the client id no sequence to continue with)
+            reject(buffer, offset, length, sequence, RejectReason.SEQUENCE_OUT_OF_RANGE, templateId);
+            return;
+        }
+        if (sequence <= core.sessions.lastSequence(clientId)) {
             onResend(buffer, offset, length, sequence, templateId);
             return;
         }
@@ -467,13 +480,32 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * Ends the session on the server's initiative without a Reject to explain it: the orderly close of
+     * {@link #closeAfterFlush}, ending with a Logout whose reason says why.
+     */
+    private void closeWithLogout(final RejectReason reason) {
+        if (!closing) {
+            logoutWhenDrained = true;
+            logoutReason = reason.value();
+        }
+        closeAfterFlush();
+    }
+
+    /** The server is stopping: stop reading, deliver the answers still due, then Logout(SHUTTING_DOWN) and close. */
+    void shutDown() {
+        if (!closed) {
+            closeWithLogout(RejectReason.SHUTTING_DOWN);
+        }
+    }
+
     private void finishClose() {
         if (closed) {
             return;
         }
         closed = true;
         if (logoutWhenDrained) {
-            send(core.logoutEncoder.wrapAndApplyHeader(core.out, Framing.SOFH_LENGTH, core.headerEncoder).reason(0)
+            send(core.logoutEncoder.wrapAndApplyHeader(core.out, Framing.SOFH_LENGTH, core.headerEncoder).reason(logoutReason)
                 .encodedLength() + MessageHeaderEncoder.ENCODED_LENGTH);
         }
         // Lingering close: once everything written is flushed, half-close (FIN after the last answer) and discard what
@@ -511,9 +543,20 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
             } else if (state == IdleState.READER_IDLE && !ctx.channel().config().isAutoRead()) {
                 // reads are paused (backpressure, or the client does not read its answers): silence is ours
                 return;
+            } else if (state == IdleState.READER_IDLE && cumulation != null && cumulation.isReadable()) {
+                // silent in the middle of a frame: it will not complete, so it is rejected (and dead-lettered) as
+                // a frame timeout, before vigil.frame.timeout when that is longer than 3 heartbeat intervals
+                if (core.rejects.shouldLog(RejectReason.FRAME_TIMEOUT, System.nanoTime())) {
+                    LOG.warn("session {} from {}: nothing read for 3 heartbeat intervals in the middle of a frame, closing",
+                        sessionId, ctx.channel().remoteAddress());
+                }
+                rejectPartialFrame();
             } else if (state == IdleState.READER_IDLE) {
-                LOG.info("session {} from {}: nothing read for 3 heartbeat intervals, closing", sessionId, ctx.channel().remoteAddress());
-                closeAfterFlush();
+                core.rejects.record(RejectReason.IDLE_TIMEOUT);
+                if (core.rejects.shouldLog(RejectReason.IDLE_TIMEOUT, System.nanoTime())) {
+                    LOG.info("session {} from {}: nothing read for 3 heartbeat intervals, closing", sessionId, ctx.channel().remoteAddress());
+                }
+                closeWithLogout(RejectReason.IDLE_TIMEOUT);
             }
             return;
         }

@@ -51,7 +51,7 @@ final class Sessions {
         return byId.size();
     }
 
-    /** Highest client sequence (unsigned 64-bit) journaled for a client id, 0 if none. */
+    /** Highest client sequence journaled for a client id, 0 if none. */
     long lastSequence(final long clientId) {
         return lastSequenceByClient.get(clientId);
     }

@@ -144,7 +144,7 @@ public final class VigilServer implements AutoCloseable {
                 if (last == 0) {
                     clients++;
                 }
-                if (Long.compareUnsigned(record.clientSequence, last) > 0) {
+                if (record.clientSequence > last) {
                     sessions.lastSequence(record.clientId, record.clientSequence);
                     resends.journaled(record.clientId, record.clientSequence, record.index);
                 }
@@ -231,7 +231,7 @@ public final class VigilServer implements AutoCloseable {
             while (reader.read(record)) {
                 LOG.warn("the append that failed had completed: client {} sequence {} is journaled at index {} and " +
                     "will be decided", record.clientId, record.clientSequence, Long.toHexString(record.index));
-                if (Long.compareUnsigned(record.clientSequence, core.sessions.lastSequence(record.clientId)) > 0) {
+                if (record.clientSequence > core.sessions.lastSequence(record.clientId)) {
                     core.sessions.lastSequence(record.clientId, record.clientSequence);
                     core.resends.journaled(record.clientId, record.clientSequence, record.index);
                 }
@@ -295,6 +295,13 @@ public final class VigilServer implements AutoCloseable {
     public void close() {
         try {
             serverChannel.close().syncUninterruptibly();
+            // every session stops reading now and ends, once the engine has answered what it journaled, with
+            // Logout(SHUTTING_DOWN): a client learns why the connection closes
+            loop.submit(() -> {
+                for (final SessionHandler connection : core.connections.toArray(new SessionHandler[0])) {
+                    connection.shutDown();
+                }
+            }).syncUninterruptibly();
             engine.close();
             loop.submit(() -> {
                 core.input.close();

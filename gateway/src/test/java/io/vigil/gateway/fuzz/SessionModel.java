@@ -99,7 +99,9 @@ final class SessionModel {
                         // both events start their root block with clientSequence
                         final long sequence = buffer.getLong(messageOffset + MessageHeaderDecoder.ENCODED_LENGTH,
                             MessageHeaderDecoder.BYTE_ORDER);
-                        if (loggedOn && sequence > lastSequence) {
+                        if (loggedOn && sequence < 0) {
+                            p.trace.append(" R29");
+                        } else if (loggedOn && sequence > lastSequence) {
                             lastSequence = sequence;
                             journaledSequences.add(sequence);
                             p.journaled++;
