@@ -28,7 +28,7 @@ class VigilMainTest {
 
     @Test
     void aCommandThisVersionLacksIsAnErrorEvenBeforeAHelpOption() {
-        assertEquals("vigil: unknown command 'model' (commands: run, demo, replay, nab, dlq, bench, help; see vigil --help)",
+        assertEquals("vigil: unknown command 'model' (commands: run, demo, replay, nab, dlq, credentials, bench, help; see vigil --help)",
             unknown("model", "register", "F", "--name", "a", "--version", "1"));
         assertTrue(unknown("replay", "frobnicate", "--help").startsWith("vigil replay: unknown command 'frobnicate'"),
             unknown("replay", "frobnicate", "--help"));

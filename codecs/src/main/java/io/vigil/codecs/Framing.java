@@ -34,9 +34,9 @@ public final class Framing {
     public static final int LOGOUT_NORMAL = 0;
     /**
      * {@code Logout.reason} the server sends when it closes a session because a newer Logon of the same
-     * (tenant, client id) replaced it.
+     * (tenant, client id) replaced it: like every reason of a server Logout, a RejectReason value.
      */
-    public static final int LOGOUT_SESSION_REPLACED = 1;
+    public static final int LOGOUT_SESSION_REPLACED = io.vigil.codecs.sbe.RejectReason.SESSION_REPLACED.value();
 
     private Framing() {
     }

@@ -167,7 +167,11 @@ class ProtocolDocTest {
         final String row = lines.stream().filter(l -> l.startsWith("| `reason` | 0 | 2 | uint16 |")).findFirst()
             .orElseThrow(() -> new AssertionError("no Logout.reason row"));
         assertTrue(row.contains(Framing.LOGOUT_NORMAL + " = normal end of session"), row);
-        assertTrue(row.contains(Framing.LOGOUT_SESSION_REPLACED + " = `SESSION_REPLACED`"), row);
+        assertTrue(row.contains("`SESSION_REPLACED` (" + Framing.LOGOUT_SESSION_REPLACED + ")"), row);
+        for (final io.vigil.codecs.sbe.RejectReason reason : new io.vigil.codecs.sbe.RejectReason[] {
+            io.vigil.codecs.sbe.RejectReason.IDLE_TIMEOUT, io.vigil.codecs.sbe.RejectReason.SHUTTING_DOWN}) {
+            assertTrue(row.contains("`" + reason + "` (" + reason.value() + ")"), row);
+        }
     }
 
     private static Class<?> decoderClass(final String message) throws ClassNotFoundException {

@@ -12,7 +12,7 @@ import org.slf4j.Logger;
  * many were left out (written by the next occurrence or by {@link #sweep}, whichever comes first). So each reason
  * writes at most two lines per interval, whatever the rate.
  *
- * <p>Counts: every frame the gateway rejected ({@link #rejected}), and closes explained by a reason that is not a
+ * <p>Counts: every frame the gateway rejected ({@link #record}), and closes explained by a reason that is not a
  * Reject (the Logout of an idle close), by {@link RejectReason} value, plus connection errors. They are plain
  * fields written by the network thread only; another thread reads them approximately (no tearing of longs on a
  * 64-bit JVM, no ordering), which suits counters until they move into the counters file.

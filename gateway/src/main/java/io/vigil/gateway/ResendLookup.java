@@ -70,16 +70,16 @@ final class ResendLookup implements AutoCloseable {
             }
         }
 
-        /** Input index of {@code sequence}, or -1. Sequences grow (as unsigned 64-bit values) along the ring. */
+        /** Input index of {@code sequence}, or -1. Sequences grow along the ring. */
         long find(final long sequence) {
             int low = 0;
             int high = size - 1;
             while (low <= high) {
                 final int mid = (low + high) >>> 1;
-                final int order = Long.compareUnsigned(sequences[(head + mid) % sequences.length], sequence);
-                if (order < 0) {
+                final long s = sequences[(head + mid) % sequences.length];
+                if (s < sequence) {
                     low = mid + 1;
-                } else if (order > 0) {
+                } else if (s > sequence) {
                     high = mid - 1;
                 } else {
                     return indices[(head + mid) % sequences.length];

@@ -65,10 +65,11 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
     private boolean loggedOn;
     /** A Logon is being verified off the network thread: nothing more is read or handled until it is decided. */
     private boolean logonPending;
-    private int logoutReason = Framing.LOGOUT_NORMAL;
     private boolean closing;
     private boolean closed;
     private boolean logoutWhenDrained;
+    /** Logout.reason of the server's Logout: 0 when the client asked, else the RejectReason value of why not. */
+    private int logoutReason = Framing.LOGOUT_NORMAL;
     private long closingSinceNs;
     /** Set by every write, cleared by the sweep: the network thread reads no clock per write. */
     private boolean wroteSinceHeartbeatCheck;
@@ -203,6 +204,11 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
             LOG.warn("session {} from {}: a frame stayed incomplete for longer than {} ms, closing", sessionId,
                 ctx.channel().remoteAddress(), core.frameTimeoutNs / 1_000_000);
         }
+        rejectPartialFrame();
+    }
+
+    /** Rejects the incomplete frame waiting in the cumulation buffer with FRAME_TIMEOUT (dead-lettered), and closes. */
+    private void rejectPartialFrame() {
         final ByteBuf partial = cumulation;
         if (partial != null && partial.isReadable()) {
             final int viewLength = wrap(partial, partial.readableBytes());
@@ -396,9 +402,7 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
         }
         LOG.info("session {} (client {} tenant {}) replaced by session {} of the same client: closing it", sessionId,
             Long.toUnsignedString(clientId), Integer.toUnsignedString(tenantId), newerSessionId);
-        logoutReason = Framing.LOGOUT_SESSION_REPLACED;
-        logoutWhenDrained = true;
-        closeAfterFlush();
+        closeWithLogout(RejectReason.SESSION_REPLACED);
     }
 
     private void onEvent(final DirectBuffer buffer, final int offset, final int length, final int messageOffset,
@@ -407,8 +411,14 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
             reject(buffer, offset, length, sequence, RejectReason.NOT_LOGGED_ON, templateId);
             return;
         }
-        // sequences are uint64 on the wire: compared unsigned, so 2^63 and above follow 2^63 - 1
-        if (Long.compareUnsigned(sequence, client.lastSequence) <= 0) {
+        if (sequence < 0) {
+            // 2^63 or above as the uint64 it is on the wire: outside the sequences a client may use (1 ... 2^63 - 1),
+            // refused as such rather than taken for a regression (or, compared unsigned, for a jump that would leave
+            // the client id no sequence to continue with)
+            reject(buffer, offset, length, sequence, RejectReason.SEQUENCE_OUT_OF_RANGE, templateId);
+            return;
+        }
+        if (sequence <= client.lastSequence) {
             onResend(buffer, offset, length, sequence, templateId);
             return;
         }
@@ -561,6 +571,25 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * Ends the session on the server's initiative without a Reject to explain it: the orderly close of
+     * {@link #closeAfterFlush}, ending with a Logout whose reason says why.
+     */
+    private void closeWithLogout(final RejectReason reason) {
+        if (!closing) {
+            logoutWhenDrained = true;
+            logoutReason = reason.value();
+        }
+        closeAfterFlush();
+    }
+
+    /** The server is stopping: stop reading, deliver the answers still due, then Logout(SHUTTING_DOWN) and close. */
+    void shutDown() {
+        if (!closed) {
+            closeWithLogout(RejectReason.SHUTTING_DOWN);
+        }
+    }
+
     private void finishClose() {
         if (closed) {
             return;
@@ -605,9 +634,20 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
             } else if (state == IdleState.READER_IDLE && !ctx.channel().config().isAutoRead()) {
                 // reads are paused (backpressure, or the client does not read its answers): silence is ours
                 return;
+            } else if (state == IdleState.READER_IDLE && cumulation != null && cumulation.isReadable()) {
+                // silent in the middle of a frame: it will not complete, so it is rejected (and dead-lettered) as
+                // a frame timeout, before vigil.frame.timeout when that is longer than 3 heartbeat intervals
+                if (core.rejects.shouldLog(RejectReason.FRAME_TIMEOUT, System.nanoTime())) {
+                    LOG.warn("session {} from {}: nothing read for 3 heartbeat intervals in the middle of a frame, closing",
+                        sessionId, ctx.channel().remoteAddress());
+                }
+                rejectPartialFrame();
             } else if (state == IdleState.READER_IDLE) {
-                LOG.info("session {} from {}: nothing read for 3 heartbeat intervals, closing", sessionId, ctx.channel().remoteAddress());
-                closeAfterFlush();
+                core.rejects.record(RejectReason.IDLE_TIMEOUT);
+                if (core.rejects.shouldLog(RejectReason.IDLE_TIMEOUT, System.nanoTime())) {
+                    LOG.info("session {} from {}: nothing read for 3 heartbeat intervals, closing", sessionId, ctx.channel().remoteAddress());
+                }
+                closeWithLogout(RejectReason.IDLE_TIMEOUT);
             }
             return;
         }

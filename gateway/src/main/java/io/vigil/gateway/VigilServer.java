@@ -215,8 +215,8 @@ public final class VigilServer implements AutoCloseable {
     /** Takes a journaled event's sequence as its (tenant, client)'s mark, if it is above it. */
     private static void adopt(final GatewayCore core, final JournalRecord record) {
         final Sessions.Client client = core.sessions.client(record.tenantId, record.clientId);
-        // sequences are uint64 on the wire: compared unsigned
-        if (Long.compareUnsigned(record.clientSequence, client.lastSequence) > 0) {
+        // journaled sequences are 1 ... 2^63 - 1 (larger ones are refused with SEQUENCE_OUT_OF_RANGE)
+        if (record.clientSequence > client.lastSequence) {
             client.lastSequence = record.clientSequence;
             core.resends.journaled(record.tenantId, record.clientId, record.clientSequence, record.index);
         }
@@ -360,6 +360,13 @@ public final class VigilServer implements AutoCloseable {
     public void close() {
         try {
             serverChannel.close().syncUninterruptibly();
+            // every session stops reading now and ends, once the engine has answered what it journaled, with
+            // Logout(SHUTTING_DOWN): a client learns why the connection closes
+            loop.submit(() -> {
+                for (final SessionHandler connection : core.connections.toArray(new SessionHandler[0])) {
+                    connection.shutDown();
+                }
+            }).syncUninterruptibly();
             engine.close();
             loop.submit(() -> {
                 core.input.close();

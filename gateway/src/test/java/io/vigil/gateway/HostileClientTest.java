@@ -127,7 +127,7 @@ class HostileClientTest {
     }
 
     @Test
-    void shouldOrderSequencesAsUnsigned64BitValues() throws Exception {
+    void shouldRefuseSequencesAbove2To63Minus1AsOutOfRange() throws Exception {
         start(Map.of());
         final GatewayEndToEndTest.Answers answers = new GatewayEndToEndTest.Answers();
         final long nowNs = System.currentTimeMillis() * 1_000_000L;
@@ -135,30 +135,27 @@ class HostileClientTest {
         final long twoTo64Minus1 = -1L;
         try (VigilClient client = VigilClient.connect(server.host(), server.port())) {
             client.logon(CREDENTIAL, 1, 22, 1, answers);
-            for (final long seq : new long[] {Long.MAX_VALUE, twoTo63, twoTo63 + 5}) {
+            client.sendTransaction(Long.MAX_VALUE - 1, Long.MIN_VALUE, 1, 2, 5411, 100, "EUR", "DE", Channel.POS, Label.UNKNOWN);
+            client.sendTransaction(Long.MAX_VALUE, nowNs, 1, 2, 5411, 100, "EUR", "DE", Channel.POS, Label.UNKNOWN);
+            answers.await(2);
+            for (final long seq : new long[] {twoTo63, twoTo64Minus1, Long.MAX_VALUE, 5}) {
                 client.sendTransaction(seq, nowNs, 1, 2, 5411, 100, "EUR", "DE", Channel.POS, Label.UNKNOWN);
             }
-            answers.await(3);
-            assertEquals("DECISION", answers.bySequence.get(Long.MAX_VALUE));
-            assertEquals("DECISION", answers.bySequence.get(twoTo63), "2^63 follows 2^63 - 1");
-            assertEquals("DECISION", answers.bySequence.get(twoTo63 + 5));
-            // below the last one (unsigned) and never journaled: refused; 2^63 resent: its recorded answer
-            client.sendTransaction(twoTo63 + 1, nowNs, 1, 2, 5411, 100, "EUR", "DE", Channel.POS, Label.UNKNOWN);
-            client.sendTransaction(twoTo63, nowNs, 1, 2, 5411, 100, "EUR", "DE", Channel.POS, Label.UNKNOWN);
-            client.sendTransaction(twoTo64Minus1, Long.MIN_VALUE, 1, 2, 5411, 100, "EUR", "DE", Channel.POS, Label.UNKNOWN);
             answers.await(6);
         }
-        assertEquals(RejectReason.SEQUENCE_NOT_INCREASING.name(), answers.bySequence.get(twoTo63 + 1));
-        assertEquals(1, answers.duplicates.get(), "the resent 2^63 is answered again");
-        assertEquals(RejectReason.EVENT_TIME_TOO_OLD.name(), answers.bySequence.get(twoTo64Minus1),
-            "the last sequence is accepted; an event time of -2^63 is too old, not in the future");
+        assertEquals(RejectReason.EVENT_TIME_TOO_OLD.name(), answers.bySequence.get(Long.MAX_VALUE - 1),
+            "an event time of -2^63 is too old, not in the future");
+        assertEquals("DECISION", answers.bySequence.get(Long.MAX_VALUE), "2^63 - 1 is the last sequence");
+        assertEquals(RejectReason.SEQUENCE_OUT_OF_RANGE.name(), answers.bySequence.get(twoTo63));
+        assertEquals(RejectReason.SEQUENCE_OUT_OF_RANGE.name(), answers.bySequence.get(twoTo64Minus1));
+        assertEquals(-1L, answers.journalIndex.get(twoTo64Minus1));
+        assertEquals(1, answers.duplicates.get(), "2^63 - 1 resent is answered again from the journals");
+        assertEquals(RejectReason.SEQUENCE_NOT_INCREASING.name(), answers.bySequence.get(5L));
         assertEquals(6, answers.count.get());
-        server.close();
-        server = null;
-        start(Map.of());
+        assertEquals(2, deadLetters(RejectReason.SEQUENCE_OUT_OF_RANGE));
         try (VigilClient client = VigilClient.connect(server.host(), server.port())) {
-            assertEquals(twoTo64Minus1, client.logon(CREDENTIAL, 1, 22, 1, new GatewayEndToEndTest.Answers()),
-                "rebuilt from the journal after a restart, compared unsigned");
+            assertEquals(Long.MAX_VALUE, client.logon(CREDENTIAL, 1, 22, 1, new GatewayEndToEndTest.Answers()),
+                "the refused sequences left the client's mark where it was");
         }
     }
 
@@ -166,6 +163,7 @@ class HostileClientTest {
     void shouldCloseAConnectionThatNeverSpeaks() throws Exception {
         start(Map.of(VigilConfig.HEARTBEAT_INTERVAL.name(), "100ms"));
         try (RawConnection raw = new RawConnection(server.port())) {
+            assertEquals(RejectReason.IDLE_TIMEOUT.value(), raw.readLogoutReason(), "the close is explained");
             assertTrue(raw.closedByServer());
         }
         try (VigilClient client = VigilClient.connect(server.host(), server.port())) {
@@ -183,7 +181,48 @@ class HostileClientTest {
             raw.send(raw.frame, raw.logon(CREDENTIAL, 6));
             assertEquals(LogonAckDecoder.TEMPLATE_ID, raw.readFrame());
             assertEquals(io.vigil.codecs.sbe.HeartbeatDecoder.TEMPLATE_ID, raw.readFrame(), "server heartbeat while idle");
-            assertTrue(raw.closedByServer(), "closed after 3 silent intervals");
+            assertEquals(RejectReason.IDLE_TIMEOUT.value(), raw.readLogoutReason(), "closed after 3 silent intervals, saying why");
+            assertTrue(raw.closedByServer());
+        }
+        assertEquals(0, deadLetters(RejectReason.FRAME_TIMEOUT), "no frame was pending: nothing to dead-letter");
+        assertTrue(eventually(() -> server.gatewayRejects(RejectReason.IDLE_TIMEOUT), 1) >= 1);
+    }
+
+    @Test
+    void shouldRejectAndDeadLetterAPartialFrameWhenTheConnectionFallsSilent() throws Exception {
+        // 3 heartbeat intervals (600 ms) of silence come long before the frame timeout (default 5 s)
+        start(Map.of(VigilConfig.HEARTBEAT_INTERVAL.name(), "200ms"));
+        try (RawConnection raw = new RawConnection(server.port())) {
+            raw.send(raw.frame, raw.logon(CREDENTIAL, 8));
+            assertEquals(LogonAckDecoder.TEMPLATE_ID, raw.readFrame());
+            raw.transaction(1, System.currentTimeMillis() * 1_000_000L, 100, "EUR");
+            raw.send(raw.frame, 20);
+            final io.vigil.codecs.sbe.RejectDecoder reject = raw.readReject();
+            assertEquals(RejectReason.FRAME_TIMEOUT, reject.reason());
+            assertEquals(0, reject.clientSequence());
+            assertEquals(-1, reject.journalIndex());
+            assertTrue(raw.closedByServer());
+        }
+        try (JournalReader dlq = server.journals().deadLetterReader()) {
+            final JournalRecord record = new JournalRecord(Journals.MAX_PAYLOAD_BYTES);
+            assertTrue(dlq.read(record), "the partial frame is dead-lettered");
+            assertEquals(RejectReason.FRAME_TIMEOUT.value(), record.code);
+            assertEquals(20, record.payloadLength, "with the bytes that had arrived");
+        }
+    }
+
+    @Test
+    void shouldTellEverySessionThatTheServerIsShuttingDown() throws Exception {
+        start(Map.of());
+        try (RawConnection raw = new RawConnection(server.port())) {
+            raw.send(raw.frame, raw.logon(CREDENTIAL, 9));
+            assertEquals(LogonAckDecoder.TEMPLATE_ID, raw.readFrame());
+            raw.send(raw.frame, raw.transaction(1, System.currentTimeMillis() * 1_000_000L, 100, "EUR"));
+            assertEquals(io.vigil.codecs.sbe.DecisionDecoder.TEMPLATE_ID, raw.readFrame());
+            server.close();
+            server = null;
+            assertEquals(RejectReason.SHUTTING_DOWN.value(), raw.readLogoutReason());
+            assertTrue(raw.closedByServer());
         }
     }
 

@@ -103,6 +103,17 @@ final class RawConnection implements AutoCloseable {
         return reject.wrapAndApplyHeader(frame, Framing.SOFH_LENGTH, header);
     }
 
+    /** Reads frames until a Logout; returns its reason. */
+    int readLogoutReason() throws IOException {
+        int template;
+        while ((template = readFrame()) != io.vigil.codecs.sbe.LogoutDecoder.TEMPLATE_ID) {
+            if (template < 0) {
+                throw new IOException("closed before a Logout");
+            }
+        }
+        return new io.vigil.codecs.sbe.LogoutDecoder().wrapAndApplyHeader(frame, Framing.SOFH_LENGTH, header).reason();
+    }
+
     /** True if the server closes the connection (reading past anything it still sends) within the timeout. */
     boolean closedByServer() throws IOException {
         try {

@@ -44,7 +44,10 @@ public final class VigilClient implements AutoCloseable {
 
         void onReject(RejectDecoder reject);
 
-        /** The connection ended; {@code cause} is null after an orderly Logout. */
+        /**
+         * The connection ended; {@code cause} is null after an orderly Logout the client asked for, and names the
+         * reason when the server ended the session itself (idle, shutting down).
+         */
         default void onClosed(final Throwable cause) {
         }
     }
@@ -356,10 +359,15 @@ public final class VigilClient implements AutoCloseable {
                         case RejectDecoder.TEMPLATE_ID:
                             listener.onReject(rejectDecoder.wrapAndApplyHeader(receive, Framing.SOFH_LENGTH, headerDecoder));
                             break;
-                        case LogoutDecoder.TEMPLATE_ID:
-                            logoutReason = logoutDecoder.wrapAndApplyHeader(receive, Framing.SOFH_LENGTH, headerDecoder).reason();
+                        case LogoutDecoder.TEMPLATE_ID: {
+                            final int reason = logoutDecoder.wrapAndApplyHeader(receive, Framing.SOFH_LENGTH, headerDecoder).reason();
+                            logoutReason = reason;
+                            if (reason != 0 && running) {
+                                cause = new IOException("the server ended the session: " + reasonName(reason));
+                            }
                             running = false;
                             break;
+                        }
                         case HeartbeatDecoder.TEMPLATE_ID:
                         default:
                             break;
@@ -376,6 +384,15 @@ public final class VigilClient implements AutoCloseable {
             closed.countDown();
             listener.onClosed(cause);
         }
+    }
+
+    private static String reasonName(final int reason) {
+        for (final RejectReason known : RejectReason.values()) {
+            if (known.value() == reason && known != RejectReason.NULL_VAL) {
+                return known.name();
+            }
+        }
+        return "reason " + reason;
     }
 
     private void heartbeat() {

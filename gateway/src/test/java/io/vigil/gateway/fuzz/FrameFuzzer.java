@@ -24,12 +24,19 @@ final class FrameFuzzer {
     private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[2048]);
     private final MessageHeaderEncoder header = new MessageHeaderEncoder();
     private long sequence;
+    private long nextClientId;
     /** Client id of the first Logon this fuzzer wrote, 0 if none. */
     long firstClientId;
 
-    FrameFuzzer(final Random random, final String credential) {
+    /**
+     * @param firstClientIdToUse client ids of this fuzzer's Logons count up from it: give each fuzzer its own range,
+     *                           so that every connection is a fresh client (a repeated seed would otherwise repeat
+     *                           the client ids of an earlier connection, whose sequences the server remembers).
+     */
+    FrameFuzzer(final Random random, final String credential, final long firstClientIdToUse) {
         this.random = random;
         this.credential = credential;
+        this.nextClientId = firstClientIdToUse;
     }
 
     byte[] logon(final String secret) {
@@ -38,7 +45,7 @@ final class FrameFuzzer {
         for (int i = 0; i < LogonEncoder.credentialLength(); i++) {
             logon.credential(i, i < bytes.length ? bytes[i] : 0);
         }
-        final long clientId = random.nextLong();
+        final long clientId = nextClientId++;
         if (firstClientId == 0) {
             firstClientId = clientId;
         }

@@ -10,6 +10,9 @@ import org.junit.jupiter.api.Timeout;
 
 @Timeout(30)
 class EnsembleDetectorTest {
+    /** Written so that the JIT cannot drop the measured updates. */
+    static volatile double blackhole;
+
     private static final long STEP_NS = 300_000_000_000L;
 
     @Test
@@ -94,6 +97,6 @@ class EnsembleDetectorTest {
         }
         final long allocated = threads.getThreadAllocatedBytes(tid) - before;
         assertTrue(allocated < 4096, "allocated " + allocated + " bytes for " + values.length + " values");
-        assertTrue(sink >= 0.0);
+        blackhole = sink; // keeps the scores alive; asserting on them here could not fail
     }
 }
