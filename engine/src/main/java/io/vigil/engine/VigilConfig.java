@@ -296,7 +296,21 @@ public final class VigilConfig {
 
     /** A duration in nanoseconds: a number with an optional unit ns, us, ms, s, m, h or d (ms when none). */
     public long durationNs(final Key key) {
-        final String value = string(key).toLowerCase(Locale.ROOT);
+        try {
+            return parseDurationNs(string(key));
+        } catch (final IllegalArgumentException ex) {
+            throw invalid(key, ex.getMessage());
+        }
+    }
+
+    /**
+     * Parses a duration as configuration keys take it (command-line options too): a number with an optional unit
+     * ns, us, ms, s, m, h or d (ms when none).
+     *
+     * @throws IllegalArgumentException with a short reason when {@code text} is no duration.
+     */
+    public static long parseDurationNs(final String text) {
+        final String value = text.toLowerCase(Locale.ROOT);
         int split = value.length();
         while (split > 0 && Character.isLetter(value.charAt(split - 1))) {
             split--;
@@ -312,12 +326,12 @@ public final class VigilConfig {
             case "m": nanosPerUnit = 60_000_000_000L; break;
             case "h": nanosPerUnit = 3_600_000_000_000L; break;
             case "d": nanosPerUnit = 86_400_000_000_000L; break;
-            default: throw invalid(key, "unknown duration unit '" + unit + "'");
+            default: throw new IllegalArgumentException("unknown duration unit '" + unit + "'");
         }
         try {
             return Math.multiplyExact(Long.parseLong(value.substring(0, split).trim()), nanosPerUnit);
         } catch (final NumberFormatException | ArithmeticException ex) {
-            throw invalid(key, "not a duration (e.g. 250ms, 5s, 7d)");
+            throw new IllegalArgumentException("not a duration (e.g. 250ms, 5s, 7d)");
         }
     }
 

@@ -20,6 +20,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.vigil.engine.Engine;
 import io.vigil.engine.VigilConfig;
+import io.vigil.engine.counters.VigilCounters;
 import io.vigil.journal.JournalReader;
 import io.vigil.journal.JournalRecord;
 import io.vigil.journal.Journals;
@@ -54,6 +55,7 @@ public final class VigilServer implements AutoCloseable {
     private long lastProbeNs;
     private final Channel serverChannel;
     private final String transport;
+    private final VigilCounters counters;
 
     private VigilServer(final VigilConfig config) throws InterruptedException {
         this.config = config;
@@ -66,10 +68,12 @@ public final class VigilServer implements AutoCloseable {
         final int heartbeatMs = (int)Math.max(1, TimeUnit.NANOSECONDS.toMillis(heartbeatNs));
         this.journals = Journals.open(config.path(VigilConfig.DATA_DIR),
             Journals.rollCycle(config.string(VigilConfig.ROLL_CYCLE)));
+        this.counters = VigilCounters.create(journals.dataDir());
         this.core = new GatewayCore(maxFrameBytes, heartbeatMs, config.string(VigilConfig.CREDENTIAL),
             journals.inputWriter(), journals.deadLetterWriter(), config.integer(VigilConfig.MAX_CONNECTIONS),
             config.durationNs(VigilConfig.FRAME_TIMEOUT),
-            new LogonGuard(config.integer(VigilConfig.LOGON_FAILURES_MAX), config.durationNs(VigilConfig.LOGON_FAILURES_WINDOW)));
+            new LogonGuard(config.integer(VigilConfig.LOGON_FAILURES_MAX), config.durationNs(VigilConfig.LOGON_FAILURES_WINDOW)),
+            counters);
         core.resends = new ResendLookup(journals, config.integer(VigilConfig.RESEND_WINDOW),
             // events up to the recovery point were answered before the restart: their answers are in the output journal
             () -> this.engine == null ? RecordHeader.NO_INDEX :
@@ -86,7 +90,7 @@ public final class VigilServer implements AutoCloseable {
         Engine started = null;
         Channel channel = null;
         try {
-            started = Engine.start(config, journals, egress);
+            started = Engine.start(config, journals, egress, counters);
             this.engine = started;
             final int ringSize = started.ringSize();
             core.backpressure(() -> this.journals.inputExcerptsBetween(this.engine.completedIndex(), core.lastAppendedIndex()),
@@ -202,7 +206,7 @@ public final class VigilServer implements AutoCloseable {
             final Journals reopened = Journals.reopenAfterFailure(config.path(VigilConfig.DATA_DIR),
                 Journals.rollCycle(config.string(VigilConfig.ROLL_CYCLE)));
             journals = reopened;
-            engine = Engine.start(config, reopened, egress);
+            engine = Engine.start(config, reopened, egress, counters);
             loop.submit(() -> {
                 core.resends.journals(reopened);
                 adoptFaultedAppends(reopened);
@@ -271,6 +275,11 @@ public final class VigilServer implements AutoCloseable {
         return core.journalProblem();
     }
 
+    /** The live counters of this server ({@code counters.dat} in the data directory). */
+    public VigilCounters counters() {
+        return counters;
+    }
+
     /** "epoll" or "nio". */
     public String transport() {
         return transport;
@@ -283,6 +292,7 @@ public final class VigilServer implements AutoCloseable {
             serverChannel.close().syncUninterruptibly();
             engine.close();
             loop.submit(() -> {
+                core.publishCounters();
                 core.input.close();
                 core.deadLetters.close();
                 core.resends.close();
