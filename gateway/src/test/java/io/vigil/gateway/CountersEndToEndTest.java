@@ -154,6 +154,44 @@ class CountersEndToEndTest {
     }
 
     @Test
+    void shouldCountEventsDecidedByRulesAloneAsModelFallbacks() throws Exception {
+        // an inference budget of 1 ns: every batch runs over it and is decided by the rules alone
+        final VigilConfig config = VigilConfig.of(Map.of(
+            VigilConfig.DATA_DIR.name(), dataDir.toString(),
+            VigilConfig.PORT.name(), "0",
+            VigilConfig.CREDENTIAL.name(), CREDENTIAL,
+            VigilConfig.INFERENCE_BUDGET.name(), "1ns"));
+        final AtomicInteger answers = new AtomicInteger();
+        final VigilClient.Listener listener = new VigilClient.Listener() {
+            @Override
+            public void onDecision(final DecisionDecoder decision) {
+                answers.incrementAndGet();
+            }
+
+            @Override
+            public void onReject(final RejectDecoder reject) {
+                answers.incrementAndGet();
+            }
+        };
+        final int transactions = 50;
+        try (VigilServer server = VigilServer.start(config);
+             CountersFileReader reader = CountersFileReader.open(dataDir);
+             VigilClient client = VigilClient.connect(server.host(), server.port())) {
+            client.logon(CREDENTIAL, 1, 42, 1, listener);
+            final long nowNs = System.currentTimeMillis() * 1_000_000L;
+            for (long seq = 1; seq <= transactions; seq++) {
+                client.sendTransaction(seq, nowNs, 1000 + seq % 7, 2000 + seq % 13, 5411, 1500 + seq, "EUR", "DE",
+                    Channel.ECOMMERCE, Label.LEGIT);
+            }
+            client.sendMetric(transactions + 1, nowNs, 3, 40.0);
+            awaitValue("answers at the client", transactions + 1, answers::get);
+            awaitValue(reader, CounterType.ANSWERED, transactions + 1);
+            assertEquals(transactions, reader.value(CounterType.MODEL_FALLBACKS), "metrics are not scored by the model");
+            assertEquals(0, reader.value(CounterType.ERRORS), "over budget is not an error");
+        }
+    }
+
+    @Test
     void shouldFailWithOneLineWhenThereIsNoCountersFile() throws Exception {
         final Result result = runStat(dataDir, 0);
         assertEquals(2, result.exitCode, result.output);
