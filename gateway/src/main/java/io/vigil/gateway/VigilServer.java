@@ -68,7 +68,12 @@ public final class VigilServer implements AutoCloseable {
         final int heartbeatMs = (int)Math.max(1, TimeUnit.NANOSECONDS.toMillis(heartbeatNs));
         this.journals = Journals.open(config.path(VigilConfig.DATA_DIR),
             Journals.rollCycle(config.string(VigilConfig.ROLL_CYCLE)));
-        this.counters = VigilCounters.create(journals.dataDir());
+        try {
+            this.counters = VigilCounters.create(journals.dataDir());
+        } catch (final RuntimeException ex) {
+            journals.close();
+            throw ex;
+        }
         this.core = new GatewayCore(maxFrameBytes, heartbeatMs, config.string(VigilConfig.CREDENTIAL),
             journals.inputWriter(), journals.deadLetterWriter(), config.integer(VigilConfig.MAX_CONNECTIONS),
             config.durationNs(VigilConfig.FRAME_TIMEOUT),

@@ -6,11 +6,13 @@ import org.agrona.concurrent.status.CountersReader;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 /**
  * The layout of a counters file, and its mapping. The file is a header of {@link #HEADER_LENGTH} bytes, then the
@@ -82,7 +84,7 @@ public final class CountersFile implements AutoCloseable {
         } catch (final IOException ex) {
             throw new UncheckedIOException("cannot replace the counters file " + path, ex);
         }
-        final MappedByteBuffer mapped = IoUtil.mapNewFile(path.toFile(), fileLength(maxCounters), false);
+        final MappedByteBuffer mapped = mapNew(path, fileLength(maxCounters));
         final CountersFile file = new CountersFile(path, mapped, metadataLength, valuesLength);
         file.header.putInt(LAYOUT_VERSION_OFFSET, LAYOUT_VERSION);
         file.header.putLong(PID_OFFSET, pid);
@@ -90,6 +92,31 @@ public final class CountersFile implements AutoCloseable {
         file.header.putInt(METADATA_LENGTH_OFFSET, metadataLength);
         file.header.putInt(VALUES_LENGTH_OFFSET, valuesLength);
         return file;
+    }
+
+    /**
+     * Writes the whole file with zeros through the channel, then maps it: a full or failing disk fails here with an
+     * exception, never later with a SIGBUS when the mapping touches a page the file system cannot back (a file that
+     * {@code map} merely extends is sparse).
+     */
+    private static MappedByteBuffer mapNew(final Path path, final long length) {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+            StandardOpenOption.WRITE)) {
+            final ByteBuffer zeros = ByteBuffer.allocate(64 * 1024);
+            long position = 0;
+            while (position < length) {
+                zeros.clear().limit((int)Math.min(zeros.capacity(), length - position));
+                position += channel.write(zeros, position);
+            }
+            return channel.map(FileChannel.MapMode.READ_WRITE, 0, length);
+        } catch (final IOException ex) {
+            try {
+                Files.deleteIfExists(path);
+            } catch (final IOException suppressed) {
+                ex.addSuppressed(suppressed);
+            }
+            throw new UncheckedIOException("cannot create the counters file " + path + ": " + ex.getMessage(), ex);
+        }
     }
 
     /** Writes the magic: from now on readers accept the file. */
