@@ -1,5 +1,6 @@
 package io.vigil.cli;
 
+import io.vigil.engine.cli.StatCommand;
 import io.vigil.gateway.cli.CredentialsCommand;
 import io.vigil.gateway.cli.DemoCommand;
 import io.vigil.gateway.cli.DlqCommand;
@@ -17,7 +18,7 @@ import picocli.CommandLine.Command;
 @Command(name = "vigil", mixinStandardHelpOptions = true, version = "vigil 0.1.0",
     description = "Vigil: a low-latency, journal-first event engine for fraud and trading teams.",
     subcommands = {RunCommand.class, DemoCommand.class, ReplayCommand.class, NabCommand.class, DlqCommand.class,
-        CredentialsCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        CredentialsCommand.class, BenchCommand.class, StatCommand.class, CommandLine.HelpCommand.class})
 public final class VigilMain implements Runnable {
     @Override
     public void run() {

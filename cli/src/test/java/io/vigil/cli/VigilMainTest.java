@@ -28,8 +28,9 @@ class VigilMainTest {
 
     @Test
     void aCommandThisVersionLacksIsAnErrorEvenBeforeAHelpOption() {
-        assertEquals("vigil: unknown command 'model' (commands: run, demo, replay, nab, dlq, credentials, bench, help; see vigil --help)",
-            unknown("model", "register", "F", "--name", "a", "--version", "1"));
+        final String error = unknown("model", "register", "F", "--name", "a", "--version", "1");
+        assertTrue(error.startsWith("vigil: unknown command 'model' (commands: run, demo, replay,") &&
+            error.endsWith("; see vigil --help)"), error);
         assertTrue(unknown("replay", "frobnicate", "--help").startsWith("vigil replay: unknown command 'frobnicate'"),
             unknown("replay", "frobnicate", "--help"));
     }

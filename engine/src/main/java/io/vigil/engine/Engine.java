@@ -3,6 +3,8 @@ package io.vigil.engine;
 import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
+import io.vigil.engine.counters.CounterType;
+import io.vigil.engine.counters.VigilCounters;
 import io.vigil.journal.JournalReader;
 import io.vigil.journal.JournalRecord;
 import io.vigil.journal.Journals;
@@ -18,6 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -51,10 +54,13 @@ public final class Engine implements AutoCloseable {
     private final long restoredIndex;
     private final CheckpointStore checkpoints;
     private final StageLatencies latencies = new StageLatencies();
+    private final PipelineCounters counters;
     private volatile boolean running = true;
 
-    private Engine(final VigilConfig config, final Journals journals, final ResponseSink sink) {
+    private Engine(final VigilConfig config, final Journals journals, final ResponseSink sink,
+        final VigilCounters counters) {
         this.journals = journals;
+        this.counters = new PipelineCounters(counters);
         this.affinity = config.string(VigilConfig.CPU_AFFINITY);
         Affinity.cpuFor(affinity, 0);
         final String wait = config.string(VigilConfig.WAIT_STRATEGY);
@@ -63,11 +69,11 @@ public final class Engine implements AutoCloseable {
         pipeline.inferenceBudgetNs(config.durationNs(VigilConfig.INFERENCE_BUDGET));
         this.recoveredUpToIndex = answeredUpTo(journals);
         this.checkpoints = CheckpointStore.from(config);
-        this.restoredIndex = restore(checkpoints, pipeline, journals, recoveredUpToIndex);
+        this.restoredIndex = restore(checkpoints, pipeline, journals, recoveredUpToIndex, counters);
         pipeline.answeredUpTo(recoveredUpToIndex);
         pipeline.recordLatencies(latencies);
         this.handler = new PipelineHandler(pipeline, pipeline::close, checkpoints,
-            config.longValue(VigilConfig.CHECKPOINT_INTERVAL), restoredIndex, recoveredUpToIndex);
+            config.longValue(VigilConfig.CHECKPOINT_INTERVAL), restoredIndex, recoveredUpToIndex, this.counters);
         final int maxPayload = config.integer(VigilConfig.MAX_FRAME_BYTES);
         this.disruptor = new Disruptor<>(
             () -> new EventSlot(maxPayload),
@@ -76,6 +82,8 @@ public final class Engine implements AutoCloseable {
             ProducerType.SINGLE,
             WaitStrategies.waitStrategy(wait));
         disruptor.handleEventsWith(handler);
+        this.counters.ring(disruptor.getRingBuffer());
+        counters.counter(CounterType.RING_SIZE).setRelease(disruptor.getRingBuffer().getBufferSize());
         this.ring = disruptor.start();
         this.tailerThread = pinningFactory(TAILER_THREAD, Affinity.cpuFor(affinity, 0)).newThread(this::tail);
         tailerThread.start();
@@ -92,7 +100,7 @@ public final class Engine implements AutoCloseable {
      * @return the input index the restored state reflects; -1 when the pipeline starts from an empty state.
      */
     private static long restore(final CheckpointStore checkpoints, final Pipeline pipeline, final Journals journals,
-        final long answeredUpTo) {
+        final long answeredUpTo, final VigilCounters counters) {
         final long startNs = System.nanoTime();
         try (JournalReader reader = journals.inputReader()) {
             final CheckpointStore.Restored restored = checkpoints.restoreLatest(pipeline,
@@ -104,6 +112,7 @@ public final class Engine implements AutoCloseable {
                 LOG.info("restored checkpoint {} (input index {}, {} accounts, {} series) in {} ms",
                     restored.checkpoint().file(), Long.toHexString(restored.inputIndex()), pipeline.features().accounts(),
                     pipeline.metrics().seriesCount(), (System.nanoTime() - startNs) / 1_000_000);
+                counters.counter(CounterType.LAST_CHECKPOINT).setRelease(writtenAtMs(restored.checkpoint().file()));
             } else if (answeredUpTo != RecordHeader.NO_INDEX) {
                 LOG.info("no usable checkpoint in {}: rebuilding state from the start of the input journal",
                     checkpoints.dir());
@@ -113,6 +122,15 @@ public final class Engine implements AutoCloseable {
             LOG.warn("cannot list checkpoints in {} ({}): rebuilding state from the start of the input journal",
                 checkpoints.dir(), ex.toString());
             return RecordHeader.NO_INDEX;
+        }
+    }
+
+    /** When a checkpoint file was written (epoch ms), 0 if unknown: its age is reported, nothing depends on it. */
+    private static long writtenAtMs(final Path file) {
+        try {
+            return Files.getLastModifiedTime(file).toMillis();
+        } catch (final IOException | RuntimeException ex) {
+            return 0;
         }
     }
 
@@ -127,9 +145,18 @@ public final class Engine implements AutoCloseable {
         return reader;
     }
 
-    /** Starts the engine on the given journals; answers go to {@code sink}. */
+    /** Starts the engine on the given journals; answers go to {@code sink}; counters in memory only. */
     public static Engine start(final VigilConfig config, final Journals journals, final ResponseSink sink) {
-        return new Engine(config, journals, sink);
+        return start(config, journals, sink, VigilCounters.inMemory());
+    }
+
+    /**
+     * Starts the engine on the given journals; answers go to {@code sink}, the pipeline's counters to
+     * {@code counters} (an engine restarted in the same process keeps adding to the same ones).
+     */
+    public static Engine start(final VigilConfig config, final Journals journals, final ResponseSink sink,
+        final VigilCounters counters) {
+        return new Engine(config, journals, sink, counters);
     }
 
     /**
@@ -222,6 +249,7 @@ public final class Engine implements AutoCloseable {
                 }
             }
         } catch (final Throwable ex) {
+            counters.error();
             LOG.error("journal tailer stopped", ex);
         }
     }

@@ -8,6 +8,7 @@ import io.vigil.codecs.sbe.MetricSampleDecoder;
 import io.vigil.codecs.sbe.RejectEncoder;
 import io.vigil.codecs.sbe.RejectReason;
 import io.vigil.codecs.sbe.TransactionDecoder;
+import io.vigil.engine.counters.RejectCounts;
 import io.vigil.journal.JournalWriter;
 import io.vigil.journal.RecordHeader;
 import io.vigil.scoring.anomaly.MetricAnomalyScorer;
@@ -67,6 +68,7 @@ public final class Pipeline implements AutoCloseable {
     private final DecisionEncoder decisionEncoder = new DecisionEncoder();
     private final RejectEncoder rejectEncoder = new RejectEncoder();
     private final UnsafeBuffer answer = new UnsafeBuffer(new byte[ANSWER_BUFFER_BYTES]);
+    private final RejectCounts rejectCounts = new RejectCounts();
 
     private int stagedCount;
     private int inferenceRows;
@@ -272,6 +274,7 @@ public final class Pipeline implements AutoCloseable {
             length = encodeReject(slot);
             answerTemplateId = RejectEncoder.TEMPLATE_ID;
             rejected++;
+            rejectCounts.increment(slot.rejectReason);
             if (deadLetters != null) {
                 final long dlqIndex = deadLetters.append(slot.input.timeNs, slot.input.sessionId, slot.input.clientId,
                     slot.input.clientSequence, slot.input.index, slot.input.tenantId, slot.rejectReason,
@@ -341,6 +344,26 @@ public final class Pipeline implements AutoCloseable {
     /** Events rejected by validation since start. */
     public long rejected() {
         return rejected;
+    }
+
+    /** Rejects by reason since start (the pipeline thread only: published to the counters at batch end). */
+    public RejectCounts rejectCounts() {
+        return rejectCounts;
+    }
+
+    /** Records appended to the dead-letter journal since start; the pipeline thread only. */
+    public long deadLettered() {
+        return deadLetters == null ? 0 : deadLetters.appended();
+    }
+
+    /** Appends to the output or dead-letter journal that failed since start; the pipeline thread only. */
+    public long journalFailures() {
+        return (output == null ? 0 : output.failures()) + (deadLetters == null ? 0 : deadLetters.failures());
+    }
+
+    /** Index of the last answer appended to the output journal, -1 if none; the pipeline thread only. */
+    public long lastOutputIndex() {
+        return output == null ? RecordHeader.NO_INDEX : output.lastIndex();
     }
 
     /**

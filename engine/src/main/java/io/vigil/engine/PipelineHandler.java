@@ -1,6 +1,8 @@
 package io.vigil.engine;
 
 import com.lmax.disruptor.EventHandler;
+import io.vigil.engine.counters.EngineState;
+import io.vigil.engine.counters.VigilCounters;
 import io.vigil.journal.RecordHeader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,9 +40,11 @@ final class PipelineHandler implements EventHandler<EventSlot> {
     private volatile long checkpointsWritten;
     private volatile long recoveryNs = -1;
     private final CountDownLatch shutDown = new CountDownLatch(1);
+    private final PipelineCounters counters;
 
     PipelineHandler(final Pipeline pipeline, final Runnable onShutdown) {
-        this(pipeline, onShutdown, null, 0, RecordHeader.NO_INDEX, RecordHeader.NO_INDEX);
+        this(pipeline, onShutdown, null, 0, RecordHeader.NO_INDEX, RecordHeader.NO_INDEX,
+            new PipelineCounters(VigilCounters.inMemory()));
     }
 
     /**
@@ -49,9 +53,12 @@ final class PipelineHandler implements EventHandler<EventSlot> {
      * @param restoredIndex            input index the restored state reflects, or -1.
      * @param recoverUntilIndex        input index up to which events were answered before the restart, or -1: the
      *                                 recovery time is measured until the pipeline has passed it.
+     * @param counters                 the pipeline thread's counters, published at every batch end.
      */
     PipelineHandler(final Pipeline pipeline, final Runnable onShutdown, final CheckpointStore checkpoints,
-        final long checkpointIntervalEvents, final long restoredIndex, final long recoverUntilIndex) {
+        final long checkpointIntervalEvents, final long restoredIndex, final long recoverUntilIndex,
+        final PipelineCounters counters) {
+        this.counters = counters;
         this.pipeline = pipeline;
         this.onShutdown = onShutdown;
         this.checkpoints = checkpoints;
@@ -63,6 +70,7 @@ final class PipelineHandler implements EventHandler<EventSlot> {
         if (!recovering) {
             recoveryNs = 0;
         }
+        counters.state(recovering ? EngineState.RECOVERING : EngineState.LIVE);
     }
 
     @Override
@@ -75,8 +83,10 @@ final class PipelineHandler implements EventHandler<EventSlot> {
             final long index = pipeline.lastInputIndex();
             completedIndex = index;
             answered = pipeline.answered();
+            counters.onBatchEnd(pipeline, sequence);
             if (recovering && index >= recoverUntilIndex) {
                 recovering = false;
+                counters.state(EngineState.LIVE);
                 recoveryNs = System.nanoTime() - startNs;
                 LOG.info("recovery: replayed {} journaled events up to index {} in {} ms", events,
                     Long.toHexString(index), recoveryNs / 1_000_000);
@@ -96,9 +106,11 @@ final class PipelineHandler implements EventHandler<EventSlot> {
             checkpoints.write(pipeline, index);
             lastCheckpointIndex = index;
             checkpointsWritten = checkpoints.written();
+            counters.checkpointWritten(System.currentTimeMillis());
             LOG.info("checkpoint at input index {} written in {} ms", Long.toHexString(index),
                 checkpoints.lastWriteNs() / 1_000_000);
         } catch (final IOException | RuntimeException ex) {
+            counters.error();
             LOG.error("checkpoint at input index {} failed; the previous one stays the recovery point",
                 Long.toHexString(index), ex);
         }
@@ -109,10 +121,12 @@ final class PipelineHandler implements EventHandler<EventSlot> {
         pipeline.flush();
         completedIndex = pipeline.lastInputIndex();
         answered = pipeline.answered();
+        counters.onBatchEnd(pipeline, Long.MAX_VALUE);
         try {
             checkpoint(pipeline.lastInputIndex());
             onShutdown.run();
         } finally {
+            counters.state(EngineState.STOPPED);
             shutDown.countDown();
         }
     }

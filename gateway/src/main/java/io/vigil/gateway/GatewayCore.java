@@ -9,9 +9,11 @@ import io.vigil.codecs.sbe.MessageHeaderDecoder;
 import io.vigil.codecs.sbe.MessageHeaderEncoder;
 import io.vigil.codecs.sbe.MetricSampleDecoder;
 import io.vigil.codecs.sbe.RejectEncoder;
+import io.vigil.codecs.sbe.RejectReason;
 import io.vigil.codecs.sbe.TransactionDecoder;
 import io.vigil.engine.StageLatencies;
 import io.vigil.engine.EpochClock;
+import io.vigil.engine.counters.VigilCounters;
 import io.vigil.journal.JournalWriter;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
@@ -72,10 +74,12 @@ final class GatewayCore {
     private boolean deadLetterFailureLogged;
     private long lastIngestNs;
     private volatile String journalProblem;
+    private final GatewayCounters counters;
 
     GatewayCore(final int maxFrameBytes, final int heartbeatIntervalMs, final Authenticator authenticator,
         final JournalWriter input, final JournalWriter deadLetters, final int maxConnections, final long frameTimeoutNs,
-        final LogonGuard logonGuard) {
+        final LogonGuard logonGuard, final VigilCounters counters) {
+        this.counters = new GatewayCounters(counters);
         this.maxConnections = maxConnections;
         this.frameTimeoutNs = frameTimeoutNs;
         this.logonGuard = logonGuard;
@@ -127,6 +131,7 @@ final class GatewayCore {
 
     /** After the journals were reopened: appends go to the new writers, and failures are logged afresh. */
     void journalsReopened(final JournalWriter newInput, final JournalWriter newDeadLetters) {
+        counters.deadLetterWriterReplaced(deadLetters);
         input = newInput;
         deadLetters = newDeadLetters;
         inputFailureLogged = false;
@@ -178,6 +183,12 @@ final class GatewayCore {
 
     void appended(final long index) {
         lastAppendedIndex = index;
+        counters.appended(index);
+    }
+
+    /** A Reject is being sent (any reason, whether the frame is dead-lettered or not). */
+    void countReject(final RejectReason reason) {
+        counters.rejected(reason);
     }
 
     boolean readingPaused() {
@@ -202,5 +213,11 @@ final class GatewayCore {
         }
         rejects.sweep(nowNs);
         maybeResume();
+        publishCounters();
+    }
+
+    /** Publishes the gateway's counters (the sweep, and once more at close). */
+    void publishCounters() {
+        counters.publish(this, backlog);
     }
 }

@@ -477,6 +477,7 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
 
     /** Sends a Reject that refers to no journaled event. */
     private void sendReject(final long sequence, final RejectReason reason, final int templateId) {
+        core.countReject(reason);
         final RejectEncoder reject = core.rejectEncoder.wrapAndApplyHeader(core.out, Framing.SOFH_LENGTH, core.headerEncoder)
             .clientSequence(sequence)
             .reason(reason)

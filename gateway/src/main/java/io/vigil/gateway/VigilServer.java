@@ -22,6 +22,7 @@ import io.vigil.engine.Engine;
 import io.vigil.engine.RunContext;
 import io.vigil.engine.VigilConfig;
 import io.vigil.journal.DataDirectory;
+import io.vigil.engine.counters.VigilCounters;
 import io.vigil.journal.JournalReader;
 import io.vigil.journal.JournalRecord;
 import io.vigil.journal.Journals;
@@ -57,6 +58,7 @@ public final class VigilServer implements AutoCloseable {
     private long lastProbeNs;
     private final Channel serverChannel;
     private final String transport;
+    private final VigilCounters counters;
 
     private VigilServer(final VigilConfig config) throws InterruptedException {
         // every key checked once, before anything is built from it
@@ -82,10 +84,19 @@ public final class VigilServer implements AutoCloseable {
             authenticator.close();
             throw ex;
         }
+        try {
+            this.counters = VigilCounters.create(journals.dataDir());
+        } catch (final RuntimeException ex) {
+            journals.close();
+            dataDirectory.close();
+            authenticator.close();
+            throw ex;
+        }
         this.core = new GatewayCore(maxFrameBytes, heartbeatMs, authenticator,
             journals.inputWriter(), journals.deadLetterWriter(), config.integer(VigilConfig.MAX_CONNECTIONS),
             config.durationNs(VigilConfig.FRAME_TIMEOUT),
-            new LogonGuard(config.integer(VigilConfig.LOGON_FAILURES_MAX), config.durationNs(VigilConfig.LOGON_FAILURES_WINDOW)));
+            new LogonGuard(config.integer(VigilConfig.LOGON_FAILURES_MAX), config.durationNs(VigilConfig.LOGON_FAILURES_WINDOW)),
+            counters);
         core.resends = new ResendLookup(journals, config.integer(VigilConfig.RESEND_WINDOW));
         final long clients = rebuildSequences(journals, core);
 
@@ -99,7 +110,7 @@ public final class VigilServer implements AutoCloseable {
         Engine started = null;
         Channel channel = null;
         try {
-            started = Engine.start(config, journals, egress);
+            started = Engine.start(config, journals, egress, counters);
             this.engine = started;
             final int ringSize = started.ringSize();
             core.backpressure(() -> this.journals.inputExcerptsBetween(this.engine.completedIndex(), core.lastAppendedIndex()),
@@ -270,7 +281,7 @@ public final class VigilServer implements AutoCloseable {
             final Journals reopened = Journals.reopenAfterFailure(config.path(VigilConfig.DATA_DIR),
                 Journals.rollCycle(config.string(VigilConfig.ROLL_CYCLE)));
             journals = reopened;
-            engine = Engine.start(config, reopened, egress);
+            engine = Engine.start(config, reopened, egress, counters);
             loop.submit(() -> {
                 core.resends.journals(reopened);
                 adoptFaultedAppends(reopened);
@@ -350,6 +361,11 @@ public final class VigilServer implements AutoCloseable {
         return core.journalProblem();
     }
 
+    /** The live counters of this server ({@code counters.dat} in the data directory). */
+    public VigilCounters counters() {
+        return counters;
+    }
+
     /** "epoll" or "nio". */
     public String transport() {
         return transport;
@@ -369,6 +385,7 @@ public final class VigilServer implements AutoCloseable {
             }).syncUninterruptibly();
             engine.close();
             loop.submit(() -> {
+                core.publishCounters();
                 core.input.close();
                 core.deadLetters.close();
                 core.resends.close();

@@ -27,6 +27,8 @@ public final class JournalWriter implements AutoCloseable {
     private ExcerptAppender appender;
     private volatile Throwable lastFailure;
     private long failures;
+    private long appended;
+    private long lastIndex = RecordHeader.NO_INDEX;
 
     JournalWriter(final ChronicleQueue queue, final int maxPayloadBytes) {
         this.queue = queue;
@@ -76,7 +78,8 @@ public final class JournalWriter implements AutoCloseable {
                 bytes.writeInt(length);
                 bytes.write(scratch, 0, length);
             }
-            return appender.lastIndexAppended();
+            appended++;
+            return lastIndex = appender.lastIndexAppended();
         } catch (final RuntimeException | Error ex) {
             failures++;
             lastFailure = ex;
@@ -98,6 +101,16 @@ public final class JournalWriter implements AutoCloseable {
     /** The most recent failure, or null; for logs and health checks, not for the hot path. */
     public Throwable lastFailure() {
         return lastFailure;
+    }
+
+    /** Records appended by this writer since it was created; the appending thread only (counters). */
+    public long appended() {
+        return appended;
+    }
+
+    /** Index of the last record this writer appended, {@link RecordHeader#NO_INDEX} if none; the appending thread only. */
+    public long lastIndex() {
+        return lastIndex;
     }
 
     /** Appends that failed since this writer was created. */

@@ -1,0 +1,104 @@
+package io.vigil.engine;
+
+import com.lmax.disruptor.Cursored;
+import io.vigil.engine.counters.CounterType;
+import io.vigil.engine.counters.EngineState;
+import io.vigil.engine.counters.VigilCounters;
+import io.vigil.journal.RecordHeader;
+import org.agrona.concurrent.status.AtomicCounter;
+
+/**
+ * The pipeline thread's counters: what the {@link Pipeline} tallied with plain fields is published at the end of
+ * each Disruptor batch, as differences since the last batch (so that an engine restarted in the same process, with
+ * a fresh pipeline, keeps adding to the same counters). Single-writer counters take release stores; the reject,
+ * dead-letter and error counters, which the gateway adds to as well, one atomic add each when they changed.
+ *
+ * <p>Not thread-safe: the pipeline thread only, after construction on the control thread. Allocation-free.
+ */
+final class PipelineCounters {
+    private final VigilCounters counters;
+    private final AtomicCounter answered;
+    private final AtomicCounter deadLetters;
+    private final AtomicCounter fallbacks;
+    private final AtomicCounter errors;
+    private final AtomicCounter ringOccupancy;
+    private final AtomicCounter outputIndex;
+    private final AtomicCounter completedIndex;
+    private final AtomicCounter checkpoints;
+    private final AtomicCounter lastCheckpoint;
+    private Cursored ring;
+    private long answeredPublished;
+    private long deadLettersPublished;
+    private long fallbacksPublished;
+    private long errorsPublished;
+    private long outputIndexPublished = Long.MIN_VALUE;
+
+    PipelineCounters(final VigilCounters counters) {
+        this.counters = counters;
+        this.answered = counters.counter(CounterType.ANSWERED);
+        this.deadLetters = counters.counter(CounterType.DEAD_LETTERS);
+        this.fallbacks = counters.counter(CounterType.MODEL_FALLBACKS);
+        this.errors = counters.counter(CounterType.ERRORS);
+        this.ringOccupancy = counters.counter(CounterType.RING_OCCUPANCY);
+        this.outputIndex = counters.counter(CounterType.OUTPUT_INDEX);
+        this.completedIndex = counters.counter(CounterType.COMPLETED_INDEX);
+        this.checkpoints = counters.counter(CounterType.CHECKPOINTS);
+        this.lastCheckpoint = counters.counter(CounterType.LAST_CHECKPOINT);
+    }
+
+    /** The ring whose occupancy is reported; set before the pipeline thread starts. */
+    void ring(final Cursored ring) {
+        this.ring = ring;
+    }
+
+    /**
+     * At the end of a batch whose last slot had {@code sequence}.
+     */
+    void onBatchEnd(final Pipeline pipeline, final long sequence) {
+        final long answeredNow = pipeline.answered();
+        if (answeredNow != answeredPublished) {
+            answered.getAndAddRelease(answeredNow - answeredPublished);
+            answeredPublished = answeredNow;
+        }
+        pipeline.rejectCounts().publish(counters);
+        final long deadLettersNow = pipeline.deadLettered();
+        if (deadLettersNow != deadLettersPublished) {
+            deadLetters.getAndAdd(deadLettersNow - deadLettersPublished);
+            deadLettersPublished = deadLettersNow;
+        }
+        final long fallbacksNow = pipeline.modelFallbacks();
+        if (fallbacksNow != fallbacksPublished) {
+            fallbacks.getAndAddRelease(fallbacksNow - fallbacksPublished);
+            fallbacksPublished = fallbacksNow;
+        }
+        final long errorsNow = pipeline.modelFailures() + pipeline.journalFailures();
+        if (errorsNow != errorsPublished) {
+            errors.getAndAdd(errorsNow - errorsPublished);
+            errorsPublished = errorsNow;
+        }
+        final long outputIndexNow = pipeline.lastOutputIndex();
+        if (outputIndexNow != outputIndexPublished && outputIndexNow != RecordHeader.NO_INDEX) {
+            outputIndex.setRelease(outputIndexNow);
+            outputIndexPublished = outputIndexNow;
+        }
+        completedIndex.setRelease(pipeline.lastInputIndex());
+        if (ring != null) {
+            ringOccupancy.setRelease(Math.max(0, ring.getCursor() - sequence));
+        }
+    }
+
+    /** A checkpoint was written at wall-clock {@code epochMs}. */
+    void checkpointWritten(final long epochMs) {
+        checkpoints.incrementRelease();
+        lastCheckpoint.setRelease(epochMs);
+    }
+
+    /** Something failed outside the event path (a checkpoint, the tailer): any thread. */
+    void error() {
+        errors.increment();
+    }
+
+    void state(final EngineState state) {
+        counters.engineState(state);
+    }
+}

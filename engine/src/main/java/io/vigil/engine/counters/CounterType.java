@@ -1,0 +1,123 @@
+package io.vigil.engine.counters;
+
+import java.util.Locale;
+
+/**
+ * Every counter Vigil keeps, in one table: its type id in the counters file, its label, what kind of number it is,
+ * and the thread that writes it. {@code vigil stat} and exporters enumerate this table; a counter's type id never
+ * changes meaning once released (new counters get new ids).
+ *
+ * <p>{@link #REJECTED} stands for one counter per {@link io.vigil.codecs.sbe.RejectReason} value, labelled
+ * {@code "rejected: <REASON>"}, with the reason's wire value as its key (an int at key offset 0).
+ *
+ * <p>Immutable; thread-safe.
+ */
+public enum CounterType {
+    /** Events appended to the input journal by the gateway. */
+    EVENTS_IN(1, "events in (journaled)", Kind.COUNT, "gateway network thread, per append"),
+    /** Events the pipeline answered (Decision or Reject). */
+    ANSWERED(2, "answered", Kind.COUNT, "pipeline thread, at batch end"),
+    /** Rejects sent, one counter per reason; gateway and pipeline add to the same counter. */
+    REJECTED(3, "rejected: ", Kind.COUNT, "gateway network thread at its sweep, pipeline thread at batch end"),
+    /** Records appended to the dead-letter journal, by the gateway and by the pipeline. */
+    DEAD_LETTERS(4, "dead letters", Kind.COUNT, "gateway network thread at its sweep, pipeline thread at batch end"),
+    /** Events decided by the rules alone because inference failed or ran over its budget. */
+    MODEL_FALLBACKS(5, "model fallbacks", Kind.COUNT, "pipeline thread, at batch end"),
+    /**
+     * Errors: failed inference calls, failed journal appends (gateway and pipeline), failed checkpoints, a tailer
+     * that stopped on an exception.
+     */
+    ERRORS(6, "errors", Kind.COUNT, "any engine or gateway thread (atomic add, never on the event path)"),
+    /** Ring slots published by the tailer and not yet consumed by the pipeline. */
+    RING_OCCUPANCY(7, "ring occupancy (slots)", Kind.GAUGE, "pipeline thread, at batch end"),
+    /** Slots in the Disruptor ring. */
+    RING_SIZE(8, "ring size (slots)", Kind.GAUGE, "engine start"),
+    /** Index of the last event the gateway appended to the input journal. */
+    INPUT_INDEX(9, "input journal: last index", Kind.INDEX, "gateway network thread, per append"),
+    /** Index of the last answer the pipeline appended to the output journal. */
+    OUTPUT_INDEX(10, "output journal: last index", Kind.INDEX, "pipeline thread, at batch end"),
+    /** Input index of the last event the pipeline completed. */
+    COMPLETED_INDEX(11, "pipeline: last completed input index", Kind.INDEX, "pipeline thread, at batch end"),
+    /** Events in the input journal after the last completed one (input last index minus completed, in events). */
+    PIPELINE_LAG(12, "pipeline lag (events)", Kind.GAUGE, "gateway network thread, at its sweep (100 ms)"),
+    /** Times the gateway stopped reading from every connection because the pipeline was behind. */
+    BACKPRESSURE_PAUSES(13, "backpressure pauses", Kind.COUNT, "gateway network thread, at its sweep"),
+    /** Open TCP connections, logged on or not. */
+    CONNECTIONS(14, "connections", Kind.GAUGE, "gateway network thread, at its sweep"),
+    /** Checkpoints written since start. */
+    CHECKPOINTS(15, "checkpoints written", Kind.COUNT, "pipeline thread, after each checkpoint"),
+    /** Wall-clock time of the newest checkpoint (written, or restored at start), 0 if none: its age is now minus it. */
+    LAST_CHECKPOINT(16, "last checkpoint", Kind.EPOCH_MS, "pipeline thread, after each checkpoint; engine start"),
+    /** What the engine is doing: an {@link EngineState} code. */
+    ENGINE_STATE(17, "engine state", Kind.STATE, "engine start, pipeline thread"),
+    /** 1 while the input journal refuses appends (storage failure; events are rejected JOURNAL_UNAVAILABLE). */
+    JOURNAL_UNAVAILABLE(18, "journal unavailable", Kind.GAUGE, "gateway network thread, at its sweep");
+
+    /** What a counter's value means, and so how readers show and export it. */
+    public enum Kind {
+        /** Only grows (per process): readers show a rate per second; exporters expose a counter. */
+        COUNT,
+        /** A level that goes up and down. */
+        GAUGE,
+        /** A Chronicle Queue index (cycle in the high bits), -1 for none: readers show it in hex. */
+        INDEX,
+        /** Milliseconds since the epoch, 0 for never: readers show the age (now minus the value). */
+        EPOCH_MS,
+        /** An {@link EngineState} code. */
+        STATE
+    }
+
+    private static final CounterType[] BY_TYPE_ID;
+
+    static {
+        int max = 0;
+        for (final CounterType type : values()) {
+            max = Math.max(max, type.typeId);
+        }
+        BY_TYPE_ID = new CounterType[max + 1];
+        for (final CounterType type : values()) {
+            BY_TYPE_ID[type.typeId] = type;
+        }
+    }
+
+    private final int typeId;
+    private final String label;
+    private final Kind kind;
+    private final String writer;
+
+    CounterType(final int typeId, final String label, final Kind kind, final String writer) {
+        this.typeId = typeId;
+        this.label = label;
+        this.kind = kind;
+        this.writer = writer;
+    }
+
+    /** The type id stored in the counter's metadata record. */
+    public int typeId() {
+        return typeId;
+    }
+
+    /** The label; for {@link #REJECTED} the prefix that the reason's name follows. */
+    public String label() {
+        return label;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    /** Which thread writes it, and when (documentation, {@code vigil stat --help}). */
+    public String writer() {
+        return writer;
+    }
+
+    /** A name for exporters: {@code vigil_events_in}, {@code vigil_rejected}, ... */
+    public String metricName() {
+        return "vigil_" + name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The type with this id, or null for an id this version does not know (a newer writer). */
+    public static CounterType forTypeId(final int typeId) {
+        return typeId >= 0 && typeId < BY_TYPE_ID.length ? BY_TYPE_ID[typeId] : null;
+    }
+}
