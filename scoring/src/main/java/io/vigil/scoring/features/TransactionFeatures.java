@@ -27,8 +27,8 @@ import io.vigil.scoring.state.KeyedSlotTable;
  *
  * <p><b>Thread safety:</b> not thread-safe; one thread (the shard's pipeline thread) owns an instance, except
  * that a {@link Snapshot} is written and closed by any one thread.
- * <b>Allocation:</b> {@link #onTransaction} allocates nothing in steady state. A new account allocates only when
- * its index partition grows (one small array) or a segment is added (native memory, every 4096 accounts);
+ * <b>Allocation:</b> {@link #onTransaction} allocates nothing in steady state. A new account allocates only native
+ * memory, when its index partition grows (a table of 1/1024 of the index) or a segment is added (every 4096 accounts);
  * during a snapshot, one native block of the side log per 1024 accounts changed. Snapshots allocate (control
  * plane only).
  *

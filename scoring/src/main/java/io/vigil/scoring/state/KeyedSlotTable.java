@@ -48,8 +48,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * {@link Snapshot#close()} and {@link Snapshot#slots()}, which any one other thread may call.
  * <b>Allocation:</b> {@link #find}, {@link #beforeUpdate} and the accessors allocate nothing; {@link #add} allocates
  * only native memory, when the index partition it lands in grows (a table twice as large, the old one freed) or a
- * segment is added (and, rarely, on the heap, the array of segment addresses). During a snapshot the owner allocates a native block of the
- * side log every 1024 slots it copies aside. Snapshots and {@link #readSlots} allocate: control plane only.
+ * segment is added (and, rarely, on the heap, the array of segment addresses). During a snapshot the owner
+ * allocates a native block of the side log every 1024 slots it copies aside. Snapshots and {@link #readSlots} allocate: control plane only.
  */
 public final class KeyedSlotTable {
     /** What {@link #find} returns for an absent key. */
