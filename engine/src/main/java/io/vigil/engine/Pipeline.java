@@ -184,7 +184,7 @@ public final class Pipeline implements AutoCloseable {
         if (slot.rejectReason != 0) {
             return;
         }
-        features.onTransaction(tx.accountId(), tx.merchantId(), tx.mcc(), tx.amountMinor(), tx.channelRaw(),
+        features.onTransaction(slot.input.tenantId, tx.accountId(), tx.merchantId(), tx.mcc(), tx.amountMinor(), tx.channelRaw(),
             tx.eventTimeNs(), slot.features, 0);
         slot.featuresNs = System.nanoTime();
         slot.anomalyScore = TransactionAnomaly.score(slot.features, 0);
@@ -209,8 +209,8 @@ public final class Pipeline implements AutoCloseable {
             return;
         }
         slot.featuresNs = slot.validatedNs;
-        slot.anomalyScore = (float)metrics.update(sample.seriesId(), sample.eventTimeNs(), sample.value());
-        slot.decision = metrics.isAlert(sample.seriesId()) ?
+        slot.anomalyScore = (float)metrics.update(slot.input.tenantId, sample.seriesId(), sample.eventTimeNs(), sample.value());
+        slot.decision = metrics.isAlert(slot.input.tenantId, sample.seriesId()) ?
             DecisionRules.pack(DecisionRules.REVIEW, DecisionRules.METRIC_ANOMALY) :
             DecisionRules.pack(DecisionRules.APPROVE, 0);
     }

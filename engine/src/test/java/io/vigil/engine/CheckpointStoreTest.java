@@ -33,8 +33,8 @@ class CheckpointStoreTest {
         final int to) {
         final float[] out = new float[TransactionFeatures.WIDTH];
         for (int i = from; i < to; i++) {
-            features.onTransaction(i % 37, i % 11, 5411, 100 + i % 500, (short)(i % 3), i * SECOND_NS, out, 0);
-            metrics.update(i % 3, i * 60 * SECOND_NS, Math.sin(i / 10.0) + (i % 50 == 0 ? 5 : 0));
+            features.onTransaction(1, i % 37, i % 11, 5411, 100 + i % 500, (short)(i % 3), i * SECOND_NS, out, 0);
+            metrics.update(1, i % 3, i * 60 * SECOND_NS, Math.sin(i / 10.0) + (i % 50 == 0 ? 5 : 0));
         }
     }
 
@@ -46,7 +46,7 @@ class CheckpointStoreTest {
 
     private static float[] next(final TransactionFeatures features, final int i) {
         final float[] out = new float[TransactionFeatures.WIDTH];
-        features.onTransaction(i % 37, i % 11, 5411, 100 + i % 500, (short)(i % 3), i * SECOND_NS, out, 0);
+        features.onTransaction(1, i % 37, i % 11, 5411, 100 + i % 500, (short)(i % 3), i * SECOND_NS, out, 0);
         return out;
     }
 

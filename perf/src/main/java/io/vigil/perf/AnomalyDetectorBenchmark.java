@@ -89,7 +89,7 @@ public class AnomalyDetectorBenchmark {
     @Benchmark
     public double metricScorer() {
         final long t = tick;
-        return scorer.update(t & (SERIES - 1), (t / SERIES) * STEP_NS, next());
+        return scorer.update(1, t & (SERIES - 1), (t / SERIES) * STEP_NS, next());
     }
 
     /** @return EWMA/EWMV surprise of the next value. */

@@ -70,7 +70,7 @@ public class FeatureUpdateBenchmark {
             timeOffsetNs += eventTimeNs[MASK] - eventTimeNs[0] + 20_000_000L;
         }
         tick++;
-        features.onTransaction(account[i], merchant[i], mcc[i], amount[i], channel[i], eventTimeNs[i] + timeOffsetNs, out, 0);
+        features.onTransaction(1, account[i], merchant[i], mcc[i], amount[i], channel[i], eventTimeNs[i] + timeOffsetNs, out, 0);
         return out[TransactionFeatures.AMOUNT_Z];
     }
 

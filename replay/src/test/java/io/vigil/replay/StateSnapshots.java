@@ -14,17 +14,20 @@ final class StateSnapshots {
     private StateSnapshots() {
     }
 
-    /** Account id to its state slot, from a TransactionFeatures snapshot (header of 32 bytes, then id + slot). */
-    static Map<Long, ByteBuffer> accounts(final CheckpointStore.Checkpoint checkpoint) {
+    /**
+     * "tenant/account" to its state slot, from a TransactionFeatures snapshot (header of 32 bytes, then the slots,
+     * each ending with the account id and the tenant).
+     */
+    static Map<String, ByteBuffer> accounts(final CheckpointStore.Checkpoint checkpoint) {
         final ByteBuffer in = checkpoint.featuresSnapshot();
         final long count = in.getLong(24);
         in.position(32);
-        final Map<Long, ByteBuffer> accounts = new TreeMap<>();
+        final Map<String, ByteBuffer> accounts = new TreeMap<>();
         for (long i = 0; i < count; i++) {
-            final long account = in.getLong();
             final byte[] slot = new byte[TransactionFeatures.SLOT_BYTES];
             in.get(slot);
-            accounts.put(account, ByteBuffer.wrap(slot).order(ByteOrder.LITTLE_ENDIAN));
+            final ByteBuffer state = ByteBuffer.wrap(slot).order(ByteOrder.LITTLE_ENDIAN);
+            accounts.put(state.getInt(slot.length - 8) + "/" + state.getLong(slot.length - 16), state);
         }
         return accounts;
     }
@@ -38,11 +41,11 @@ final class StateSnapshots {
     }
 
     /** A description of the first difference between two account maps, or null when they are equal. */
-    static String firstDifference(final Map<Long, ByteBuffer> expected, final Map<Long, ByteBuffer> actual) {
+    static String firstDifference(final Map<String, ByteBuffer> expected, final Map<String, ByteBuffer> actual) {
         if (!expected.keySet().equals(actual.keySet())) {
             return "accounts differ: " + expected.size() + " expected, " + actual.size() + " actual";
         }
-        for (final Map.Entry<Long, ByteBuffer> e : expected.entrySet()) {
+        for (final Map.Entry<String, ByteBuffer> e : expected.entrySet()) {
             final ByteBuffer other = actual.get(e.getKey());
             if (!e.getValue().equals(other)) {
                 final int at = e.getValue().mismatch(other);

@@ -185,7 +185,7 @@ class WhatIfReplayTest {
                     continue;
                 }
                 tx.wrapAndApplyHeader(record.payload(), 0, messageHeader);
-                features.onTransaction(tx.accountId(), tx.merchantId(), tx.mcc(), tx.amountMinor(), tx.channelRaw(),
+                features.onTransaction(record.tenantId, tx.accountId(), tx.merchantId(), tx.mcc(), tx.amountMinor(), tx.channelRaw(),
                     tx.eventTimeNs(), vector, 0);
                 for (int i = 0; i < TransactionFeatures.WIDTH; i++) {
                     assertEquals(Float.floatToRawIntBits(vector[i]),

@@ -1,6 +1,6 @@
 package io.vigil.scoring.anomaly;
 
-import org.agrona.collections.Long2ObjectHashMap;
+import io.vigil.scoring.state.KeyedSlotTable;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -14,19 +14,28 @@ import java.util.Arrays;
 
 /**
  * The engine's entry point for {@code MetricSample} events: one {@link EnsembleDetector} per
- * series id, created on first sight, all with the same parameters. The NAB runner goes through
- * this class too, so a series streamed over TCP scores exactly as the runner scores it.
+ * (tenant, series id), created on first sight, all with the same parameters; two tenants with the same series id
+ * never share a detector. The NAB runner goes through this class too, so a series streamed over TCP scores exactly
+ * as the runner scores it.
+ *
+ * <p>The series index is a {@link KeyedSlotTable} (partitioned, so a new series never rehashes more than one small
+ * partition) and the detectors sit in fixed chunks of references, never copied as they grow.
  *
  * <p>Single-threaded: owned by one pipeline thread. Allocates when it sees a new series (the
- * detector, and possibly a map resize past {@code expectedSeries}); a value of a known series
+ * detector, and now and then an index partition or a chunk of references); a value of a known series
  * allocates nothing. Snapshots ({@link #writeSnapshot}, {@link #readSnapshot}) allocate: control plane only.
  */
 public final class MetricAnomalyScorer {
     private static final int SNAPSHOT_MAGIC = 0x564d4153; // "VMAS"
-    private static final int SNAPSHOT_FORMAT = 1;
+    /** Format 2: series keyed by (tenant, series id). */
+    private static final int SNAPSHOT_FORMAT = 2;
+    private static final int CHUNK_SHIFT = 12;
+    private static final int CHUNK_MASK = (1 << CHUNK_SHIFT) - 1;
 
-    private final Long2ObjectHashMap<EnsembleDetector> detectors;
+    private final KeyedSlotTable index;
+    private EnsembleDetector[][] chunks = new EnsembleDetector[16][];
     private final EnsembleDetector.Context context;
+    private int lastTenantId;
     private long lastSeriesId;
     private EnsembleDetector last;
 
@@ -40,37 +49,39 @@ public final class MetricAnomalyScorer {
      * @param context        parameters of every detector (validated here).
      */
     public MetricAnomalyScorer(final int expectedSeries, final EnsembleDetector.Context context) {
-        this.detectors = new Long2ObjectHashMap<>(Math.max(8, expectedSeries * 2), 0.65f);
+        this.index = new KeyedSlotTable(KeyedSlotTable.TRAILER_BYTES, Math.max(1, expectedSeries),
+            KeyedSlotTable.DEFAULT_SLOTS_PER_SEGMENT, 256);
         this.context = context.conclude();
     }
 
     /**
      * Scores one value of a series against that series' past, then learns it.
      *
-     * @param seriesId    the series.
+     * @param tenantId    the tenant the series belongs to.
+     * @param seriesId    the series, within the tenant.
      * @param eventTimeNs event time in nanoseconds.
      * @param value       the observation.
      * @return the ensemble's anomaly score in [0, 1].
      */
-    public double update(final long seriesId, final long eventTimeNs, final double value) {
-        return detector(seriesId).update(eventTimeNs, value);
+    public double update(final int tenantId, final long seriesId, final long eventTimeNs, final double value) {
+        return detector(tenantId, seriesId).update(eventTimeNs, value);
     }
 
     /** @return whether the last value of the series reached its calibrated alert threshold. */
-    public boolean isAlert(final long seriesId) {
-        final EnsembleDetector detector = find(seriesId);
+    public boolean isAlert(final int tenantId, final long seriesId) {
+        final EnsembleDetector detector = find(tenantId, seriesId);
         return detector != null && detector.isAlert();
     }
 
     /** @return the current alert threshold of the series, above 1 when unknown. */
-    public double threshold(final long seriesId) {
-        final EnsembleDetector detector = find(seriesId);
+    public double threshold(final int tenantId, final long seriesId) {
+        final EnsembleDetector detector = find(tenantId, seriesId);
         return detector == null ? Math.nextUp(1.0) : detector.threshold();
     }
 
-    /** @return number of series seen. */
+    /** @return number of series seen ((tenant, series id) pairs). */
     public int seriesCount() {
-        return detectors.size();
+        return (int)index.size();
     }
 
     /** @return the shared parameters. */
@@ -80,7 +91,8 @@ public final class MetricAnomalyScorer {
 
     /**
      * Writes every series' learned state: magic, format, a fingerprint of the parameters, the series count, then
-     * per series (in ascending id order, so equal states give equal bytes) its id and its ensemble's state.
+     * per series (in ascending (tenant, id) order, so equal states give equal bytes) its tenant, its id and its
+     * ensemble's state.
      * Allocates; control plane only. Does not close {@code channel}.
      *
      * @param channel destination.
@@ -88,20 +100,23 @@ public final class MetricAnomalyScorer {
      */
     public void writeSnapshot(final WritableByteChannel channel) throws IOException {
         final DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024));
-        final long[] ids = new long[detectors.size()];
-        int n = 0;
-        final Long2ObjectHashMap<EnsembleDetector>.KeyIterator it = detectors.keySet().iterator();
-        while (it.hasNext()) {
-            ids[n++] = it.nextLong();
+        final int n = seriesCount();
+        final Long[] slots = new Long[n];
+        for (int i = 0; i < n; i++) {
+            slots[i] = (long)i;
         }
-        Arrays.sort(ids);
+        Arrays.sort(slots, (a, b) -> {
+            final int byTenant = Integer.compare(index.tenant(a), index.tenant(b));
+            return byTenant != 0 ? byTenant : Long.compare(index.key(a), index.key(b));
+        });
         out.writeInt(SNAPSHOT_MAGIC);
         out.writeInt(SNAPSHOT_FORMAT);
         out.writeInt(context.toString().hashCode());
         out.writeInt(n);
-        for (final long id : ids) {
-            out.writeLong(id);
-            detectors.get(id).writeState(out);
+        for (final Long slot : slots) {
+            out.writeInt(index.tenant(slot));
+            out.writeLong(index.key(slot));
+            detectorAt(slot).writeState(out);
         }
         out.flush();
     }
@@ -116,8 +131,16 @@ public final class MetricAnomalyScorer {
      */
     public void readSnapshot(final ReadableByteChannel channel) throws IOException {
         final DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(channel), 64 * 1024));
-        if (in.readInt() != SNAPSHOT_MAGIC || in.readInt() != SNAPSHOT_FORMAT) {
-            throw new IOException("not a MetricAnomalyScorer snapshot (format " + SNAPSHOT_FORMAT + ")");
+        if (in.readInt() != SNAPSHOT_MAGIC) {
+            throw new IOException("not a MetricAnomalyScorer snapshot");
+        }
+        final int format = in.readInt();
+        if (format == 1) {
+            throw new IOException("MetricAnomalyScorer snapshot format 1 keys series by id alone; this version reads " +
+                "format " + SNAPSHOT_FORMAT + " (keyed by tenant and series): rebuild the state from the journal");
+        }
+        if (format != SNAPSHOT_FORMAT) {
+            throw new IOException("MetricAnomalyScorer snapshot format " + format + ", this version reads " + SNAPSHOT_FORMAT);
         }
         if (in.readInt() != context.toString().hashCode()) {
             throw new IOException("metric anomaly snapshot was written with other detector parameters");
@@ -126,29 +149,51 @@ public final class MetricAnomalyScorer {
         if (n < 0) {
             throw new IOException("metric anomaly snapshot series count out of range: " + n);
         }
-        detectors.clear();
+        index.clear();
+        Arrays.fill(chunks, null);
         last = null;
         for (int i = 0; i < n; i++) {
+            final int tenantId = in.readInt();
             final long id = in.readLong();
+            if (index.find(tenantId, id) != KeyedSlotTable.MISSING) {
+                throw new IOException("metric anomaly snapshot holds tenant " + tenantId + " series " + id + " twice");
+            }
             final EnsembleDetector detector = new EnsembleDetector(context);
             detector.readState(in);
-            detectors.put(id, detector);
+            put(index.add(tenantId, id), detector);
         }
     }
 
-    private EnsembleDetector find(final long seriesId) {
-        if (last != null && lastSeriesId == seriesId) {
+    private EnsembleDetector detectorAt(final long slot) {
+        return chunks[(int)(slot >>> CHUNK_SHIFT)][(int)slot & CHUNK_MASK];
+    }
+
+    private void put(final long slot, final EnsembleDetector detector) {
+        final int chunk = (int)(slot >>> CHUNK_SHIFT);
+        if (chunk == chunks.length) {
+            chunks = Arrays.copyOf(chunks, chunks.length * 2);
+        }
+        if (chunks[chunk] == null) {
+            chunks[chunk] = new EnsembleDetector[CHUNK_MASK + 1];
+        }
+        chunks[chunk][(int)slot & CHUNK_MASK] = detector;
+    }
+
+    private EnsembleDetector find(final int tenantId, final long seriesId) {
+        if (last != null && lastSeriesId == seriesId && lastTenantId == tenantId) {
             return last;
         }
-        return detectors.get(seriesId);
+        final long slot = index.find(tenantId, seriesId);
+        return slot == KeyedSlotTable.MISSING ? null : detectorAt(slot);
     }
 
-    private EnsembleDetector detector(final long seriesId) {
-        EnsembleDetector detector = find(seriesId);
+    private EnsembleDetector detector(final int tenantId, final long seriesId) {
+        EnsembleDetector detector = find(tenantId, seriesId);
         if (detector == null) {
             detector = new EnsembleDetector(context);
-            detectors.put(seriesId, detector);
+            put(index.add(tenantId, seriesId), detector);
         }
+        lastTenantId = tenantId;
         lastSeriesId = seriesId;
         last = detector;
         return detector;

@@ -1,23 +1,36 @@
 package io.vigil.scoring.features;
 
 import java.io.IOException;
+import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.util.List;
 
-import org.agrona.collections.Long2LongHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import io.vigil.scoring.state.KeyedSlotTable;
+
 /**
- * Per-account transaction features with the state kept off-heap, feature set {@link #VERSION}.
+ * Per-account transaction features with the state kept off-heap, feature set {@link #VERSION}. An account is
+ * a (tenant, account id) pair: two tenants with the same account id never share state.
  *
- * <p><b>Thread safety:</b> not thread-safe; one thread (the shard's pipeline thread) owns an instance.
- * <b>Allocation:</b> {@link #onTransaction} allocates nothing in steady state. It allocates only when a
- * new account does not fit: the account map rehashes and the state buffer doubles (a new direct
- * buffer, the old one copied over). Size {@code expectedAccounts} generously to avoid that on the hot
- * path. Snapshots allocate (control plane only).
+ * <p><b>State.</b> One {@link #SLOT_BYTES}-byte slot per account in a {@link KeyedSlotTable}: segments of native
+ * memory added as accounts arrive and never copied, and an index partitioned over many small hash maps, so that a
+ * new account never costs more than one small partition's rehash; no size cap but memory. The segments and index
+ * capacity for {@code expectedAccounts} are allocated at construction.
+ *
+ * <p><b>Snapshots.</b> {@link #writeSnapshot} writes everything on the calling (owner) thread. {@link #beginSnapshot()}
+ * instead fixes the state in O(accounts / 32) on the owner thread and returns a {@link Snapshot} that another thread
+ * writes while the owner goes on ({@link KeyedSlotTable} explains the copy-on-write); both write the same format.
+ *
+ * <p><b>Thread safety:</b> not thread-safe; one thread (the shard's pipeline thread) owns an instance, except
+ * that a {@link Snapshot} is written and closed by any one thread.
+ * <b>Allocation:</b> {@link #onTransaction} allocates nothing in steady state. A new account allocates only native
+ * memory, when its index partition grows (a table of 1/1024 of the index) or a segment is added (every 4096 accounts);
+ * during a snapshot, one native block of the side log per 1024 accounts changed. Snapshots allocate (control
+ * plane only).
  *
  * <h2>Feature vector (index order, {@link #WIDTH} floats)</h2>
  * Each vector describes the event in the light of the account's state before it, plus the event itself.
@@ -123,49 +136,50 @@ public final class TransactionFeatures {
     public static final int SKETCH_BITS = 256;
     private static final int SKETCH_LONGS = SKETCH_BITS / 64;
 
-    // Slot layout (bytes from the slot's start).
+    // Slot layout (bytes from the slot's start); the table's trailer (account, tenant) ends it.
     private static final int LAST_TIME = 0;
-    private static final int EVENTS = 8;
-    private static final int AMOUNT_MEAN = 16;
-    private static final int AMOUNT_VAR = 24;
-    private static final int VELOCITY_MEAN = 32;
-    private static final int VELOCITY_VAR = 40;
-    private static final int HEAD_1M = 48;
-    private static final int HEAD_1H = 56;
-    private static final int TOTAL_COUNT_1M = 64;
-    private static final int TOTAL_SUM_1M = 72;
-    private static final int TOTAL_COUNT_1H = 80;
-    private static final int TOTAL_SUM_1H = 88;
-    private static final int NEW_MERCHANT_EWMA = 96;
-    private static final int HALF_INDEX = 104;
-    private static final int SKETCH_PREV = 112;
+    private static final int EVENTS = LAST_TIME + 8;
+    private static final int AMOUNT_MEAN = LAST_TIME + 16;
+    private static final int AMOUNT_VAR = LAST_TIME + 24;
+    private static final int VELOCITY_MEAN = LAST_TIME + 32;
+    private static final int VELOCITY_VAR = LAST_TIME + 40;
+    private static final int HEAD_1M = LAST_TIME + 48;
+    private static final int HEAD_1H = LAST_TIME + 56;
+    private static final int TOTAL_COUNT_1M = LAST_TIME + 64;
+    private static final int TOTAL_SUM_1M = LAST_TIME + 72;
+    private static final int TOTAL_COUNT_1H = LAST_TIME + 80;
+    private static final int TOTAL_SUM_1H = LAST_TIME + 88;
+    private static final int NEW_MERCHANT_EWMA = LAST_TIME + 96;
+    private static final int HALF_INDEX = LAST_TIME + 104;
+    private static final int SKETCH_PREV = LAST_TIME + 112;
     private static final int SKETCH_CUR = SKETCH_PREV + SKETCH_LONGS * 8;
     private static final int COUNTS_1M = SKETCH_CUR + SKETCH_LONGS * 8;
     private static final int SUMS_1M = COUNTS_1M + BUCKETS * 4;
     private static final int COUNTS_1H = SUMS_1M + BUCKETS * 8;
     private static final int SUMS_1H = COUNTS_1H + BUCKETS * 4;
-    /** Bytes of state per account. */
-    public static final int SLOT_BYTES = (SUMS_1H + BUCKETS * 8 + 63) & ~63;
+    /** Bytes of state per account (a slot, the table's trailer included). */
+    public static final int SLOT_BYTES = (SUMS_1H + BUCKETS * 8 + KeyedSlotTable.TRAILER_BYTES + 63) & ~63;
 
     private static final int SNAPSHOT_MAGIC = 0x56545846; // "VTXF"
-    private static final int SNAPSHOT_FORMAT = 1;
-    private static final long MISSING = -1L;
+    /** Format 2: slots keyed by (tenant, account), in the {@link KeyedSlotTable} record layout. */
+    private static final int SNAPSHOT_FORMAT = 2;
+    private static final int HEADER_BYTES = 32;
 
-    private final Long2LongHashMap slotByAccount;
-    private ByteBuffer byteBuffer;
-    private final UnsafeBuffer state = new UnsafeBuffer(new byte[0]);
-    private int capacitySlots;
-    private int usedSlots;
+    private final KeyedSlotTable table;
 
     /**
-     * @param expectedAccounts accounts to size the map and the state buffer for (they grow beyond it).
+     * @param expectedAccounts accounts to allocate state and index capacity for at once (they grow beyond it).
      */
     public TransactionFeatures(final int expectedAccounts) {
+        this(expectedAccounts, KeyedSlotTable.DEFAULT_SLOTS_PER_SEGMENT, KeyedSlotTable.DEFAULT_PARTITIONS);
+    }
+
+    /** With a given segment size and index partition count (tests use small ones). */
+    TransactionFeatures(final int expectedAccounts, final int slotsPerSegment, final int partitions) {
         if (expectedAccounts < 1) {
             throw new IllegalArgumentException("expectedAccounts must be positive: " + expectedAccounts);
         }
-        slotByAccount = new Long2LongHashMap(expectedAccounts * 2, org.agrona.collections.Hashing.DEFAULT_LOAD_FACTOR, MISSING);
-        allocate(expectedAccounts);
+        table = new KeyedSlotTable(SLOT_BYTES, expectedAccounts, slotsPerSegment, partitions);
     }
 
     /** @return the name of feature {@code i}. */
@@ -173,22 +187,40 @@ public final class TransactionFeatures {
         return NAMES.get(i);
     }
 
-    /** @return accounts with state. */
-    public int accounts() {
-        return usedSlots;
+    /** @return accounts with state ((tenant, account) pairs). */
+    public long accounts() {
+        return table.size();
     }
 
-    /** @return bytes of off-heap state currently reserved. */
+    /** @return bytes of off-heap state currently reserved (whole segments). */
     public long capacityBytes() {
-        return (long)capacitySlots * SLOT_BYTES;
+        return table.stateBytes();
+    }
+
+    /** @return bytes of heap held by the account index. */
+    public long indexBytes() {
+        return table.indexBytes();
+    }
+
+    /** @return reserved state and index bytes per account with state (all of them when there is none). */
+    public double bytesPerAccount() {
+        return (double)(table.stateBytes() + table.indexBytes()) / Math.max(1L, table.size());
+    }
+
+    /** @return off-heap segments allocated. */
+    public int segments() {
+        return table.segments();
     }
 
     /**
      * Computes the features of one event and updates the account's state.
      *
-     * @param out receives {@link #WIDTH} floats at {@code outOffset}.
+     * @param tenantId  the tenant the account belongs to.
+     * @param accountId the account, within the tenant.
+     * @param out       receives {@link #WIDTH} floats at {@code outOffset}.
      */
     public void onTransaction(
+        final int tenantId,
         final long accountId,
         final long merchantId,
         final int mcc,
@@ -197,13 +229,16 @@ public final class TransactionFeatures {
         final long eventTimeNs,
         final float[] out,
         final int outOffset) {
-        long slot = slotByAccount.get(accountId);
-        final boolean first = slot == MISSING;
+        final KeyedSlotTable t = table;
+        long slot = t.find(tenantId, accountId);
+        final boolean first = slot == KeyedSlotTable.MISSING;
         if (first) {
-            slot = newSlot(accountId);
+            slot = t.add(tenantId, accountId);
+        } else {
+            t.beforeUpdate(slot);
         }
-        final UnsafeBuffer s = state;
-        final int base = (int)(slot * SLOT_BYTES);
+        final UnsafeBuffer s = t.buffer(slot);
+        final int base = t.offset(slot);
         final double logAmount = Math.log1p(Math.max(0L, amountMinor) / 100.0);
         final long amount = Math.max(0L, amountMinor);
 
@@ -283,6 +318,7 @@ public final class TransactionFeatures {
         out[outOffset + VELOCITY_Z] = (float)velocityZ;
         out[outOffset + LOG_EVENTS] = (float)Math.log1p(events);
         out[outOffset + NEW_MERCHANT_RATE] = (float)newMerchantRate;
+        Reference.reachabilityFence(this); // the native memory lives as long as this
     }
 
     private static double clip(final double value, final double limit) {
@@ -383,62 +419,43 @@ public final class TransactionFeatures {
         return h;
     }
 
-    private long newSlot(final long accountId) {
-        if (usedSlots == capacitySlots) {
-            allocate(capacitySlots * 2);
-        }
-        final long slot = usedSlots++;
-        state.setMemory((int)(slot * SLOT_BYTES), SLOT_BYTES, (byte)0);
-        slotByAccount.put(accountId, slot);
-        return slot;
-    }
-
-    private void allocate(final int slots) {
-        final long bytes = (long)slots * SLOT_BYTES;
-        if (bytes > Integer.MAX_VALUE) {
-            throw new IllegalStateException("feature state would exceed 2 GiB: " + slots + " accounts");
-        }
-        final ByteBuffer next = ByteBuffer.allocateDirect((int)bytes).order(ByteOrder.LITTLE_ENDIAN);
-        if (byteBuffer != null) {
-            final ByteBuffer old = byteBuffer.duplicate();
-            old.clear().limit(usedSlots * SLOT_BYTES);
-            next.put(old).clear();
-        }
-        byteBuffer = next;
-        state.wrap(next);
-        capacitySlots = slots;
-    }
-
     /**
-     * Writes every account's state to {@code channel}: a header (magic, format, slot size, feature-set
-     * version, account count), then per account its id and its slot. Allocates; control plane only.
+     * Writes every account's state to {@code channel} on this (the owner) thread: a header (magic, format, slot
+     * size, width, feature-set version hash, account count), then per account its slot, which ends with the
+     * account id and the tenant ({@link KeyedSlotTable} record layout). Allocates; control plane only.
      */
     public void writeSnapshot(final WritableByteChannel channel) throws IOException {
-        final ByteBuffer header = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN);
+        writeFully(channel, header(table.size()));
+        table.writeSlots(channel);
+    }
+
+    private static ByteBuffer header(final long accounts) {
+        final ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         header.putInt(SNAPSHOT_MAGIC).putInt(SNAPSHOT_FORMAT).putInt(SLOT_BYTES).putInt(WIDTH)
-            .putLong(VERSION.hashCode()).putLong(usedSlots).flip();
-        writeFully(channel, header);
-        final ByteBuffer chunk = ByteBuffer.allocate(8 + SLOT_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        final Long2LongHashMap.EntryIterator it = slotByAccount.entrySet().iterator();
-        while (it.hasNext()) {
-            it.next();
-            final long accountId = it.getLongKey();
-            final int offset = (int)(it.getLongValue() * SLOT_BYTES);
-            chunk.clear();
-            chunk.putLong(accountId);
-            state.getBytes(offset, chunk, 8, SLOT_BYTES);
-            chunk.position(0).limit(8 + SLOT_BYTES);
-            writeFully(channel, chunk);
-        }
+            .putLong(VERSION.hashCode()).putLong(accounts).flip();
+        return header;
     }
 
     /**
-     * Replaces all state with a snapshot written by {@link #writeSnapshot}. Allocates; control plane only.
+     * Fixes the state of every account as it is now, for a {@link Snapshot#writeTo} on another thread while this
+     * thread goes on. Owner thread; costs O(accounts / 32) (the copy-on-write states). Close the snapshot before
+     * beginning the next one.
      *
-     * @throws IOException if the stream ends early or the snapshot is of another format or feature set.
+     * @throws IllegalStateException if the previous snapshot is still open.
+     */
+    public Snapshot beginSnapshot() {
+        return new Snapshot(table.beginSnapshot());
+    }
+
+    /**
+     * Replaces all state with a snapshot written by {@link #writeSnapshot} or {@link Snapshot#writeTo}. Allocates;
+     * control plane only; not while a snapshot is open.
+     *
+     * @throws IOException if the stream ends early, or the snapshot is of another format (format 1, keyed by
+     *                     account alone, is rejected: rebuild that state from the journal) or feature set.
      */
     public void readSnapshot(final ReadableByteChannel channel) throws IOException {
-        final ByteBuffer header = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN);
+        final ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         readFully(channel, header);
         header.flip();
         final int magic = header.getInt();
@@ -447,29 +464,57 @@ public final class TransactionFeatures {
         final int width = header.getInt();
         final long versionHash = header.getLong();
         final long count = header.getLong();
-        if (magic != SNAPSHOT_MAGIC || format != SNAPSHOT_FORMAT) {
-            throw new IOException("not a TransactionFeatures snapshot (format " + SNAPSHOT_FORMAT + ")");
+        if (magic != SNAPSHOT_MAGIC) {
+            throw new IOException("not a TransactionFeatures snapshot");
+        }
+        if (format == 1) {
+            throw new IOException("TransactionFeatures snapshot format 1 keys state by account alone; this version " +
+                "reads format " + SNAPSHOT_FORMAT + " (keyed by tenant and account): rebuild the state from the journal");
+        }
+        if (format != SNAPSHOT_FORMAT) {
+            throw new IOException("TransactionFeatures snapshot format " + format + ", this version reads " + SNAPSHOT_FORMAT);
         }
         if (slotBytes != SLOT_BYTES || width != WIDTH || versionHash != VERSION.hashCode()) {
             throw new IOException("snapshot is of another feature set than " + VERSION);
         }
-        if (count < 0 || count > Integer.MAX_VALUE / SLOT_BYTES) {
+        if (count < 0) {
             throw new IOException("snapshot account count out of range: " + count);
         }
-        slotByAccount.clear();
-        usedSlots = 0;
-        if (count > capacitySlots) {
-            byteBuffer = null;
-            allocate((int)count);
+        table.clear();
+        table.readSlots(channel, count);
+    }
+
+    /**
+     * The state of every account at {@link TransactionFeatures#beginSnapshot()}, for writing on any thread while the
+     * owner goes on. Hand it to the writing thread through something that orders memory (an executor, a queue).
+     * Always {@link #close()} it (after writing, or to abandon it): until then the owner keeps copies of the accounts
+     * it changes. Thread safety: one thread at a time.
+     */
+    public static final class Snapshot implements AutoCloseable {
+        private final KeyedSlotTable.Snapshot slots;
+
+        Snapshot(final KeyedSlotTable.Snapshot slots) {
+            this.slots = slots;
         }
-        final ByteBuffer chunk = ByteBuffer.allocate(8 + SLOT_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        for (long n = 0; n < count; n++) {
-            chunk.clear();
-            readFully(channel, chunk);
-            final long accountId = chunk.getLong(0);
-            final long slot = usedSlots++;
-            state.putBytes((int)(slot * SLOT_BYTES), chunk, 8, SLOT_BYTES);
-            slotByAccount.put(accountId, slot);
+
+        /** @return accounts in the snapshot. */
+        public long accounts() {
+            return slots.slots();
+        }
+
+        /**
+         * Writes the snapshot in the format of {@link TransactionFeatures#writeSnapshot} (the accounts changed
+         * since the snapshot began come last). Once; any thread. Allocates.
+         */
+        public void writeTo(final WritableByteChannel channel) throws IOException {
+            writeFully(channel, header(slots.slots()));
+            slots.writeSlots(channel);
+        }
+
+        /** Ends the snapshot, written or not. Idempotent; any thread. */
+        @Override
+        public void close() {
+            slots.close();
         }
     }
 

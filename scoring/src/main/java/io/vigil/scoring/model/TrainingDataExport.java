@@ -67,7 +67,7 @@ public final class TrainingDataExport implements Callable<Integer> {
             w.write(",label,pattern,account_id\n");
             for (long n = 0; n < events; n++) {
                 generator.next(tx);
-                features.onTransaction(tx.accountId, tx.merchantId, tx.mcc, tx.amountMinor, tx.channel,
+                features.onTransaction(1, tx.accountId, tx.merchantId, tx.mcc, tx.amountMinor, tx.channel,
                     tx.eventTimeNs, row, 0);
                 line.setLength(0);
                 for (int i = 0; i < row.length; i++) {

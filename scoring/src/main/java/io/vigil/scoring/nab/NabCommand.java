@@ -32,6 +32,9 @@ import picocli.CommandLine.Option;
     description = "Score every series of a NAB-layout corpus with the engine's anomaly detector "
         + "and write NAB result CSVs (timestamp,value,anomaly_score).")
 public final class NabCommand implements Callable<Integer> {
+    /** The tenant the runner scores its series under (each series is alone in its tenant's state anyway). */
+    public static final int NAB_TENANT = 1;
+
     @Option(names = "--data", required = true, paramLabel = "DIR",
         description = "corpus directory (NAB root holding data/, or the data directory itself)")
     Path data;
@@ -86,7 +89,7 @@ public final class NabCommand implements Callable<Integer> {
             final double[] scores = new double[series.size()];
             final long start = System.nanoTime();
             for (int i = 0; i < scores.length; i++) {
-                scores[i] = scorer.update(seriesId, series.timesNs[i], series.values[i]);
+                scores[i] = scorer.update(NAB_TENANT, seriesId, series.timesNs[i], series.values[i]);
             }
             scoringNs += System.nanoTime() - start;
             values += scores.length;

@@ -52,7 +52,7 @@ class MetricAnomalySnapshotTest {
         final MetricAnomalyScorer original = new MetricAnomalyScorer(SERIES);
         for (int i = 0; i < before; i++) {
             for (int s = 0; s < SERIES; s++) {
-                original.update(100 + s, i * MINUTE_NS, values[s][i]);
+                original.update(1, 100 + s, i * MINUTE_NS, values[s][i]);
             }
         }
         final byte[] snapshot = snapshot(original);
@@ -67,11 +67,11 @@ class MetricAnomalySnapshotTest {
         for (int i = before; i < before + after; i++) {
             for (int s = 0; s < SERIES; s++) {
                 final int k = (i - before) * SERIES + s;
-                expected[k] = original.update(100 + s, i * MINUTE_NS, values[s][i]);
-                actual[k] = restored.update(100 + s, i * MINUTE_NS, values[s][i]);
-                assertEquals(original.isAlert(100 + s), restored.isAlert(100 + s), "alert of series " + s + " at " + i);
-                assertEquals(original.threshold(100 + s), restored.threshold(100 + s));
-                alerts += original.isAlert(100 + s) ? 1 : 0;
+                expected[k] = original.update(1, 100 + s, i * MINUTE_NS, values[s][i]);
+                actual[k] = restored.update(1, 100 + s, i * MINUTE_NS, values[s][i]);
+                assertEquals(original.isAlert(1, 100 + s), restored.isAlert(1, 100 + s), "alert of series " + s + " at " + i);
+                assertEquals(original.threshold(1, 100 + s), restored.threshold(1, 100 + s));
+                alerts += original.isAlert(1, 100 + s) ? 1 : 0;
             }
         }
         assertArrayEquals(expected, actual, "scores after the restore");
@@ -83,7 +83,7 @@ class MetricAnomalySnapshotTest {
     @Test
     void shouldRejectASnapshotWrittenWithOtherParameters() throws IOException {
         final MetricAnomalyScorer original = new MetricAnomalyScorer(2);
-        original.update(1, 0, 1.0);
+        original.update(1, 1, 0, 1.0);
         final byte[] snapshot = snapshot(original);
         final MetricAnomalyScorer other = new MetricAnomalyScorer(2,
             new EnsembleDetector.Context().set("medianWindow", "32"));
@@ -94,7 +94,7 @@ class MetricAnomalySnapshotTest {
     void shouldRejectATruncatedSnapshot() throws IOException {
         final MetricAnomalyScorer original = new MetricAnomalyScorer(2);
         for (int i = 0; i < 300; i++) {
-            original.update(1, i * MINUTE_NS, i % 7);
+            original.update(1, 1, i * MINUTE_NS, i % 7);
         }
         final byte[] snapshot = snapshot(original);
         final byte[] truncated = Arrays.copyOf(snapshot, snapshot.length - 9);

@@ -38,6 +38,7 @@ class TransactionFeaturesTest {
     /** An hour-aligned (and half-day-aligned) event time. */
     private static final long T = 1_767_225_600L * SECOND_NS;
     private static final long ACCOUNT = 42L;
+    private static final int TENANT = 1;
 
     private final TransactionFeatures features = new TransactionFeatures(16);
     private final float[] out = new float[WIDTH];
@@ -47,7 +48,7 @@ class TransactionFeaturesTest {
     }
 
     private float[] event(final long accountId, final long merchantId, final long amountMinor, final long eventTimeNs) {
-        features.onTransaction(accountId, merchantId, 5411, amountMinor, 1, eventTimeNs, out, 0);
+        features.onTransaction(TENANT, accountId, merchantId, 5411, amountMinor, 1, eventTimeNs, out, 0);
         return out.clone();
     }
 
@@ -62,7 +63,7 @@ class TransactionFeaturesTest {
     void shouldWriteAtOffsetAndLeaveTheRestAlone() {
         final float[] wide = new float[WIDTH + 10];
         java.util.Arrays.fill(wide, -7f);
-        features.onTransaction(ACCOUNT, 1, 5411, 1000, 2, T, wide, 5);
+        features.onTransaction(TENANT, ACCOUNT, 1, 5411, 1000, 2, T, wide, 5);
         assertEquals(-7f, wide[4]);
         assertEquals(-7f, wide[5 + WIDTH]);
         assertEquals((float)Math.log1p(10.0), wide[5 + LOG_AMOUNT]);
@@ -270,21 +271,21 @@ class TransactionFeaturesTest {
         final float[] a = new float[WIDTH];
         for (int i = 0; i < 20_000; i++) {
             stream.next(tx);
-            original.onTransaction(tx.accountId, tx.merchantId, tx.mcc, tx.amountMinor, tx.channel, tx.eventTimeNs, a, 0);
+            original.onTransaction(TENANT, tx.accountId, tx.merchantId, tx.mcc, tx.amountMinor, tx.channel, tx.eventTimeNs, a, 0);
         }
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         original.writeSnapshot(Channels.newChannel(bytes));
 
         final TransactionFeatures restored = new TransactionFeatures(1);
-        restored.onTransaction(999_999L, 1, 1, 1, 0, T, a, 0); // replaced by the snapshot
+        restored.onTransaction(TENANT, 999_999L, 1, 1, 1, 0, T, a, 0); // replaced by the snapshot
         restored.readSnapshot(Channels.newChannel(new ByteArrayInputStream(bytes.toByteArray())));
         assertEquals(original.accounts(), restored.accounts());
 
         final float[] b = new float[WIDTH];
         for (int i = 0; i < 20_000; i++) {
             stream.next(tx);
-            original.onTransaction(tx.accountId, tx.merchantId, tx.mcc, tx.amountMinor, tx.channel, tx.eventTimeNs, a, 0);
-            restored.onTransaction(tx.accountId, tx.merchantId, tx.mcc, tx.amountMinor, tx.channel, tx.eventTimeNs, b, 0);
+            original.onTransaction(TENANT, tx.accountId, tx.merchantId, tx.mcc, tx.amountMinor, tx.channel, tx.eventTimeNs, a, 0);
+            restored.onTransaction(TENANT, tx.accountId, tx.merchantId, tx.mcc, tx.amountMinor, tx.channel, tx.eventTimeNs, b, 0);
             assertArrayEquals(a, b, "event " + i + " " + tx);
         }
     }
@@ -307,8 +308,8 @@ class TransactionFeaturesTest {
         for (int i = 0; i < 30_000; i++) {
             final long account = (i * 7919L) % 3000;
             final long timeNs = T + i * 100_000_000L;
-            small.onTransaction(account, i % 17, 5411, 100 + i % 1000, i & 3, timeNs, a, 0);
-            large.onTransaction(account, i % 17, 5411, 100 + i % 1000, i & 3, timeNs, b, 0);
+            small.onTransaction(TENANT, account, i % 17, 5411, 100 + i % 1000, i & 3, timeNs, a, 0);
+            large.onTransaction(TENANT, account, i % 17, 5411, 100 + i % 1000, i & 3, timeNs, b, 0);
             assertArrayEquals(b, a);
         }
         assertEquals(3000, small.accounts());
@@ -326,13 +327,13 @@ class TransactionFeaturesTest {
         for (int round = 0; round < 3; round++) { // warm-up: creates the accounts, lets the JIT compile
             for (int i = 0; i < 100_000; i++) {
                 timeNs += 3_000_000L;
-                f.onTransaction(i & 1023, i % 97, 5411, 100 + i % 5000, i & 3, timeNs, row, 0);
+                f.onTransaction(TENANT, i & 1023, i % 97, 5411, 100 + i % 5000, i & 3, timeNs, row, 0);
             }
         }
         final long before = threads.getThreadAllocatedBytes(threadId);
         for (int i = 0; i < 100_000; i++) {
             timeNs += 3_000_000L;
-            f.onTransaction(i & 1023, i % 97, 5411, 100 + i % 5000, i & 3, timeNs, row, 0);
+            f.onTransaction(TENANT, i & 1023, i % 97, 5411, 100 + i % 5000, i & 3, timeNs, row, 0);
         }
         final long allocated = threads.getThreadAllocatedBytes(threadId) - before;
         assertTrue(allocated < 1024, "allocated " + allocated + " bytes in 100k calls");

@@ -47,7 +47,7 @@ class FraudPipelineQualityTest {
             for (int batch = 0; batch < 600_000 / BATCH; batch++) {
                 for (int r = 0; r < BATCH; r++) {
                     stream.next(tx);
-                    features.onTransaction(tx.accountId, tx.merchantId, tx.mcc, tx.amountMinor, tx.channel,
+                    features.onTransaction(1, tx.accountId, tx.merchantId, tx.mcc, tx.amountMinor, tx.channel,
                         tx.eventTimeNs, rows, r * TransactionFeatures.WIDTH);
                     labels[r] = tx.fraud;
                 }

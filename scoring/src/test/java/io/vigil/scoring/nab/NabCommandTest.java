@@ -52,7 +52,7 @@ class NabCommandTest {
             assertEquals(in[0], row[0]);
             assertEquals(in[1], row[1]);
             final double score = Double.parseDouble(row[2]);
-            final double expected = engine.update(7L, NabCommand.parseTimeNs(in[0]), Double.parseDouble(in[1]));
+            final double expected = engine.update(NabCommand.NAB_TENANT, 7L, NabCommand.parseTimeNs(in[0]), Double.parseDouble(in[1]));
             assertEquals(expected, score, 0.0, "row " + i);
             assertTrue(score >= 0.0 && score <= 1.0);
             if (i == 1001) {
@@ -80,7 +80,7 @@ class NabCommandTest {
         final MetricAnomalyScorer engine = new MetricAnomalyScorer(1);
         for (int i = 1; i < input.size(); i++) {
             final String[] in = input.get(i).split(",");
-            final double expected = engine.update(1L, NabCommand.parseTimeNs(in[0]), Double.parseDouble(in[1]));
+            final double expected = engine.update(NabCommand.NAB_TENANT, 1L, NabCommand.parseTimeNs(in[0]), Double.parseDouble(in[1]));
             assertEquals(expected, Double.parseDouble(result.get(i).split(",")[2]), 0.0, "row " + i);
         }
     }
