@@ -50,7 +50,7 @@ class ProtocolDocTest {
 
     @Test
     void shouldShowTransactionFrameByteForByte() {
-        final byte[] documented = exampleFrame("transaction-v2");
+        final byte[] documented = exampleFrame("transaction-v3");
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[128]);
         final int frameLength = SchemaEvolutionTest.encodeCurrentTransaction(buffer);
         assertEquals(TestFrames.hex(buffer.byteArray(), 0, frameLength), TestFrames.hex(documented, 0, documented.length));
