@@ -99,7 +99,7 @@ final class Watchdog implements AutoCloseable {
             case DEAD:
                 deaths.incrementAndGet();
                 LOG.error("agent {} is dead: its thread ended ({}); the engine no longer makes progress there",
-                    agent.roleName(), agent.lastError() == null ? "no error recorded" : agent.lastError().toString());
+                    agent.roleName(), agent.lastError() == null ? "interrupted, or stopped without an error" : agent.lastError().toString());
                 break;
             case STALLED:
                 stalls.incrementAndGet();

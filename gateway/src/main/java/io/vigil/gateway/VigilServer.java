@@ -19,6 +19,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.vigil.engine.Engine;
+import io.vigil.engine.StageAssembler;
 import io.vigil.engine.VigilConfig;
 import io.vigil.journal.JournalReader;
 import io.vigil.journal.JournalRecord;
@@ -44,6 +45,7 @@ public final class VigilServer implements AutoCloseable {
     private static final long SWEEP_MS = 100;
 
     private final VigilConfig config;
+    private final StageAssembler stages;
     private volatile Journals journals;
     private final EventLoopGroup group;
     private final EventLoop loop;
@@ -55,7 +57,8 @@ public final class VigilServer implements AutoCloseable {
     private final Channel serverChannel;
     private final String transport;
 
-    private VigilServer(final VigilConfig config) throws InterruptedException {
+    private VigilServer(final VigilConfig config, final StageAssembler stages) throws InterruptedException {
+        this.stages = stages;
         this.config = config;
         final int maxFrameBytes = config.integer(VigilConfig.MAX_FRAME_BYTES);
         if (maxFrameBytes < io.vigil.codecs.Framing.MIN_FRAME_LENGTH || maxFrameBytes > 64 * 1024) {
@@ -86,7 +89,7 @@ public final class VigilServer implements AutoCloseable {
         Engine started = null;
         Channel channel = null;
         try {
-            started = Engine.start(config, journals, egress);
+            started = Engine.start(config, journals, egress, stages);
             this.engine = started;
             final int ringSize = started.ringSize();
             core.backpressure(() -> this.journals.inputExcerptsBetween(this.engine.completedIndex(), core.lastAppendedIndex()),
@@ -129,7 +132,12 @@ public final class VigilServer implements AutoCloseable {
 
     /** Opens the journals, starts the engine and binds the gateway. */
     public static VigilServer start(final VigilConfig config) throws InterruptedException {
-        return new VigilServer(config);
+        return new VigilServer(config, StageAssembler.DEFAULT);
+    }
+
+    /** Like {@link #start(VigilConfig)}, with the engine's stages changed by {@code stages} (tests inject stages). */
+    public static VigilServer start(final VigilConfig config, final StageAssembler stages) throws InterruptedException {
+        return new VigilServer(config, stages);
     }
 
     /** Restores each client's highest journaled sequence, and its resend window, from the input journal. */
@@ -202,7 +210,7 @@ public final class VigilServer implements AutoCloseable {
             final Journals reopened = Journals.reopenAfterFailure(config.path(VigilConfig.DATA_DIR),
                 Journals.rollCycle(config.string(VigilConfig.ROLL_CYCLE)));
             journals = reopened;
-            engine = Engine.start(config, reopened, egress);
+            engine = Engine.start(config, reopened, egress, stages);
             loop.submit(() -> {
                 core.resends.journals(reopened);
                 adoptFaultedAppends(reopened);
