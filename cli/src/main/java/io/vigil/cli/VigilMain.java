@@ -2,6 +2,7 @@ package io.vigil.cli;
 
 import io.vigil.gateway.cli.DemoCommand;
 import io.vigil.gateway.cli.DlqCommand;
+import io.vigil.gateway.cli.RulesCommand;
 import io.vigil.gateway.cli.RunCommand;
 import io.vigil.perf.BenchCommand;
 import io.vigil.replay.ReplayCommand;
@@ -16,7 +17,7 @@ import picocli.CommandLine.Command;
 @Command(name = "vigil", mixinStandardHelpOptions = true, version = "vigil 0.1.0",
     description = "Vigil: a low-latency, journal-first event engine for fraud and trading teams.",
     subcommands = {RunCommand.class, DemoCommand.class, ReplayCommand.class, NabCommand.class, DlqCommand.class,
-        BenchCommand.class, CommandLine.HelpCommand.class})
+        RulesCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class VigilMain implements Runnable {
     @Override
     public void run() {

@@ -259,7 +259,10 @@ public final class Pipeline implements AutoCloseable {
         return output.rejected();
     }
 
-    /** Events a stage threw for (answered INTERNAL_ERROR) since start. */
+    /**
+     * Events a stage threw for since start: each answered INTERNAL_ERROR, but for events answered before a restart
+     * (recovery runs them again and they fail again, unanswered).
+     */
     public long internalErrors() {
         return internalErrors;
     }

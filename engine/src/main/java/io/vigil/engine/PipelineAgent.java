@@ -45,7 +45,7 @@ final class PipelineAgent extends SupervisedAgent implements EventPoller.Handler
     private long lastCheckpointIndex;
     private long handlerErrors;
     private boolean recovering;
-    private boolean finished;
+    private volatile boolean finished;
     private volatile boolean stopRequested;
     private volatile long completedIndex;
     private volatile long answered;

@@ -128,9 +128,16 @@ final class Watchdog implements AutoCloseable {
 
     /** Stops watching (the engine is closing its agents): every agent then reads STOPPED. */
     @Override
-    public synchronized void close() {
+    public void close() {
         closing = true;
         thread.interrupt();
-        publish();
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(1));
+        } catch (final InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+        synchronized (this) {
+            publish();
+        }
     }
 }

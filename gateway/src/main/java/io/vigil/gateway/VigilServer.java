@@ -148,6 +148,10 @@ public final class VigilServer implements AutoCloseable {
         try (JournalReader reader = journals.inputReader()) {
             final JournalRecord record = new JournalRecord(64);
             while (reader.read(record)) {
+                core.lastIngestNs(record.timeNs);
+                if (record.source == RecordHeader.SOURCE_ADMIN) {
+                    continue; // a control record: no client, no sequence
+                }
                 final long last = sessions.lastSequence(record.clientId);
                 if (last == 0) {
                     clients++;
@@ -156,7 +160,6 @@ public final class VigilServer implements AutoCloseable {
                     sessions.lastSequence(record.clientId, record.clientSequence);
                     resends.journaled(record.clientId, record.clientSequence, record.index);
                 }
-                core.lastIngestNs(record.timeNs);
             }
         }
         return clients;
