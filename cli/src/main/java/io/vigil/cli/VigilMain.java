@@ -4,6 +4,7 @@ import io.vigil.engine.cli.StatCommand;
 import io.vigil.gateway.cli.CredentialsCommand;
 import io.vigil.gateway.cli.DemoCommand;
 import io.vigil.gateway.cli.DlqCommand;
+import io.vigil.gateway.cli.RulesCommand;
 import io.vigil.gateway.cli.RunCommand;
 import io.vigil.perf.BenchCommand;
 import io.vigil.replay.ReplayCommand;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Command;
 @Command(name = "vigil", mixinStandardHelpOptions = true, version = "vigil 0.1.0",
     description = "Vigil: a low-latency, journal-first event engine for fraud and trading teams.",
     subcommands = {RunCommand.class, DemoCommand.class, ReplayCommand.class, NabCommand.class, DlqCommand.class,
-        CredentialsCommand.class, BenchCommand.class, StatCommand.class, CommandLine.HelpCommand.class})
+        CredentialsCommand.class, RulesCommand.class, BenchCommand.class, StatCommand.class, CommandLine.HelpCommand.class})
 public final class VigilMain implements Runnable {
     @Override
     public void run() {

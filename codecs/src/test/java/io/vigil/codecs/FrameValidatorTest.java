@@ -102,6 +102,16 @@ class FrameValidatorTest {
         assertEquals(RejectReason.UNKNOWN_SCHEMA, FrameValidator.validateMessage(buffer, 0, 22));
     }
 
+    @Test
+    void shouldRejectAControlMessageFromAClientAsUnknownTemplate() {
+        final int length = Framing.MIN_FRAME_LENGTH + io.vigil.codecs.sbe.RulesSetDecoder.BLOCK_LENGTH;
+        TestFrames.writeFrameHeader(buffer, 0, length, Framing.SBE_LE_ENCODING_TYPE,
+            io.vigil.codecs.sbe.RulesSetDecoder.BLOCK_LENGTH, io.vigil.codecs.sbe.RulesSetDecoder.TEMPLATE_ID,
+            Framing.SCHEMA_ID, Framing.SCHEMA_VERSION);
+        assertEquals(RejectReason.UNKNOWN_TEMPLATE, FrameValidator.validateMessage(buffer, 0, length),
+            "control records enter the journal through admin paths only");
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {0, 6, 9, 12, 21, 99, 0xFFFF})
     void shouldRejectUnknownTemplate(final int templateId) {

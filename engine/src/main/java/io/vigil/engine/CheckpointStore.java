@@ -1,8 +1,6 @@
 package io.vigil.engine;
 
 import io.vigil.journal.RecordHeader;
-import io.vigil.scoring.anomaly.MetricAnomalyScorer;
-import io.vigil.scoring.features.TransactionFeatures;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -10,8 +8,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.channels.ReadableByteChannel;
-import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
@@ -22,8 +18,10 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.LongPredicate;
 import java.util.zip.CRC32;
 
@@ -32,19 +30,23 @@ import java.util.zip.CRC32;
  * index the state reflects ({@code checkpoint-<16 hex digits>.vck}), written to a temporary file, forced to disk and
  * renamed atomically, so a reader sees either a whole checkpoint or none.
  *
+ * <p>The store frames sections and never looks inside one: each {@link Stage} with state writes and reads its own
+ * section ({@link Stage#writeSection}, {@link Stage#readSection}) under its id and version.
+ *
  * <h2>File layout (little-endian)</h2>
  * <pre>
  *  0  int32   magic {@link #MAGIC} ("VCKP")
  *  4  int32   format version {@link #FORMAT}
  *  8  int64   input journal index whose event is the last one the state reflects
  * 16  int64   length of the whole file in bytes, CRC included (detects truncation before anything is parsed)
- * 24  uint16 + UTF-8   feature-set version ({@link TransactionFeatures#VERSION}); a checkpoint of another set is skipped
- * ..  uint16 + UTF-8   model version of the pipeline that wrote it (informational)
- * ..  int32   number of sections; per section: int32 id, int64 length, the bytes
- *             ({@link #SECTION_FEATURES}: {@link TransactionFeatures#writeSnapshot};
- *              {@link #SECTION_METRICS}: {@link MetricAnomalyScorer#writeSnapshot})
+ * 24  uint16 + UTF-8   model version of the pipeline that wrote it (informational)
+ * ..  int32   number of sections; per section: int32 id, int32 version, int64 length, int32 CRC32 of the bytes,
+ *             the bytes (the stage's {@link Stage#writeSection})
  * end-4 int32 CRC32 of every byte before it
  * </pre>
+ * A checkpoint of another format (format 1 wrote the features and metrics without section versions), a corrupt or
+ * partial one, or one a stage cannot read back (another feature set, another section version) is passed over with a
+ * log line; with none left the state is rebuilt from the input journal.
  *
  * <p>Not thread-safe: one instance per writing thread (the pipeline thread); reading is for start-up and offline
  * tools. Allocates: it keeps one growable heap buffer the size of the largest checkpoint, reused by every write.
@@ -55,11 +57,7 @@ public final class CheckpointStore {
     /** "VCKP". */
     public static final int MAGIC = 0x504b4356;
     /** Version of the layout above. */
-    public static final int FORMAT = 1;
-    /** Section holding the transaction features. */
-    public static final int SECTION_FEATURES = 1;
-    /** Section holding the metric anomaly detectors. */
-    public static final int SECTION_METRICS = 2;
+    public static final int FORMAT = 2;
     /** Sub-directory of the data directory used when {@link VigilConfig#CHECKPOINT_DIR} is empty. */
     public static final String DEFAULT_DIR = "checkpoints";
 
@@ -67,24 +65,46 @@ public final class CheckpointStore {
     private static final String SUFFIX = ".vck";
     private static final String TEMP_SUFFIX = ".tmp";
     private static final int FIXED_HEADER_BYTES = 24;
+    private static final int SECTION_HEADER_BYTES = Integer.BYTES + Integer.BYTES + Long.BYTES + Integer.BYTES;
 
-    /** A checkpoint read and validated (CRC, length, magic, format); its sections not yet applied. */
+    /** One section of a checkpoint: the id and version its stage wrote it under, and its bytes. */
+    public static final class Section {
+        private final int id;
+        private final int version;
+        private final ByteBuffer bytes;
+
+        Section(final int id, final int version, final ByteBuffer bytes) {
+            this.id = id;
+            this.version = version;
+            this.bytes = bytes;
+        }
+
+        public int id() {
+            return id;
+        }
+
+        public int version() {
+            return version;
+        }
+
+        /** The section's bytes (a read-only little-endian view). */
+        public ByteBuffer bytes() {
+            return bytes.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        }
+    }
+
+    /** A checkpoint read and validated (CRCs, length, magic, format); its sections not yet applied. */
     public static final class Checkpoint {
         private final Path file;
         private final long inputIndex;
-        private final String featureSetVersion;
         private final String modelVersion;
-        private final ByteBuffer features;
-        private final ByteBuffer metrics;
+        private final Map<Integer, Section> sections;
 
-        Checkpoint(final Path file, final long inputIndex, final String featureSetVersion, final String modelVersion,
-            final ByteBuffer features, final ByteBuffer metrics) {
+        Checkpoint(final Path file, final long inputIndex, final String modelVersion, final Map<Integer, Section> sections) {
             this.file = file;
             this.inputIndex = inputIndex;
-            this.featureSetVersion = featureSetVersion;
             this.modelVersion = modelVersion;
-            this.features = features;
-            this.metrics = metrics;
+            this.sections = sections;
         }
 
         public Path file() {
@@ -96,28 +116,36 @@ public final class CheckpointStore {
             return inputIndex;
         }
 
-        public String featureSetVersion() {
-            return featureSetVersion;
-        }
-
         public String modelVersion() {
             return modelVersion;
         }
 
-        /** The transaction-feature snapshot bytes (a read-only view). */
-        public ByteBuffer featuresSnapshot() {
-            return features.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        /** The section with this id, or null. */
+        public Section section(final int id) {
+            return sections.get(id);
         }
 
-        /** The metric-anomaly snapshot bytes (a read-only view). */
-        public ByteBuffer metricsSnapshot() {
-            return metrics.asReadOnlyBuffer();
-        }
-
-        /** Replaces the state of {@code features} and {@code metrics} with this checkpoint's. */
-        public void restoreInto(final TransactionFeatures features, final MetricAnomalyScorer metrics) throws IOException {
-            features.readSnapshot(new BufferChannel(this.features.duplicate()));
-            metrics.readSnapshot(new BufferChannel(this.metrics.duplicate()));
+        /**
+         * Replaces the state of every stage that has a section with this checkpoint's.
+         *
+         * @throws IOException when a stage's section is missing or the stage cannot read it; the stages' state is
+         *                     then undefined (see {@link #clear}).
+         */
+        public void restoreInto(final List<Stage> stages) throws IOException {
+            for (final Stage stage : stages) {
+                if (stage.sectionId() == Stage.NO_SECTION) {
+                    continue;
+                }
+                final Section section = sections.get(stage.sectionId());
+                if (section == null) {
+                    throw new IOException("no section " + stage.sectionId() + " for stage " + stage.name());
+                }
+                try {
+                    stage.readSection(section.version, new SnapshotChannel(section.bytes.duplicate()));
+                } catch (final RuntimeException ex) {
+                    throw new IOException("stage " + stage.name() + " cannot read its section: " + ex, ex);
+                }
+            }
         }
     }
 
@@ -143,7 +171,7 @@ public final class CheckpointStore {
             return checkpoint == null ? RecordHeader.NO_INDEX : checkpoint.inputIndex;
         }
 
-        /** One line per checkpoint skipped because it is corrupt, partial or of another feature set (logged). */
+        /** One line per checkpoint skipped because it is corrupt, partial, of another format or unreadable (logged). */
         public List<String> skipped() {
             return skipped;
         }
@@ -156,7 +184,7 @@ public final class CheckpointStore {
 
     private final Path dir;
     private final int retain;
-    private ByteBuffer buffer = ByteBuffer.allocate(64 * 1024).order(ByteOrder.LITTLE_ENDIAN);
+    private final SnapshotChannel out = new SnapshotChannel(ByteBuffer.allocate(64 * 1024).order(ByteOrder.LITTLE_ENDIAN));
     private long written;
     private long lastWriteNs;
 
@@ -201,22 +229,29 @@ public final class CheckpointStore {
      * @return the file written.
      */
     public Path write(final Pipeline pipeline, final long inputIndex) throws IOException {
-        return write(pipeline.features(), pipeline.metrics(), pipeline.modelVersion(), inputIndex);
+        return write(pipeline.stages(), pipeline.modelVersion(), inputIndex);
     }
 
-    /** Writes a checkpoint of the given state; see {@link #write(Pipeline, long)}. */
-    public Path write(final TransactionFeatures features, final MetricAnomalyScorer metrics, final String modelVersion,
-        final long inputIndex) throws IOException {
+    /** Writes a checkpoint with one section per stage that has state; see {@link #write(Pipeline, long)}. */
+    public Path write(final List<Stage> stages, final String modelVersion, final long inputIndex) throws IOException {
         final long startNs = System.nanoTime();
-        buffer.clear();
-        buffer.putInt(MAGIC).putInt(FORMAT).putLong(inputIndex).putLong(0L);
-        putString(TransactionFeatures.VERSION);
+        out.buffer().clear();
+        out.ensure(FIXED_HEADER_BYTES + Integer.BYTES);
+        out.buffer().putInt(MAGIC).putInt(FORMAT).putLong(inputIndex).putLong(0L);
         putString(modelVersion);
-        buffer.putInt(2);
-        final BufferChannel out = new BufferChannel(this);
-        writeSection(SECTION_FEATURES, out, channel -> features.writeSnapshot(channel));
-        writeSection(SECTION_METRICS, out, channel -> metrics.writeSnapshot(channel));
-        ensure(Integer.BYTES);
+        int count = 0;
+        for (final Stage stage : stages) {
+            count += stage.sectionId() == Stage.NO_SECTION ? 0 : 1;
+        }
+        out.ensure(Integer.BYTES);
+        out.buffer().putInt(count);
+        for (final Stage stage : stages) {
+            if (stage.sectionId() != Stage.NO_SECTION) {
+                writeSection(stage);
+            }
+        }
+        out.ensure(Integer.BYTES);
+        final ByteBuffer buffer = out.buffer();
         buffer.putLong(16, buffer.position() + Integer.BYTES);
         final CRC32 crc = new CRC32();
         final ByteBuffer content = buffer.duplicate();
@@ -247,37 +282,26 @@ public final class CheckpointStore {
         return target;
     }
 
-    private interface SnapshotWriter {
-        void write(WritableByteChannel channel) throws IOException;
-    }
-
-    private void writeSection(final int id, final BufferChannel out, final SnapshotWriter writer) throws IOException {
-        ensure(Integer.BYTES + Long.BYTES);
-        buffer.putInt(id);
-        final int lengthAt = buffer.position();
-        buffer.putLong(0L);
-        final int start = buffer.position();
-        writer.write(out);
-        buffer.putLong(lengthAt, buffer.position() - start);
+    private void writeSection(final Stage stage) throws IOException {
+        out.ensure(SECTION_HEADER_BYTES);
+        final int headerAt = out.buffer().position();
+        out.buffer().putInt(stage.sectionId()).putInt(stage.sectionVersion()).putLong(0L).putInt(0);
+        final int start = out.buffer().position();
+        stage.writeSection(out);
+        final ByteBuffer buffer = out.buffer();
+        final int end = buffer.position();
+        buffer.putLong(headerAt + 2 * Integer.BYTES, end - start);
+        final CRC32 crc = new CRC32();
+        final ByteBuffer bytes = buffer.duplicate();
+        bytes.position(start).limit(end);
+        crc.update(bytes);
+        buffer.putInt(headerAt + 2 * Integer.BYTES + Long.BYTES, (int)crc.getValue());
     }
 
     private void putString(final String value) {
         final byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
-        ensure(2 + bytes.length);
-        buffer.putShort((short)bytes.length).put(bytes);
-    }
-
-    private void ensure(final int bytes) {
-        if (buffer.remaining() < bytes) {
-            final long wanted = Math.max((long)buffer.capacity() * 2, (long)buffer.position() + bytes);
-            if (wanted > Integer.MAX_VALUE - 8) {
-                throw new IllegalStateException("checkpoint larger than 2 GB");
-            }
-            final ByteBuffer bigger = ByteBuffer.allocate((int)wanted).order(ByteOrder.LITTLE_ENDIAN);
-            buffer.flip();
-            bigger.put(buffer);
-            buffer = bigger;
-        }
+        out.ensure(2 + bytes.length);
+        out.buffer().putShort((short)bytes.length).put(bytes);
     }
 
     private void forceDirectory() {
@@ -374,30 +398,31 @@ public final class CheckpointStore {
             }
             in.position(FIXED_HEADER_BYTES);
             in.limit(bytes.length - Integer.BYTES);
-            final String featureSet = getString(in);
             final String model = getString(in);
-            final int sections = in.getInt();
-            ByteBuffer features = null;
-            ByteBuffer metrics = null;
-            for (int i = 0; i < sections; i++) {
+            final int count = in.getInt();
+            final Map<Integer, Section> sections = new HashMap<>();
+            for (int i = 0; i < count; i++) {
                 final int id = in.getInt();
+                final int version = in.getInt();
                 final long sectionLength = in.getLong();
+                final int sectionCrc = in.getInt();
                 if (sectionLength < 0 || sectionLength > in.remaining()) {
                     throw new IOException("section " + id + " runs past the end");
                 }
                 final ByteBuffer section = in.slice().order(ByteOrder.LITTLE_ENDIAN);
                 section.limit((int)sectionLength);
                 in.position(in.position() + (int)sectionLength);
-                if (id == SECTION_FEATURES) {
-                    features = section;
-                } else if (id == SECTION_METRICS) {
-                    metrics = section;
+                final CRC32 check = new CRC32();
+                check.update(section.duplicate());
+                if ((int)check.getValue() != sectionCrc) {
+                    throw new IOException(String.format(Locale.ROOT, "corrupt checkpoint: section %d CRC32 %08x, stored %08x",
+                        id, (int)check.getValue(), sectionCrc));
+                }
+                if (sections.put(id, new Section(id, version, section)) != null) {
+                    throw new IOException("section " + id + " twice");
                 }
             }
-            if (features == null || metrics == null) {
-                throw new IOException("checkpoint lacks a section");
-            }
-            return new Checkpoint(file, inputIndex, featureSet, model, features, metrics);
+            return new Checkpoint(file, inputIndex, model, sections);
         } catch (final RuntimeException ex) {
             throw new IOException("malformed checkpoint: " + ex, ex);
         }
@@ -411,114 +436,44 @@ public final class CheckpointStore {
     }
 
     /**
-     * Restores the newest valid checkpoint whose input index satisfies {@code usable} into the pipeline's state.
-     * Corrupt, partial, unusable checkpoints and those of another feature set are skipped with a log line each;
-     * when none is left the pipeline's state is emptied (replay from the start of the journal).
+     * Restores the newest valid checkpoint whose input index satisfies {@code usable} into the pipeline's stages.
+     * Corrupt, partial, unusable checkpoints, those of another format and those a stage cannot read are skipped with
+     * a log line each; when none is left the stages' state is emptied (replay from the start of the journal).
      */
     public Restored restoreLatest(final Pipeline pipeline, final LongPredicate usable) throws IOException {
-        return restoreLatest(pipeline.features(), pipeline.metrics(), usable);
+        return restoreLatest(pipeline.stages(), usable);
     }
 
     /** See {@link #restoreLatest(Pipeline, LongPredicate)}. */
-    public Restored restoreLatest(final TransactionFeatures features, final MetricAnomalyScorer metrics,
-        final LongPredicate usable) throws IOException {
+    public Restored restoreLatest(final List<Stage> stages, final LongPredicate usable) throws IOException {
         final List<String> skipped = new ArrayList<>();
         final List<String> unusable = new ArrayList<>();
         for (final Path file : list()) {
-            final String why;
             try {
                 final Checkpoint checkpoint = read(file);
-                if (!TransactionFeatures.VERSION.equals(checkpoint.featureSetVersion())) {
-                    why = "feature set " + checkpoint.featureSetVersion() + ", this engine computes " + TransactionFeatures.VERSION;
-                } else if (!usable.test(checkpoint.inputIndex())) {
+                if (!usable.test(checkpoint.inputIndex())) {
                     unusable.add("checkpoint " + file + ": input index " + Long.toHexString(checkpoint.inputIndex()) +
                         " cannot be continued from here");
                     continue;
-                } else {
-                    checkpoint.restoreInto(features, metrics);
-                    return new Restored(checkpoint, skipped, unusable);
                 }
+                checkpoint.restoreInto(stages);
+                return new Restored(checkpoint, skipped, unusable);
             } catch (final IOException ex) {
                 final String line = "skipping checkpoint " + file + ": " + ex.getMessage();
                 LOG.warn(line);
                 skipped.add(line);
-                continue;
             }
-            final String line = "skipping checkpoint " + file + ": " + why;
-            LOG.warn(line);
-            skipped.add(line);
         }
         if (!skipped.isEmpty()) {
-            empty(features, metrics);
+            clear(stages);
         }
         return new Restored(null, skipped, unusable);
     }
 
-    /** Empties the state, undoing a restore that failed half-way. */
-    private static void empty(final TransactionFeatures features, final MetricAnomalyScorer metrics) throws IOException {
-        final BufferChannel scratch = new BufferChannel(ByteBuffer.allocate(1 << 16));
-        new TransactionFeatures(1).writeSnapshot(scratch);
-        scratch.flipForReading();
-        features.readSnapshot(scratch);
-        final BufferChannel scratch2 = new BufferChannel(ByteBuffer.allocate(1 << 16));
-        new MetricAnomalyScorer(1, metrics.context()).writeSnapshot(scratch2);
-        scratch2.flipForReading();
-        metrics.readSnapshot(scratch2);
-    }
-
-    /**
-     * A channel over a byte buffer: reads from or writes into a given buffer, or appends to a store's growable buffer.
-     */
-    private static final class BufferChannel implements ReadableByteChannel, WritableByteChannel {
-        private final ByteBuffer fixed;
-        private final CheckpointStore owner;
-
-        BufferChannel(final ByteBuffer fixed) {
-            this.fixed = fixed;
-            this.owner = null;
-        }
-
-        BufferChannel(final CheckpointStore owner) {
-            this.fixed = null;
-            this.owner = owner;
-        }
-
-        @Override
-        public int read(final ByteBuffer dst) {
-            if (!fixed.hasRemaining()) {
-                return -1;
-            }
-            final int n = Math.min(dst.remaining(), fixed.remaining());
-            final ByteBuffer part = fixed.duplicate();
-            part.limit(part.position() + n);
-            dst.put(part);
-            fixed.position(fixed.position() + n);
-            return n;
-        }
-
-        @Override
-        public int write(final ByteBuffer src) {
-            final int n = src.remaining();
-            if (fixed != null) {
-                fixed.put(src);
-                return n;
-            }
-            owner.ensure(n);
-            owner.buffer.put(src);
-            return n;
-        }
-
-        void flipForReading() {
-            fixed.flip();
-        }
-
-        @Override
-        public boolean isOpen() {
-            return true;
-        }
-
-        @Override
-        public void close() {
+    /** Empties every stage's state, undoing a restore that failed half-way. */
+    public static void clear(final List<Stage> stages) throws IOException {
+        for (final Stage stage : stages) {
+            stage.clearState();
         }
     }
 }

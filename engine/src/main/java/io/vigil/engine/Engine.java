@@ -1,8 +1,6 @@
 package io.vigil.engine;
 
 import com.lmax.disruptor.RingBuffer;
-import com.lmax.disruptor.dsl.Disruptor;
-import com.lmax.disruptor.dsl.ProducerType;
 import io.vigil.engine.counters.CounterType;
 import io.vigil.engine.counters.VigilCounters;
 import io.vigil.journal.JournalReader;
@@ -15,19 +13,23 @@ import io.vigil.scoring.model.OnnxModel;
 import io.vigil.scoring.rules.DecisionRules;
 import io.vigil.scoring.rules.RulesConfig;
 import net.openhft.affinity.AffinityLock;
-import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.AgentRunner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The live pipeline: a tailer thread reads the input journal (the pipeline's only input) into a Disruptor ring, and
- * the pipeline thread runs every stage of {@link Pipeline} on each slot.
+ * The live pipeline: a tailer agent reads the input journal (the pipeline's only input) into a Disruptor ring, and
+ * the pipeline agent runs every stage of {@link Pipeline} on each slot. Both are Agrona duty-cycle agents on threads
+ * of their own ({@link TailerAgent}, {@link PipelineAgent}), supervised by a {@link Watchdog}: {@link #health()}
+ * says whether one is stalled or dead.
  *
  * <p>On start, the newest valid checkpoint of the per-key state is loaded ({@link CheckpointStore}) and the tailer
  * starts right after the input index it reflects; events after it that were already answered before a restart (up
@@ -44,49 +46,47 @@ public final class Engine implements AutoCloseable {
 
     private final Journals journals;
     private final Pipeline pipeline;
-    private final PipelineHandler handler;
-    private final Disruptor<EventSlot> disruptor;
+    private final PipelineAgent pipelineAgent;
+    private final TailerAgent tailerAgent;
+    private final AgentRunner pipelineRunner;
+    private final AgentRunner tailerRunner;
+    private final Watchdog watchdog;
     private final RingBuffer<EventSlot> ring;
-    private final Thread tailerThread;
-    private final IdleStrategy tailerIdle;
     private final String affinity;
     private final long recoveredUpToIndex;
     private final long restoredIndex;
     private final CheckpointStore checkpoints;
     private final StageLatencies latencies = new StageLatencies();
-    private final PipelineCounters counters;
-    private volatile boolean running = true;
 
     private Engine(final VigilConfig config, final Journals journals, final ResponseSink sink,
-        final VigilCounters counters) {
+        final StageAssembler assembler, final VigilCounters counters) {
         this.journals = journals;
-        this.counters = new PipelineCounters(counters);
+        final PipelineCounters pipelineCounters = new PipelineCounters(counters);
         this.affinity = config.string(VigilConfig.CPU_AFFINITY);
         Affinity.cpuFor(affinity, 0);
         final String wait = config.string(VigilConfig.WAIT_STRATEGY);
-        this.tailerIdle = WaitStrategies.idleStrategy(wait);
-        this.pipeline = newPipeline(config, journals, sink, true);
+        this.pipeline = newPipeline(config, journals, sink, true, assembler);
         pipeline.inferenceBudgetNs(config.durationNs(VigilConfig.INFERENCE_BUDGET));
         this.recoveredUpToIndex = answeredUpTo(journals);
         this.checkpoints = CheckpointStore.from(config);
         this.restoredIndex = restore(checkpoints, pipeline, journals, recoveredUpToIndex, counters);
         pipeline.answeredUpTo(recoveredUpToIndex);
         pipeline.recordLatencies(latencies);
-        this.handler = new PipelineHandler(pipeline, pipeline::close, checkpoints,
-            config.longValue(VigilConfig.CHECKPOINT_INTERVAL), restoredIndex, recoveredUpToIndex, this.counters);
         final int maxPayload = config.integer(VigilConfig.MAX_FRAME_BYTES);
-        this.disruptor = new Disruptor<>(
-            () -> new EventSlot(maxPayload),
-            config.integer(VigilConfig.RING_SIZE),
-            pinningFactory(PIPELINE_THREAD, Affinity.cpuFor(affinity, 1)),
-            ProducerType.SINGLE,
-            WaitStrategies.waitStrategy(wait));
-        disruptor.handleEventsWith(handler);
-        this.counters.ring(disruptor.getRingBuffer());
-        counters.counter(CounterType.RING_SIZE).setRelease(disruptor.getRingBuffer().getBufferSize());
-        this.ring = disruptor.start();
-        this.tailerThread = pinningFactory(TAILER_THREAD, Affinity.cpuFor(affinity, 0)).newThread(this::tail);
-        tailerThread.start();
+        this.ring = RingBuffer.createSingleProducer(() -> new EventSlot(maxPayload), config.integer(VigilConfig.RING_SIZE),
+            WaitStrategies.ringWaitStrategy());
+        counters.counter(CounterType.RING_SIZE).setRelease(ring.getBufferSize());
+        this.pipelineAgent = new PipelineAgent(pipeline, ring, checkpoints,
+            config.longValue(VigilConfig.CHECKPOINT_INTERVAL), restoredIndex, recoveredUpToIndex, pipelineCounters);
+        this.tailerAgent = new TailerAgent(journals, ring, restoredIndex);
+        pipelineAgent.errorCounter(pipelineCounters);
+        tailerAgent.errorCounter(pipelineCounters);
+        this.pipelineRunner = new AgentRunner(WaitStrategies.idleStrategy(wait), pipelineAgent, null, pipelineAgent);
+        this.tailerRunner = new AgentRunner(WaitStrategies.idleStrategy(wait), tailerAgent, null, tailerAgent);
+        AgentRunner.startOnThread(pipelineRunner, pinningFactory(PIPELINE_THREAD, Affinity.cpuFor(affinity, 1)));
+        AgentRunner.startOnThread(tailerRunner, pinningFactory(TAILER_THREAD, Affinity.cpuFor(affinity, 0)));
+        this.watchdog = new Watchdog(List.of(tailerAgent, pipelineAgent), List.of(tailerRunner, pipelineRunner),
+            config.durationNs(VigilConfig.WATCHDOG_STALL_TIMEOUT));
         if (recoveredUpToIndex != RecordHeader.NO_INDEX) {
             LOG.info("recovering: input events up to index {} were answered before; rebuilding state from them, " +
                 "starting after index {}", Long.toHexString(recoveredUpToIndex), Long.toHexString(restoredIndex));
@@ -125,6 +125,30 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    /** Starts the engine on the given journals; answers go to {@code sink}. */
+    public static Engine start(final VigilConfig config, final Journals journals, final ResponseSink sink) {
+        return new Engine(config, journals, sink, StageAssembler.DEFAULT, VigilCounters.inMemory());
+    }
+
+    /**
+     * Starts the engine with stages changed by {@code assembler} (tests inject stages this way; a replay that
+     * verifies this engine's journals must build its pipeline with the same assembler).
+     */
+    public static Engine start(final VigilConfig config, final Journals journals, final ResponseSink sink,
+        final StageAssembler assembler) {
+        return new Engine(config, journals, sink, assembler, VigilCounters.inMemory());
+    }
+
+    /**
+     * Starts the engine on the given journals with the stages {@code assembler} builds; answers go to {@code sink},
+     * the pipeline's counters to {@code counters} (an engine restarted in the same process keeps adding to the same
+     * ones).
+     */
+    public static Engine start(final VigilConfig config, final Journals journals, final ResponseSink sink,
+        final StageAssembler assembler, final VigilCounters counters) {
+        return new Engine(config, journals, sink, assembler, counters);
+    }
+
     /** When a checkpoint file was written (epoch ms), 0 if unknown: its age is reported, nothing depends on it. */
     private static long writtenAtMs(final Path file) {
         try {
@@ -134,31 +158,6 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    /** A reader of the input journal positioned after the event the restored state reflects. */
-    private JournalReader positionedReader() {
-        final JournalReader reader = journals.inputReader();
-        if (restoredIndex != RecordHeader.NO_INDEX &&
-            !reader.readAt(restoredIndex, new JournalRecord(RecordHeader.LENGTH))) {
-            reader.close();
-            throw new IllegalStateException("input index " + Long.toHexString(restoredIndex) + " of the checkpoint vanished");
-        }
-        return reader;
-    }
-
-    /** Starts the engine on the given journals; answers go to {@code sink}; counters in memory only. */
-    public static Engine start(final VigilConfig config, final Journals journals, final ResponseSink sink) {
-        return start(config, journals, sink, VigilCounters.inMemory());
-    }
-
-    /**
-     * Starts the engine on the given journals; answers go to {@code sink}, the pipeline's counters to
-     * {@code counters} (an engine restarted in the same process keeps adding to the same ones).
-     */
-    public static Engine start(final VigilConfig config, final Journals journals, final ResponseSink sink,
-        final VigilCounters counters) {
-        return new Engine(config, journals, sink, counters);
-    }
-
     /**
      * A pipeline configured like the live one: for offline replay.
      *
@@ -166,19 +165,41 @@ public final class Engine implements AutoCloseable {
      */
     public static Pipeline newPipeline(final VigilConfig config, final Journals journals, final ResponseSink sink,
         final boolean journaling) {
+        return newPipeline(config, journals, sink, journaling, StageAssembler.DEFAULT);
+    }
+
+    /**
+     * The one factory of pipelines, live and offline: validate, features, anomaly, model, rules, output, then
+     * whatever {@code assembler} changes.
+     *
+     * @param journaling false for a dry run that writes neither output nor dead letters.
+     */
+    public static Pipeline newPipeline(final VigilConfig config, final Journals journals, final ResponseSink sink,
+        final boolean journaling, final StageAssembler assembler) {
         final int batch = config.integer(VigilConfig.INFERENCE_BATCH);
         final String modelPath = config.string(VigilConfig.MODEL_PATH);
         final OnnxModel model = modelPath.isEmpty() ?
             OnnxModel.loadDefault(batch) : OnnxModel.load(Path.of(modelPath), TransactionFeatures.WIDTH, batch);
-        return new Pipeline(
-            EventValidator.from(config),
-            new TransactionFeatures(config.integer(VigilConfig.EXPECTED_ACCOUNTS)),
-            new MetricAnomalyScorer(config.integer(VigilConfig.EXPECTED_SERIES)),
-            model,
-            rules(config),
-            journaling ? journals.outputWriter() : null,
-            journaling ? journals.deadLetterWriter() : null,
-            sink);
+        final List<Stage> stages = new ArrayList<>();
+        try {
+            stages.add(new ValidateStage(EventValidator.from(config)));
+            stages.add(new FeaturesStage(new TransactionFeatures(config.integer(VigilConfig.EXPECTED_ACCOUNTS))));
+            stages.add(new AnomalyStage(new MetricAnomalyScorer(config.integer(VigilConfig.EXPECTED_SERIES))));
+            stages.add(new ModelStage(model));
+            stages.add(new RulesStage(rules(config)));
+            stages.add(new OutputStage(journaling ? journals.outputWriter() : null,
+                journaling ? journals.deadLetterWriter() : null, sink, model.version()));
+            assembler.assemble(stages);
+            return new Pipeline(stages);
+        } catch (final RuntimeException ex) {
+            for (final Stage stage : stages) {
+                if (stage instanceof OutputStage) {
+                    ((OutputStage)stage).close();
+                }
+            }
+            model.close();
+            throw ex;
+        }
     }
 
     /** Decision rules from the configuration. */
@@ -222,38 +243,6 @@ public final class Engine implements AutoCloseable {
         };
     }
 
-    private void tail() {
-        final RingBuffer<EventSlot> ring = this.ring;
-        final JournalReader.Claim claim = new JournalReader.Claim() {
-            private long sequence;
-
-            @Override
-            public JournalRecord claim() {
-                sequence = ring.next();
-                final EventSlot slot = ring.get(sequence);
-                slot.tailerNs = System.nanoTime();
-                return slot.input;
-            }
-
-            @Override
-            public void commit() {
-                ring.publish(sequence);
-            }
-        };
-        try (JournalReader reader = positionedReader()) {
-            while (running) {
-                if (reader.poll(claim)) {
-                    tailerIdle.reset();
-                } else {
-                    tailerIdle.idle();
-                }
-            }
-        } catch (final Throwable ex) {
-            counters.error();
-            LOG.error("journal tailer stopped", ex);
-        }
-    }
-
     /** Input index the checkpoint restored at start reflects, or -1 when the state was rebuilt from the start. */
     public long restoredIndex() {
         return restoredIndex;
@@ -261,12 +250,12 @@ public final class Engine implements AutoCloseable {
 
     /** Checkpoints written since start. */
     public long checkpointsWritten() {
-        return handler.checkpointsWritten();
+        return pipelineAgent.checkpointsWritten();
     }
 
     /** Nanoseconds from start until every event answered before the restart was replayed; -1 while replaying. */
     public long recoveryNs() {
-        return handler.recoveryNs();
+        return pipelineAgent.recoveryNs();
     }
 
     /** Input index the engine found answered at start (recovery point), or -1. */
@@ -276,7 +265,7 @@ public final class Engine implements AutoCloseable {
 
     /** Input index of the last event the pipeline completed, -1 if none. */
     public long completedIndex() {
-        return handler.completedIndex();
+        return pipelineAgent.completedIndex();
     }
 
     /** Per-stage latency recorders of the live pipeline. */
@@ -286,7 +275,7 @@ public final class Engine implements AutoCloseable {
 
     /** Events published to the ring and not yet completed by the pipeline; safe from any thread. */
     public long backlog() {
-        return ring.getBufferSize() - ring.remainingCapacity();
+        return pipelineAgent.backlog();
     }
 
     /** Slots in the ring. */
@@ -296,14 +285,14 @@ public final class Engine implements AutoCloseable {
 
     /** Events answered since start. */
     public long answered() {
-        return handler.answered();
+        return pipelineAgent.answered();
     }
 
     /** Waits until the pipeline has completed every event in the input journal as of now, or the timeout passes. */
     public boolean awaitCaughtUp(final long timeout, final TimeUnit unit) throws InterruptedException {
         final long deadline = System.nanoTime() + unit.toNanos(timeout);
         final long target = journals.lastInputIndex();
-        while (target >= 0 && handler.completedIndex() < target) {
+        while (target >= 0 && pipelineAgent.completedIndex() < target) {
             if (System.nanoTime() > deadline) {
                 return false;
             }
@@ -312,22 +301,45 @@ public final class Engine implements AutoCloseable {
         return true;
     }
 
+    /**
+     * What the watchdog last saw of the tailer and the pipeline agents: which one, if any, is stalled or dead. Safe
+     * from any thread; a readiness probe reads it.
+     */
+    public EngineHealth health() {
+        return watchdog.health();
+    }
+
+    /** Events a stage threw for (answered INTERNAL_ERROR) since start, as of the pipeline's last batch. */
+    public long internalErrors() {
+        return pipelineAgent.internalErrors();
+    }
+
+    /**
+     * Stops the tailer, lets the pipeline drain the ring, write the last checkpoint and close its journals, then
+     * stops the pipeline thread. A dead pipeline thread is not waited for.
+     */
     @Override
     public void close() {
-        running = false;
+        watchdog.close();
+        tailerRunner.close();
+        pipelineAgent.requestStop();
         try {
-            tailerThread.join(TimeUnit.SECONDS.toMillis(10));
-        } catch (final InterruptedException ex) {
-            Thread.currentThread().interrupt();
-        }
-        disruptor.shutdown();
-        try {
-            // the pipeline thread writes the last checkpoint and closes its writers after shutdown() returns
-            if (!handler.awaitShutdown(60, TimeUnit.SECONDS)) {
-                LOG.warn("the pipeline thread did not finish its shutdown (last checkpoint) within 60 s");
+            // the pipeline thread writes the last checkpoint and closes its writers
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!pipelineAgent.awaitShutdown(10, TimeUnit.MILLISECONDS)) {
+                if (pipelineRunner.isClosed()) {
+                    LOG.warn("the pipeline thread is dead: no last checkpoint (recovery replays from the previous one)");
+                    pipeline.close();
+                    break;
+                }
+                if (System.nanoTime() > deadline) {
+                    LOG.warn("the pipeline thread did not finish its shutdown (last checkpoint) within 60 s");
+                    break;
+                }
             }
         } catch (final InterruptedException ex) {
             Thread.currentThread().interrupt();
         }
+        pipelineRunner.close();
     }
 }

@@ -35,8 +35,14 @@ public final class EventSlot {
     public float anomalyScore;
     public float modelScore;
     public boolean modelFallback;
-    /** Packed action and reasons, see {@code DecisionRules}. */
+    /** Packed action and reasons, see {@code DecisionRules}; set by the rules stage. */
     public int decision;
+    /** A metric sample whose series is in alert (set by the anomaly stage, decided by the rules stage). */
+    public boolean metricAlert;
+    /** What a stage threw for this event (then {@link #rejectReason} is INTERNAL_ERROR), or null. */
+    public Throwable error;
+    /** Name of the stage that threw {@link #error}, or null. */
+    public String errorStage;
 
     /** System.nanoTime() when the tailer picked the record up, and at the end of each stage (see StageLatencies). */
     public long tailerNs;
@@ -61,6 +67,9 @@ public final class EventSlot {
         modelScore = 0;
         modelFallback = false;
         decision = 0;
+        metricAlert = false;
+        error = null;
+        errorStage = null;
         validatedNs = 0;
         featuresNs = 0;
         anomalyNs = 0;

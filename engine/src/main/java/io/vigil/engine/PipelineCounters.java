@@ -71,7 +71,8 @@ final class PipelineCounters {
             fallbacks.getAndAddRelease(fallbacksNow - fallbacksPublished);
             fallbacksPublished = fallbacksNow;
         }
-        final long errorsNow = pipeline.modelFailures() + pipeline.journalFailures();
+        final long errorsNow = pipeline.modelFailures() + pipeline.journalFailures() + pipeline.internalErrors() +
+            pipeline.batchErrors();
         if (errorsNow != errorsPublished) {
             errors.getAndAdd(errorsNow - errorsPublished);
             errorsPublished = errorsNow;

@@ -105,9 +105,11 @@ public final class VigilConfig {
     public static final Key RING_SIZE = key("vigil.ring.size", "16384",
         "Slots in the Disruptor ring (power of two).");
     public static final Key WAIT_STRATEGY = key("vigil.wait.strategy", "sleep",
-        "How pipeline and tailer threads wait for work: spin, yield, sleep, block. spin burns a core per thread.");
+        "How pipeline and tailer threads idle when they have no work: spin, yield, sleep (parks up to 50 us), block (parks up to 1 ms). spin burns a core per thread.");
     public static final Key CPU_AFFINITY = key("vigil.cpu.affinity", "",
         "Comma-separated CPUs to pin the tailer and pipeline threads to, in that order; empty: no pinning.");
+    public static final Key WATCHDOG_STALL_TIMEOUT = key("vigil.watchdog.stall.timeout", "10s",
+        "The tailer or pipeline thread is reported stalled (log, counter, Engine.health()) when its duty cycle has not advanced for this long while it has work; a dead thread is reported at once.");
     public static final Key INFERENCE_BATCH = key("vigil.inference.batch.max", "64",
         "Most events scored by one ONNX call; a batch also ends with the Disruptor batch.");
     public static final Key INFERENCE_BUDGET = key("vigil.inference.budget", "100ms",

@@ -9,12 +9,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.Channels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.List;
+import java.util.zip.CRC32;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -44,6 +47,10 @@ class CheckpointStoreTest {
         return bytes.toByteArray();
     }
 
+    private static List<Stage> stages(final TransactionFeatures features, final MetricAnomalyScorer metrics) {
+        return List.of(new FeaturesStage(features), new AnomalyStage(metrics));
+    }
+
     private static float[] next(final TransactionFeatures features, final int i) {
         final float[] out = new float[TransactionFeatures.WIDTH];
         features.onTransaction(1, i % 37, i % 11, 5411, 100 + i % 500, (short)(i % 3), i * SECOND_NS, out, 0);
@@ -56,17 +63,17 @@ class CheckpointStoreTest {
         final MetricAnomalyScorer metrics = new MetricAnomalyScorer(4);
         final CheckpointStore store = new CheckpointStore(dir, 3);
         feed(features, metrics, 0, 500);
-        store.write(features, metrics, "m1", 500);
+        store.write(stages(features, metrics), "m1", 500);
         feed(features, metrics, 500, 1000);
-        final Path newest = store.write(features, metrics, "m1", 1000);
+        final Path newest = store.write(stages(features, metrics), "m1", 1000);
 
         final TransactionFeatures restoredFeatures = new TransactionFeatures(4);
         final MetricAnomalyScorer restoredMetrics = new MetricAnomalyScorer(1);
         final CheckpointStore.Restored restored = new CheckpointStore(dir, 3)
-            .restoreLatest(restoredFeatures, restoredMetrics, index -> true);
+            .restoreLatest(stages(restoredFeatures, restoredMetrics), index -> true);
         assertEquals(newest, restored.checkpoint().file());
         assertEquals(1000, restored.inputIndex());
-        assertEquals(TransactionFeatures.VERSION, restored.checkpoint().featureSetVersion());
+        assertEquals(FeaturesStage.SECTION_VERSION, restored.checkpoint().section(FeaturesStage.SECTION_ID).version());
         assertEquals("m1", restored.checkpoint().modelVersion());
         assertTrue(restored.skipped().isEmpty());
         assertArrayEquals(metricsBytes(metrics), metricsBytes(restoredMetrics));
@@ -81,16 +88,16 @@ class CheckpointStoreTest {
         final MetricAnomalyScorer metrics = new MetricAnomalyScorer(4);
         final CheckpointStore store = new CheckpointStore(dir, 3);
         feed(features, metrics, 0, 300);
-        final Path older = store.write(features, metrics, "m1", 300);
+        final Path older = store.write(stages(features, metrics), "m1", 300);
         final byte[] expected = metricsBytes(metrics);
         feed(features, metrics, 300, 600);
-        final Path newest = store.write(features, metrics, "m1", 600);
+        final Path newest = store.write(stages(features, metrics), "m1", 600);
         final byte[] bytes = Files.readAllBytes(newest);
         bytes[bytes.length / 2] ^= 0x40;
         Files.write(newest, bytes);
 
         final MetricAnomalyScorer restoredMetrics = new MetricAnomalyScorer(1);
-        final CheckpointStore.Restored restored = store.restoreLatest(new TransactionFeatures(4), restoredMetrics, i -> true);
+        final CheckpointStore.Restored restored = store.restoreLatest(stages(new TransactionFeatures(4), restoredMetrics), i -> true);
         assertEquals(older, restored.checkpoint().file());
         assertEquals(1, restored.skipped().size());
         assertTrue(restored.skipped().get(0).contains("corrupt checkpoint: CRC32"), restored.skipped().get(0));
@@ -103,14 +110,14 @@ class CheckpointStoreTest {
         final MetricAnomalyScorer metrics = new MetricAnomalyScorer(4);
         final CheckpointStore store = new CheckpointStore(dir, 3);
         feed(features, metrics, 0, 300);
-        final Path only = store.write(features, metrics, "m1", 300);
+        final Path only = store.write(stages(features, metrics), "m1", 300);
         final byte[] bytes = Files.readAllBytes(only);
         Files.write(only, Arrays.copyOf(bytes, bytes.length - 100), StandardOpenOption.TRUNCATE_EXISTING);
         assertThrows(IOException.class, () -> CheckpointStore.read(only));
 
         final TransactionFeatures restoredFeatures = new TransactionFeatures(4);
         feed(restoredFeatures, new MetricAnomalyScorer(1), 0, 10);
-        final CheckpointStore.Restored restored = store.restoreLatest(restoredFeatures, new MetricAnomalyScorer(1), i -> true);
+        final CheckpointStore.Restored restored = store.restoreLatest(stages(restoredFeatures, new MetricAnomalyScorer(1)), i -> true);
         assertNull(restored.checkpoint());
         assertEquals(RecordHeader.NO_INDEX, restored.inputIndex());
         assertTrue(restored.skipped().get(0).contains("partial checkpoint"), restored.skipped().get(0));
@@ -123,13 +130,93 @@ class CheckpointStoreTest {
         final MetricAnomalyScorer metrics = new MetricAnomalyScorer(4);
         final CheckpointStore store = new CheckpointStore(dir, 3);
         feed(features, metrics, 0, 100);
-        final Path usable = store.write(features, metrics, "m1", 100);
-        store.write(features, metrics, "m1", 200);
-        final CheckpointStore.Restored restored = store.restoreLatest(new TransactionFeatures(4), new MetricAnomalyScorer(1),
+        final Path usable = store.write(stages(features, metrics), "m1", 100);
+        store.write(stages(features, metrics), "m1", 200);
+        final CheckpointStore.Restored restored = store.restoreLatest(stages(new TransactionFeatures(4), new MetricAnomalyScorer(1)),
             index -> index <= 150);
         assertEquals(usable, restored.checkpoint().file());
         assertEquals(1, restored.unusable().size());
         assertTrue(restored.skipped().isEmpty());
+    }
+
+    @Test
+    void shouldPassOverACheckpointOfTheOldFormatAndRebuildFromTheJournal() throws IOException {
+        final TransactionFeatures features = new TransactionFeatures(16);
+        final MetricAnomalyScorer metrics = new MetricAnomalyScorer(4);
+        final CheckpointStore store = new CheckpointStore(dir, 3);
+        feed(features, metrics, 0, 100);
+        final Path file = store.write(stages(features, metrics), "m1", 100);
+        final ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+        bytes.putInt(4, 1);
+        final CRC32 crc = new CRC32();
+        crc.update(bytes.array(), 0, bytes.capacity() - Integer.BYTES);
+        bytes.putInt(bytes.capacity() - Integer.BYTES, (int)crc.getValue());
+        Files.write(file, bytes.array());
+
+        final TransactionFeatures restoredFeatures = new TransactionFeatures(4);
+        feed(restoredFeatures, new MetricAnomalyScorer(1), 0, 10);
+        final CheckpointStore.Restored restored = store.restoreLatest(stages(restoredFeatures, new MetricAnomalyScorer(1)),
+            i -> true);
+        assertNull(restored.checkpoint());
+        assertTrue(restored.skipped().get(0).contains("checkpoint format 1, this version reads 2"), restored.skipped().get(0));
+        assertEquals(0, restoredFeatures.accounts(), "state emptied: rebuilt from the journal");
+    }
+
+    @Test
+    void shouldPassOverACheckpointWhoseSectionAStageCannotRead() throws IOException {
+        final TransactionFeatures features = new TransactionFeatures(16);
+        final MetricAnomalyScorer metrics = new MetricAnomalyScorer(4);
+        final CheckpointStore store = new CheckpointStore(dir, 3);
+        feed(features, metrics, 0, 100);
+        final Path older = store.write(stages(features, metrics), "m1", 100);
+        final Stage newer = new Stage() {
+            @Override
+            public String name() {
+                return "features of a newer build";
+            }
+
+            @Override
+            public void onEvent(final EventSlot slot) {
+            }
+
+            @Override
+            public int sectionId() {
+                return FeaturesStage.SECTION_ID;
+            }
+
+            @Override
+            public int sectionVersion() {
+                return 99;
+            }
+
+            @Override
+            public void writeSection(final java.nio.channels.WritableByteChannel out) throws IOException {
+                features.writeSnapshot(out);
+            }
+        };
+        store.write(List.of(newer, new AnomalyStage(metrics)), "m1", 200);
+
+        final CheckpointStore.Restored restored = store.restoreLatest(
+            stages(new TransactionFeatures(4), new MetricAnomalyScorer(1)), i -> true);
+        assertEquals(older, restored.checkpoint().file());
+        assertTrue(restored.skipped().get(0).contains("features section version 99"), restored.skipped().get(0));
+    }
+
+    @Test
+    void shouldSkipACheckpointWithACorruptSection() throws IOException {
+        final TransactionFeatures features = new TransactionFeatures(16);
+        final MetricAnomalyScorer metrics = new MetricAnomalyScorer(4);
+        final CheckpointStore store = new CheckpointStore(dir, 3);
+        feed(features, metrics, 0, 100);
+        final Path only = store.write(stages(features, metrics), "m1", 100);
+        final ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(only)).order(ByteOrder.LITTLE_ENDIAN);
+        bytes.put(bytes.capacity() - 20, (byte)(bytes.get(bytes.capacity() - 20) ^ 1));
+        final CRC32 crc = new CRC32();
+        crc.update(bytes.array(), 0, bytes.capacity() - Integer.BYTES);
+        bytes.putInt(bytes.capacity() - Integer.BYTES, (int)crc.getValue());
+        Files.write(only, bytes.array());
+        final IOException thrown = assertThrows(IOException.class, () -> CheckpointStore.read(only));
+        assertTrue(thrown.getMessage().contains("section 2 CRC32"), thrown.getMessage());
     }
 
     @Test
@@ -139,7 +226,7 @@ class CheckpointStoreTest {
         final CheckpointStore store = new CheckpointStore(dir, 2);
         for (int i = 1; i <= 5; i++) {
             feed(features, metrics, (i - 1) * 10, i * 10);
-            store.write(features, metrics, "m1", i * 10L);
+            store.write(stages(features, metrics), "m1", i * 10L);
         }
         final List<Path> files = store.list();
         assertEquals(2, files.size());

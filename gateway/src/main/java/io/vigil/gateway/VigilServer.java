@@ -20,12 +20,14 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.vigil.engine.Engine;
 import io.vigil.engine.RunContext;
+import io.vigil.engine.StageAssembler;
 import io.vigil.engine.VigilConfig;
 import io.vigil.journal.DataDirectory;
 import io.vigil.engine.counters.VigilCounters;
 import io.vigil.journal.JournalReader;
 import io.vigil.journal.JournalRecord;
 import io.vigil.journal.Journals;
+import io.vigil.journal.RecordHeader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +50,7 @@ public final class VigilServer implements AutoCloseable {
 
     private final VigilConfig config;
     private final DataDirectory dataDirectory;
+    private final StageAssembler stages;
     private volatile Journals journals;
     private final EventLoopGroup group;
     private final EventLoop loop;
@@ -60,7 +63,8 @@ public final class VigilServer implements AutoCloseable {
     private final String transport;
     private final VigilCounters counters;
 
-    private VigilServer(final VigilConfig config) throws InterruptedException {
+    private VigilServer(final VigilConfig config, final StageAssembler stages) throws InterruptedException {
+        this.stages = stages;
         // every key checked once, before anything is built from it
         this.config = config.validate();
         final int maxFrameBytes = config.integer(VigilConfig.MAX_FRAME_BYTES);
@@ -110,7 +114,7 @@ public final class VigilServer implements AutoCloseable {
         Engine started = null;
         Channel channel = null;
         try {
-            started = Engine.start(config, journals, egress, counters);
+            started = Engine.start(config, journals, egress, stages, counters);
             this.engine = started;
             final int ringSize = started.ringSize();
             core.backpressure(() -> this.journals.inputExcerptsBetween(this.engine.completedIndex(), core.lastAppendedIndex()),
@@ -205,7 +209,12 @@ public final class VigilServer implements AutoCloseable {
 
     /** Opens the journals, starts the engine and binds the gateway. */
     public static VigilServer start(final VigilConfig config) throws InterruptedException {
-        return new VigilServer(config);
+        return new VigilServer(config, StageAssembler.DEFAULT);
+    }
+
+    /** Like {@link #start(VigilConfig)}, with the engine's stages changed by {@code stages} (tests inject stages). */
+    public static VigilServer start(final VigilConfig config, final StageAssembler stages) throws InterruptedException {
+        return new VigilServer(config, stages);
     }
 
     /**
@@ -216,8 +225,8 @@ public final class VigilServer implements AutoCloseable {
         try (JournalReader reader = journals.inputReader()) {
             final JournalRecord record = new JournalRecord(64);
             while (reader.read(record)) {
-                adopt(core, record);
                 core.lastIngestNs(record.timeNs);
+                adopt(core, record);
             }
         }
         return core.sessions.clients();
@@ -225,6 +234,9 @@ public final class VigilServer implements AutoCloseable {
 
     /** Takes a journaled event's sequence as its (tenant, client)'s mark, if it is above it. */
     private static void adopt(final GatewayCore core, final JournalRecord record) {
+        if (record.source == RecordHeader.SOURCE_ADMIN) {
+            return; // a control record: no client, no sequence
+        }
         final Sessions.Client client = core.sessions.client(record.tenantId, record.clientId);
         // journaled sequences are 1 ... 2^63 - 1 (larger ones are refused with SEQUENCE_OUT_OF_RANGE)
         if (record.clientSequence > client.lastSequence) {
@@ -281,7 +293,7 @@ public final class VigilServer implements AutoCloseable {
             final Journals reopened = Journals.reopenAfterFailure(config.path(VigilConfig.DATA_DIR),
                 Journals.rollCycle(config.string(VigilConfig.ROLL_CYCLE)));
             journals = reopened;
-            engine = Engine.start(config, reopened, egress, counters);
+            engine = Engine.start(config, reopened, egress, stages, counters);
             loop.submit(() -> {
                 core.resends.journals(reopened);
                 adoptFaultedAppends(reopened);

@@ -13,7 +13,8 @@ package io.vigil.journal;
  *                            input: -1
  * 40  int32  tenantId        tenant given at Logon
  * 44  uint16 code            dlq: RejectReason value; output: SBE template id of the answer; input: template id
- * 46  uint16 source          dlq: {@link #SOURCE_GATEWAY} or {@link #SOURCE_ENGINE}; others 0
+ * 46  uint16 source          dlq: {@link #SOURCE_GATEWAY} or {@link #SOURCE_ENGINE}; input: {@link #SOURCE_ADMIN}
+ *                            for a control record, else 0; output: 0
  * 48  int32  payloadLength   bytes that follow
  * 52  ...    payload
  * </pre>
@@ -35,6 +36,9 @@ public final class RecordHeader {
     public static final int SOURCE_GATEWAY = 1;
     /** Dead letter rejected by the pipeline's validation. */
     public static final int SOURCE_ENGINE = 2;
+
+    /** Input record appended by an admin path (a control record), never by a client session. */
+    public static final int SOURCE_ADMIN = 3;
 
     /** refIndex of a record that refers to no input excerpt. */
     public static final long NO_INDEX = -1;

@@ -1,6 +1,7 @@
 package io.vigil.replay;
 
 import io.vigil.engine.CheckpointStore;
+import io.vigil.engine.Pipeline;
 import io.vigil.scoring.features.TransactionFeatures;
 
 import java.nio.ByteBuffer;
@@ -19,7 +20,7 @@ final class StateSnapshots {
      * each ending with the account id and the tenant).
      */
     static Map<String, ByteBuffer> accounts(final CheckpointStore.Checkpoint checkpoint) {
-        final ByteBuffer in = checkpoint.featuresSnapshot();
+        final ByteBuffer in = checkpoint.section(Pipeline.FEATURES_SECTION).bytes();
         final long count = in.getLong(24);
         in.position(32);
         final Map<String, ByteBuffer> accounts = new TreeMap<>();
@@ -34,7 +35,7 @@ final class StateSnapshots {
 
     /** The metric detectors' snapshot: written in series order, so equal states have equal bytes. */
     static byte[] metrics(final CheckpointStore.Checkpoint checkpoint) {
-        final ByteBuffer in = checkpoint.metricsSnapshot();
+        final ByteBuffer in = checkpoint.section(Pipeline.METRICS_SECTION).bytes();
         final byte[] bytes = new byte[in.remaining()];
         in.get(bytes);
         return bytes;

@@ -13,6 +13,7 @@ import io.vigil.codecs.sbe.TransactionDecoder;
 import io.vigil.engine.VigilConfig;
 import io.vigil.gateway.VigilServer;
 import io.vigil.gateway.client.VigilClient;
+import io.vigil.journal.DeadLetterTrailer;
 import io.vigil.journal.JournalReader;
 import io.vigil.journal.JournalRecord;
 import io.vigil.journal.Journals;
@@ -51,7 +52,8 @@ public final class DlqCommand implements Runnable {
 
     /** {@code vigil dlq list}. */
     @Command(name = "list", mixinStandardHelpOptions = true,
-        description = "List dead letters: index, time, session, tenant, client, sequence, source, reason, message.")
+        description = "List dead letters: index, time, session, tenant, client, sequence, source, reason, message (and, " +
+            "for INTERNAL_ERROR, the failure: stage, exception class and message).")
     public static final class ListCommand implements Callable<Integer> {
         @Option(names = "--data", defaultValue = "./vigil-data", description = "Data directory (default ${DEFAULT-VALUE}).")
         Path dataDir;
@@ -85,7 +87,7 @@ public final class DlqCommand implements Runnable {
                             Instant.ofEpochSecond(0, record.timeNs), record.sessionId, Integer.toUnsignedString(record.tenantId),
                             Long.toUnsignedString(record.clientId), record.clientSequence,
                             record.source == RecordHeader.SOURCE_ENGINE ? "engine" : "gateway",
-                            reasonName(record.code), describe(record));
+                            reasonName(record.code), describe(record) + failure(record));
                     }
                 }
             }
@@ -440,7 +442,7 @@ public final class DlqCommand implements Runnable {
 
         static Corrected from(final JournalRecord record, final Fix fix) {
             int offset = 0;
-            int length = record.payloadLength;
+            int length = record.source == RecordHeader.SOURCE_ENGINE ? DeadLetterTrailer.eventLength(record) : record.payloadLength;
             final DirectBuffer payload = record.payload();
             if (record.source == RecordHeader.SOURCE_GATEWAY) {
                 if (FrameValidator.frameLength(payload, 0, length, Journals.MAX_PAYLOAD_BYTES) <= 0 ||
@@ -528,6 +530,12 @@ public final class DlqCommand implements Runnable {
             }
         }
         return "UNKNOWN(" + code + ")";
+    }
+
+    /** The failure text an INTERNAL_ERROR dead letter carries in its trailer, as " | failure: ...", else "". */
+    private static String failure(final JournalRecord record) {
+        final String text = record.source == RecordHeader.SOURCE_ENGINE ? DeadLetterTrailer.text(record) : null;
+        return text == null ? "" : " | failure: " + text;
     }
 
     private static String describe(final JournalRecord record) {

@@ -4,6 +4,9 @@ import io.vigil.codecs.sbe.Channel;
 import io.vigil.codecs.sbe.DecisionDecoder;
 import io.vigil.codecs.sbe.Label;
 import io.vigil.codecs.sbe.RejectDecoder;
+import io.vigil.engine.EventSlot;
+import io.vigil.engine.Stage;
+import io.vigil.engine.StageAssembler;
 import io.vigil.engine.VigilConfig;
 import io.vigil.gateway.VigilServer;
 import io.vigil.gateway.client.VigilClient;
@@ -246,6 +249,74 @@ class DlqCommandTest {
                 answers.incrementAndGet();
             }
         };
+    }
+
+    @Test
+    void shouldListTheFailureOfAnInternalErrorAndReinjectTheEventUnchanged() throws Exception {
+        final long nowNs = System.currentTimeMillis() * 1_000_000L;
+        final AtomicInteger answers = new AtomicInteger();
+        final List<String> rejects = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final StageAssembler failing = stages -> stages.add(2, new Stage() {
+            @Override
+            public String name() {
+                return "rates";
+            }
+
+            @Override
+            public void onEvent(final EventSlot slot) {
+                if (slot.entityKey == 13) {
+                    throw new IllegalStateException("no exchange rate for account 13");
+                }
+            }
+        });
+        try (VigilServer server = VigilServer.start(VigilConfig.of(Map.of(
+                VigilConfig.DATA_DIR.name(), dataDir.toString(), VigilConfig.PORT.name(), "0")), failing);
+             VigilClient client = VigilClient.connect(server.host(), server.port())) {
+            client.logon("vigil-demo-secret", 1, 8, 1, new VigilClient.Listener() {
+                @Override
+                public void onDecision(final DecisionDecoder decision) {
+                    answers.incrementAndGet();
+                }
+
+                @Override
+                public void onReject(final RejectDecoder reject) {
+                    rejects.add(reject.reason().name());
+                    answers.incrementAndGet();
+                }
+            });
+            client.sendTransaction(1, nowNs, 13, 20, 5411, 1234, "EUR", "DE", Channel.POS, Label.UNKNOWN);
+            client.sendTransaction(2, nowNs, 12, 22, 5411, 700, "EUR", "DE", Channel.POS, Label.UNKNOWN);
+            while (answers.get() < 2) {
+                Thread.sleep(2);
+            }
+        }
+        assertEquals(List.of("INTERNAL_ERROR"), rejects);
+
+        final ByteArrayOutputStream listed = new ByteArrayOutputStream();
+        final DlqCommand.ListCommand list = new DlqCommand.ListCommand();
+        list.out = new PrintStream(listed, true, StandardCharsets.UTF_8);
+        assertEquals(0, new CommandLine(list).execute("--data", dataDir.toString(), "--reason", "internal_error"));
+        final String listing = listed.toString(StandardCharsets.UTF_8);
+        assertTrue(listing.contains("INTERNAL_ERROR"), listing);
+        assertTrue(listing.contains("Transaction account 13 amount 1234 EUR | failure: rates: " +
+            "java.lang.IllegalStateException: no exchange rate for account 13"), listing);
+        assertTrue(listing.contains("1 dead letters"), listing);
+
+        final long index;
+        try (Journals journals = Journals.openReadOnly(dataDir, Journals.rollCycle("FAST_HOURLY"));
+             JournalReader reader = journals.deadLetterReader()) {
+            final JournalRecord record = new JournalRecord(Journals.MAX_PAYLOAD_BYTES);
+            assertTrue(reader.read(record));
+            index = record.index;
+        }
+        final Path fixes = Files.writeString(dataDir.resolve("fixes.txt"), index + "\n");
+        final ByteArrayOutputStream replayed = new ByteArrayOutputStream();
+        final DlqCommand.ReplayCommand replay = new DlqCommand.ReplayCommand();
+        replay.out = new PrintStream(replayed, true, StandardCharsets.UTF_8);
+        assertEquals(0, new CommandLine(replay).execute("--data", dataDir.toString(), "--fix", fixes.toString()),
+            replayed.toString(StandardCharsets.UTF_8));
+        assertTrue(replayed.toString(StandardCharsets.UTF_8).contains("1 re-injected, 1 decided"),
+            replayed.toString(StandardCharsets.UTF_8));
     }
 
     @Test

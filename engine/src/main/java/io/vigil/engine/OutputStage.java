@@ -1,0 +1,201 @@
+package io.vigil.engine;
+
+import io.vigil.codecs.sbe.Action;
+import io.vigil.codecs.sbe.DecisionEncoder;
+import io.vigil.codecs.sbe.MessageHeaderEncoder;
+import io.vigil.codecs.sbe.RejectEncoder;
+import io.vigil.codecs.sbe.RejectReason;
+import io.vigil.codecs.sbe.TransactionDecoder;
+import io.vigil.engine.counters.RejectCounts;
+import io.vigil.journal.DeadLetterTrailer;
+import io.vigil.journal.JournalWriter;
+import io.vigil.journal.RecordHeader;
+import io.vigil.scoring.rules.DecisionRules;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Encodes each event's answer (the rules stage's Decision, or a Reject), journals it in the output journal, puts
+ * rejected events in the dead-letter journal (with the exception text of an INTERNAL_ERROR, see
+ * {@link DeadLetterTrailer}), and hands the answer to the {@link ResponseSink}. Events answered before a restart
+ * are passed over. Not thread-safe; allocation-free per event (an INTERNAL_ERROR's dead letter allocates its text).
+ */
+final class OutputStage implements Stage {
+    private static final Logger LOG = LoggerFactory.getLogger(OutputStage.class);
+    private static final int ANSWER_BUFFER_BYTES = 256;
+    /** Longest exception text kept in a dead letter, bytes. */
+    static final int MAX_ERROR_TEXT_BYTES = 2048;
+
+    private final JournalWriter output;
+    private final JournalWriter deadLetters;
+    private final ResponseSink sink;
+    private final String modelVersion;
+    private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
+    private final DecisionEncoder decisionEncoder = new DecisionEncoder();
+    private final RejectEncoder rejectEncoder = new RejectEncoder();
+    private final UnsafeBuffer answer = new UnsafeBuffer(new byte[ANSWER_BUFFER_BYTES]);
+    private UnsafeBuffer errorLetter;
+    private long answered;
+    private long rejected;
+    private final RejectCounts rejectCounts = new RejectCounts();
+    private StageLatencies latencies;
+    private Pipeline.Observer observer;
+
+    /**
+     * @param output      where answers are journaled; null for a dry run.
+     * @param deadLetters where rejected events are journaled; null for a dry run.
+     */
+    OutputStage(final JournalWriter output, final JournalWriter deadLetters, final ResponseSink sink,
+        final String modelVersion) {
+        this.output = output;
+        this.deadLetters = deadLetters;
+        this.sink = sink;
+        this.modelVersion = modelVersion;
+    }
+
+    @Override
+    public String name() {
+        return "output";
+    }
+
+    @Override
+    public boolean seesRejected() {
+        return true;
+    }
+
+    void latencies(final StageLatencies latencies) {
+        this.latencies = latencies;
+    }
+
+    void observer(final Pipeline.Observer observer) {
+        this.observer = observer;
+    }
+
+    long answered() {
+        return answered;
+    }
+
+    long rejected() {
+        return rejected;
+    }
+
+    /** Rejects by reason since start (the pipeline thread only: published to the counters at batch end). */
+    RejectCounts rejectCounts() {
+        return rejectCounts;
+    }
+
+    /** Records appended to the dead-letter journal since start; the pipeline thread only. */
+    long deadLettered() {
+        return deadLetters == null ? 0 : deadLetters.appended();
+    }
+
+    /** Appends to the output or dead-letter journal that failed since start; the pipeline thread only. */
+    long journalFailures() {
+        return (output == null ? 0 : output.failures()) + (deadLetters == null ? 0 : deadLetters.failures());
+    }
+
+    /** Index of the last answer appended to the output journal, -1 if none; the pipeline thread only. */
+    long lastOutputIndex() {
+        return output == null ? RecordHeader.NO_INDEX : output.lastIndex();
+    }
+
+    @Override
+    public void onEvent(final EventSlot slot) {
+        if (slot.alreadyAnswered) {
+            return;
+        }
+        final int length;
+        final int answerTemplateId;
+        if (slot.rejectReason != 0) {
+            length = encodeReject(slot);
+            answerTemplateId = RejectEncoder.TEMPLATE_ID;
+            rejected++;
+            rejectCounts.increment(slot.rejectReason);
+            deadLetter(slot);
+        } else {
+            length = encodeDecision(slot);
+            answerTemplateId = DecisionEncoder.TEMPLATE_ID;
+        }
+        slot.decidedNs = System.nanoTime();
+        if (output != null) {
+            final long index = output.append(slot.input.timeNs, slot.input.sessionId, slot.input.clientId,
+                slot.input.clientSequence, slot.input.index, slot.input.tenantId, answerTemplateId,
+                0, answer, 0, length);
+            if (index == JournalWriter.FAILED && output.failures() == 1) {
+                LOG.error("output journal append failed at input index {}; answers are still sent, and after a " +
+                    "restart events without a journaled answer are answered again (logged once)", slot.input.index,
+                    output.lastFailure());
+            }
+        }
+        answered++;
+        if (latencies != null && slot.validatedNs != 0) {
+            latencies.record(slot);
+        }
+        sink.onResponse(slot.input.sessionId, slot.input.tenantId, slot.input.clientId, answer, 0, length);
+        if (observer != null) {
+            observer.onAnswered(slot, answer, 0, length);
+        }
+    }
+
+    private void deadLetter(final EventSlot slot) {
+        if (deadLetters == null) {
+            return;
+        }
+        final long dlqIndex;
+        if (slot.error != null) {
+            if (errorLetter == null) {
+                errorLetter = new UnsafeBuffer(new byte[slot.input.payloadCapacity() + MAX_ERROR_TEXT_BYTES +
+                    DeadLetterTrailer.FIXED_BYTES]);
+            }
+            final String text = slot.errorStage + ": " + slot.error.getClass().getName() +
+                (slot.error.getMessage() == null ? "" : ": " + slot.error.getMessage());
+            final int length = DeadLetterTrailer.compose(errorLetter, slot.input.payload(), 0, slot.input.payloadLength,
+                text, MAX_ERROR_TEXT_BYTES);
+            dlqIndex = deadLetters.append(slot.input.timeNs, slot.input.sessionId, slot.input.clientId,
+                slot.input.clientSequence, slot.input.index, slot.input.tenantId, slot.rejectReason,
+                RecordHeader.SOURCE_ENGINE, errorLetter, 0, length);
+        } else {
+            dlqIndex = deadLetters.append(slot.input.timeNs, slot.input.sessionId, slot.input.clientId,
+                slot.input.clientSequence, slot.input.index, slot.input.tenantId, slot.rejectReason,
+                RecordHeader.SOURCE_ENGINE, slot.input.payload(), 0, slot.input.payloadLength);
+        }
+        if (dlqIndex == JournalWriter.FAILED && deadLetters.failures() == 1) {
+            LOG.error("dead-letter journal append failed at input index {}; rejected events are still " +
+                "answered and stay in the input and output journals (logged once)", slot.input.index,
+                deadLetters.lastFailure());
+        }
+    }
+
+    private int encodeDecision(final EventSlot slot) {
+        final int decision = slot.decision;
+        final DecisionEncoder encoder = decisionEncoder.wrapAndApplyHeader(answer, 0, headerEncoder)
+            .clientSequence(slot.input.clientSequence)
+            .journalIndex(slot.input.index)
+            .modelScore(slot.modelScore)
+            .anomalyScore(slot.anomalyScore)
+            .modelVersion(slot.templateId == TransactionDecoder.TEMPLATE_ID ? modelVersion : "")
+            .action(Action.get((short)DecisionRules.action(decision)));
+        answer.putInt(encoder.offset() + DecisionEncoder.reasonsEncodingOffset(), DecisionRules.reasons(decision),
+            DecisionEncoder.BYTE_ORDER);
+        return MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength();
+    }
+
+    private int encodeReject(final EventSlot slot) {
+        final RejectEncoder encoder = rejectEncoder.wrapAndApplyHeader(answer, 0, headerEncoder)
+            .clientSequence(slot.input.clientSequence)
+            .reason(RejectReason.get(slot.rejectReason))
+            .journalIndex(slot.input.index)
+            .refTemplateId(slot.templateId);
+        return MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength();
+    }
+
+    void close() {
+        if (output != null) {
+            output.close();
+        }
+        if (deadLetters != null) {
+            deadLetters.close();
+        }
+    }
+}

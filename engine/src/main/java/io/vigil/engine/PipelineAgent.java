@@ -1,0 +1,221 @@
+package io.vigil.engine;
+
+import com.lmax.disruptor.EventPoller;
+import com.lmax.disruptor.RingBuffer;
+import io.vigil.engine.counters.EngineState;
+import io.vigil.journal.RecordHeader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The pipeline thread's duty-cycle agent: each cycle polls the Disruptor ring with an {@link EventPoller}, stages
+ * every event published since the last cycle into the {@link Pipeline} and flushes at the end of that batch, so
+ * inference is batched without holding any event longer than the batch that is already waiting.
+ *
+ * <p>Why an {@code EventPoller} in an Agrona {@code AgentRunner} rather than a {@code BatchEventProcessor}: the
+ * duty cycle is ours, so the pipeline thread has a heartbeat the {@link Watchdog} reads, an idle strategy from the
+ * configuration like the tailer's, an error handler that survives whatever a cycle throws (the processor's default
+ * handler halts the thread), and an orderly stop that finishes the last checkpoint before the runner is closed. Per
+ * event errors never reach the runner: the pipeline answers such an event INTERNAL_ERROR; anything else thrown while
+ * handling one event is caught here, so that the poller never hands the same event out twice.
+ *
+ * <p>Checkpoints: at the end of the first batch after every {@code checkpointIntervalEvents} events, and when the
+ * engine stops, the pipeline's state is written to the {@link CheckpointStore} with the input index of the last
+ * event completed. The write happens on the pipeline thread at a batch boundary, so the state is exactly that of
+ * the events up to that index; events wait for it (see docs/replay.md for its cost).
+ *
+ * <p>Runs on the one pipeline thread; the accessors are safe from any thread. Allocation-free per event (a
+ * checkpoint allocates).
+ */
+final class PipelineAgent extends SupervisedAgent implements EventPoller.Handler<EventSlot> {
+    private static final Logger LOG = LoggerFactory.getLogger(PipelineAgent.class);
+
+    private final Pipeline pipeline;
+    private final RingBuffer<EventSlot> ring;
+    private final EventPoller<EventSlot> poller;
+    private final CheckpointStore checkpoints;
+    private final long checkpointIntervalEvents;
+    private final long recoverUntilIndex;
+    private final long startNs = System.nanoTime();
+    private long eventsSinceCheckpoint;
+    private long events;
+    private long lastCheckpointIndex;
+    private long handlerErrors;
+    private boolean recovering;
+    private volatile boolean finished;
+    private volatile boolean stopRequested;
+    private volatile long completedIndex;
+    private volatile long answered;
+    private volatile long internalErrors;
+    private volatile long checkpointsWritten;
+    private volatile long recoveryNs = -1;
+    private final CountDownLatch shutDown = new CountDownLatch(1);
+    private final PipelineCounters counters;
+
+    /**
+     * @param checkpoints              where checkpoints go; null for none.
+     * @param checkpointIntervalEvents events between periodic checkpoints; 0 for checkpoints at shutdown only.
+     * @param restoredIndex            input index the restored state reflects, or -1.
+     * @param recoverUntilIndex        input index up to which events were answered before the restart, or -1: the
+     *                                 recovery time is measured until the pipeline has passed it.
+     * @param counters                 the pipeline thread's counters, published at every batch end.
+     */
+    PipelineAgent(final Pipeline pipeline, final RingBuffer<EventSlot> ring, final CheckpointStore checkpoints,
+        final long checkpointIntervalEvents, final long restoredIndex, final long recoverUntilIndex,
+        final PipelineCounters counters) {
+        super(Engine.PIPELINE_THREAD);
+        this.counters = counters;
+        this.pipeline = pipeline;
+        this.ring = ring;
+        this.poller = ring.newPoller();
+        ring.addGatingSequences(poller.getSequence());
+        this.checkpoints = checkpoints;
+        this.checkpointIntervalEvents = checkpointIntervalEvents;
+        this.lastCheckpointIndex = restoredIndex;
+        this.completedIndex = restoredIndex;
+        this.recoverUntilIndex = recoverUntilIndex;
+        this.recovering = recoverUntilIndex != RecordHeader.NO_INDEX && recoverUntilIndex > restoredIndex;
+        if (!recovering) {
+            recoveryNs = 0;
+        }
+        counters.ring(ring);
+        counters.state(recovering ? EngineState.RECOVERING : EngineState.LIVE);
+    }
+
+    @Override
+    public int doWork() throws Exception {
+        beat();
+        if (finished) {
+            return 0;
+        }
+        final EventPoller.PollState state = poller.poll(this);
+        if (state == EventPoller.PollState.PROCESSING) {
+            return 1;
+        }
+        if (stopRequested) {
+            finish();
+        }
+        return 0;
+    }
+
+    @Override
+    public boolean onEvent(final EventSlot slot, final long sequence, final boolean endOfBatch) {
+        try {
+            pipeline.stage(slot);
+            events++;
+            eventsSinceCheckpoint++;
+            if (endOfBatch) {
+                endOfBatch(sequence);
+            }
+        } catch (final VirtualMachineError error) {
+            throw error;
+        } catch (final Throwable ex) {
+            handlerErrors++;
+            onError(ex);
+        }
+        return true;
+    }
+
+    private void endOfBatch(final long sequence) {
+        pipeline.flush();
+        final long index = pipeline.lastInputIndex();
+        completedIndex = index;
+        answered = pipeline.answered();
+        internalErrors = pipeline.internalErrors();
+        counters.onBatchEnd(pipeline, sequence);
+        if (recovering && index >= recoverUntilIndex) {
+            recovering = false;
+            counters.state(EngineState.LIVE);
+            recoveryNs = System.nanoTime() - startNs;
+            LOG.info("recovery: replayed {} journaled events up to index {} in {} ms", events,
+                Long.toHexString(index), recoveryNs / 1_000_000);
+        }
+        if (checkpointIntervalEvents > 0 && eventsSinceCheckpoint >= checkpointIntervalEvents) {
+            checkpoint(index);
+        }
+    }
+
+    private void checkpoint(final long index) {
+        eventsSinceCheckpoint = 0;
+        if (checkpoints == null || index == lastCheckpointIndex || index == RecordHeader.NO_INDEX) {
+            return;
+        }
+        try {
+            checkpoints.write(pipeline, index);
+            lastCheckpointIndex = index;
+            checkpointsWritten = checkpoints.written();
+            counters.checkpointWritten(System.currentTimeMillis());
+            LOG.info("checkpoint at input index {} written in {} ms", Long.toHexString(index),
+                checkpoints.lastWriteNs() / 1_000_000);
+        } catch (final IOException | RuntimeException ex) {
+            counters.error();
+            LOG.error("checkpoint at input index {} failed; the previous one stays the recovery point",
+                Long.toHexString(index), ex);
+        }
+    }
+
+    /** The ring is drained and the tailer stopped: the last checkpoint, then the pipeline's journals close. */
+    private void finish() {
+        finished = true;
+        try {
+            pipeline.flush();
+            completedIndex = pipeline.lastInputIndex();
+            answered = pipeline.answered();
+            counters.onBatchEnd(pipeline, Long.MAX_VALUE);
+            checkpoint(pipeline.lastInputIndex());
+            pipeline.close();
+        } finally {
+            counters.state(EngineState.STOPPED);
+            shutDown.countDown();
+        }
+    }
+
+    @Override
+    boolean hasWork() {
+        return stopRequested && !finished || ring.getCursor() > poller.getSequence().get();
+    }
+
+    /** Asks the agent to drain the ring, write the last checkpoint and close the pipeline (call after the tailer stopped). */
+    void requestStop() {
+        stopRequested = true;
+    }
+
+    /** Waits until the agent finished its stop (the last checkpoint written, the pipeline closed). */
+    boolean awaitShutdown(final long timeout, final TimeUnit unit) throws InterruptedException {
+        return shutDown.await(timeout, unit);
+    }
+
+    /** Events published to the ring and not yet completed; safe from any thread. */
+    long backlog() {
+        return ring.getCursor() - poller.getSequence().get();
+    }
+
+    /** Input index of the last event completed, as of the end of the last batch; safe from any thread. */
+    long completedIndex() {
+        return completedIndex;
+    }
+
+    /** Events answered, as of the end of the last batch; safe from any thread. */
+    long answered() {
+        return answered;
+    }
+
+    /** Events answered INTERNAL_ERROR, as of the end of the last batch; safe from any thread. */
+    long internalErrors() {
+        return internalErrors;
+    }
+
+    /** Checkpoints written since start; safe from any thread. */
+    long checkpointsWritten() {
+        return checkpointsWritten;
+    }
+
+    /** Nanoseconds from start until the events answered before the restart were replayed; -1 while replaying. */
+    long recoveryNs() {
+        return recoveryNs;
+    }
+}
