@@ -297,7 +297,7 @@ public final class JournalCheck {
         scan.sawVersioned = versioned;
         walk(file, cycle, rollCycle, scratch, scan, (position, length, content) -> {
             final long index = rollCycle.toIndex(cycle, scan.count);
-            final int check = RecordHeader.check(content, length, crc);
+            final int check = RecordHeader.check(content, length, index, crc);
             if (check < 0) {
                 return bad(scan, index, RecordHeader.describe(check));
             }

@@ -133,7 +133,7 @@ public final class JournalReader implements AutoCloseable {
         bytes.read(scratch.byteArray(), 0, length);
         lastLength = length;
         final int check = remaining > scratch.capacity() ? RecordHeader.BAD_LENGTH :
-            RecordHeader.check(scratch, length, crc);
+            RecordHeader.check(scratch, length, index, crc);
         if (check < 0) {
             // rolled back by the document context's close: the reader stays before the bad record
             dc.rollbackOnClose();

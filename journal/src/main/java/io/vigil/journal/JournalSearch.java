@@ -157,7 +157,7 @@ public final class JournalSearch {
             final int length = (int)Math.min(remaining, scratch.capacity());
             bytes.read(scratch.byteArray(), 0, length);
             final int check = remaining > scratch.capacity() ? RecordHeader.BAD_LENGTH :
-                RecordHeader.check(scratch, length, crc);
+                RecordHeader.check(scratch, length, index, crc);
             if (check < 0) {
                 throw new JournalDamageException(journal, index, RecordHeader.describe(check));
             }

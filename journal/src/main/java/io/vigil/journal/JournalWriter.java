@@ -84,9 +84,10 @@ public final class JournalWriter implements AutoCloseable {
             r.putInt(RecordHeader.VERSION_OFFSET + 4, 0);
             payload.getBytes(payloadOffset, r, RecordHeader.LENGTH, payloadLength);
             final byte[] bytesOfRecord = r.byteArray();
-            r.putInt(RecordHeader.CRC_OFFSET, RecordHeader.checksum(bytesOfRecord, payloadLength, crc),
-                ByteOrder.LITTLE_ENDIAN);
             try (DocumentContext dc = appender.writingDocument()) {
+                // the checksum covers the index the record is written at, known once the document is started
+                r.putInt(RecordHeader.CRC_OFFSET, RecordHeader.checksum(bytesOfRecord, payloadLength, dc.index(), crc),
+                    ByteOrder.LITTLE_ENDIAN);
                 final Bytes<?> bytes = dc.wire().bytes();
                 bytes.write(bytesOfRecord, 0, RecordHeader.LENGTH + payloadLength);
             }

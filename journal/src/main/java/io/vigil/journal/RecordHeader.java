@@ -25,7 +25,8 @@ import java.util.zip.CRC32C;
  * 53  uint8  reserved        0
  * 54  uint16 reserved        0
  * 56  int32  reserved        0
- * 60  int32  crc32c          CRC32C (java.util.zip.CRC32C) of bytes 0..59 followed by the payload
+ * 60  int32  crc32c          CRC32C (java.util.zip.CRC32C) of the record's own journal index (int64, little-endian),
+ *                            then bytes 0..59, then the payload
  * 64  ...    payload
  * </pre>
  *
@@ -41,6 +42,9 @@ import java.util.zip.CRC32C;
  * that fits neither is damaged. A version 0 record is read as before, unchecked; a version 1 record is read only if
  * its CRC32C matches. Writers never go back to version 0, so a version 0 record after a version 1 record of the same
  * journal is damage too ({@link JournalCheck} applies that rule).
+ *
+ * <p>The checksum covers the record's index as well, so a sound record that turns up at another index (Chronicle
+ * skipped a record before it whose document header was damaged, shifting every later index) fails it too.
  *
  * <p>Stateless constants and static helpers; thread-safe, allocation-free.
  */
@@ -98,7 +102,7 @@ public final class RecordHeader {
      *
      * @return {@link #SOUND_V1}, {@link #SOUND_V0}, {@link #BAD_LENGTH} or {@link #BAD_CRC}.
      */
-    public static int check(final UnsafeBuffer record, final int length, final CRC32C crc) {
+    public static int check(final UnsafeBuffer record, final int length, final long index, final CRC32C crc) {
         if (length < LENGTH_V0) {
             return BAD_LENGTH;
         }
@@ -113,7 +117,7 @@ public final class RecordHeader {
             return BAD_LENGTH;
         }
         final int expected = record.getInt(CRC_OFFSET, java.nio.ByteOrder.LITTLE_ENDIAN);
-        return checksum(record.byteArray(), payloadLength, crc) == expected ? SOUND_V1 : BAD_CRC;
+        return checksum(record.byteArray(), payloadLength, index, crc) == expected ? SOUND_V1 : BAD_CRC;
     }
 
     /** A description of a {@link #check} failure, for messages. */
@@ -122,7 +126,7 @@ public final class RecordHeader {
             case BAD_LENGTH:
                 return "malformed record (its length fits no record layout)";
             case BAD_CRC:
-                return "checksum mismatch";
+                return "checksum mismatch (a damaged record, or one that is not at its own index)";
             default:
                 return "sound";
         }
@@ -130,10 +134,13 @@ public final class RecordHeader {
 
     /**
      * The CRC32C of a version 1 record laid out in {@code record} (header from offset 0, payload from
-     * {@link #LENGTH}): bytes 0..59, then the payload. Allocation-free.
+     * {@link #LENGTH}) at journal index {@code index}: the index, bytes 0..59, then the payload. Allocation-free.
      */
-    static int checksum(final byte[] record, final int payloadLength, final CRC32C crc) {
+    static int checksum(final byte[] record, final int payloadLength, final long index, final CRC32C crc) {
         crc.reset();
+        for (int shift = 0; shift < 64; shift += 8) {
+            crc.update((int)(index >>> shift));
+        }
         crc.update(record, 0, CRC_OFFSET);
         crc.update(record, LENGTH, payloadLength);
         return (int)crc.getValue();
