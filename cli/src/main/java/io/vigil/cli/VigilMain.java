@@ -4,6 +4,7 @@ import io.vigil.gateway.cli.DemoCommand;
 import io.vigil.gateway.cli.DlqCommand;
 import io.vigil.gateway.cli.RunCommand;
 import io.vigil.perf.BenchCommand;
+import io.vigil.journal.JournalDamageException;
 import io.vigil.replay.ReplayCommand;
 import io.vigil.scoring.nab.NabCommand;
 import picocli.CommandLine;
@@ -23,6 +24,11 @@ public final class VigilMain implements Runnable {
         new CommandLine(this).usage(System.out);
     }
 
+    /** Exit status of a command that failed with {@code ex}: 3 for damaged input, 2 for usage and configuration. */
+    static int exitCode(final Throwable ex) {
+        return ex instanceof JournalDamageException ? ReplayCommand.EXIT_DAMAGED : ReplayCommand.EXIT_USAGE;
+    }
+
     public static void main(final String[] args) {
         // belt and braces: the launcher and the manifest set it too; the engine must never call out
         System.setProperty("chronicle.analytics.disable", "true");
@@ -32,7 +38,7 @@ public final class VigilMain implements Runnable {
             if (System.getenv("VIGIL_DEBUG") != null) {
                 ex.printStackTrace(cmd.getErr());
             }
-            return 2;
+            return exitCode(ex);
         });
         final int code = commandLine.execute(args);
         if (code != 0 || !"run".equals(args.length > 0 ? args[0] : "")) {

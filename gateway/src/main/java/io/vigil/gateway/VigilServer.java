@@ -23,6 +23,7 @@ import io.vigil.engine.VigilConfig;
 import io.vigil.journal.DataDirectory;
 import io.vigil.journal.JournalReader;
 import io.vigil.journal.JournalRecord;
+import io.vigil.journal.JournalRepair;
 import io.vigil.journal.Journals;
 import io.vigil.journal.RecordHeader;
 import org.slf4j.Logger;
@@ -57,7 +58,7 @@ public final class VigilServer implements AutoCloseable {
     private final Channel serverChannel;
     private final String transport;
 
-    private VigilServer(final VigilConfig config) throws InterruptedException {
+    private VigilServer(final VigilConfig config, final boolean repair) throws InterruptedException {
         this.config = config;
         final int maxFrameBytes = config.integer(VigilConfig.MAX_FRAME_BYTES);
         if (maxFrameBytes < io.vigil.codecs.Framing.MIN_FRAME_LENGTH || maxFrameBytes > 64 * 1024) {
@@ -70,7 +71,14 @@ public final class VigilServer implements AutoCloseable {
         this.dataDirectory = DataDirectory.acquire(config.path(VigilConfig.DATA_DIR),
             config.size(VigilConfig.DATA_FREE_MIN));
         try {
-            this.journals = Journals.open(dataDirectory.path(), Journals.rollCycle(config.string(VigilConfig.ROLL_CYCLE)));
+            final net.openhft.chronicle.queue.RollCycle rollCycle = Journals.rollCycle(config.string(VigilConfig.ROLL_CYCLE));
+            // a damaged journal is refused (or repaired when asked) before Chronicle maps a single file of it
+            final JournalRepair.Result repaired = JournalRepair.checkAtStart(dataDirectory.path(), rollCycle, repair);
+            for (final String action : repaired.actions()) {
+                LOG.warn("repair: {}", action);
+            }
+            setAsideCheckpointsAfter(config, repaired.inputSoundUpTo());
+            this.journals = Journals.open(dataDirectory.path(), rollCycle);
         } catch (final RuntimeException ex) {
             dataDirectory.close();
             throw ex;
@@ -137,9 +145,52 @@ public final class VigilServer implements AutoCloseable {
             serverChannel.localAddress(), transport, journals.dataDir().toAbsolutePath(), clients);
     }
 
-    /** Opens the journals, starts the engine and binds the gateway. */
+    /**
+     * Checks the data directory and its journals, opens them, starts the engine and binds the gateway; a damaged
+     * journal is refused ({@link DataDirectory.DataDirectoryException}).
+     */
     public static VigilServer start(final VigilConfig config) throws InterruptedException {
-        return new VigilServer(config);
+        return new VigilServer(config, false);
+    }
+
+    /**
+     * Like {@link #start(VigilConfig)}; with {@code repair}, a damaged journal is repaired first: the damaged cycle
+     * file is kept in {@code <journal>/damaged/} and the journal truncated to its last sound record
+     * ({@link JournalRepair}).
+     */
+    public static VigilServer start(final VigilConfig config, final boolean repair) throws InterruptedException {
+        return new VigilServer(config, repair);
+    }
+
+    /**
+     * After a repair lost input records, checkpoints of state past the last surviving one no longer follow from the
+     * journal (the lost events are in them): they are moved into {@code <checkpoints>/damaged/}, so the engine
+     * rebuilds that state from the journal as a replay does.
+     */
+    private static void setAsideCheckpointsAfter(final VigilConfig config, final long inputSoundUpTo) {
+        if (inputSoundUpTo == Long.MAX_VALUE) {
+            return;
+        }
+        final io.vigil.engine.CheckpointStore store = io.vigil.engine.CheckpointStore.from(config);
+        try {
+            for (final java.nio.file.Path file : store.list()) {
+                final long index;
+                try {
+                    index = io.vigil.engine.CheckpointStore.read(file).inputIndex();
+                } catch (final java.io.IOException unreadable) {
+                    continue; // the engine passes over it anyway
+                }
+                if (index > inputSoundUpTo) {
+                    final java.nio.file.Path aside = java.nio.file.Files.createDirectories(
+                        store.dir().resolve(JournalRepair.DAMAGED_DIR)).resolve(file.getFileName());
+                    java.nio.file.Files.move(file, aside, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    LOG.warn("repair: checkpoint {} reflects lost input records; moved to {}", file.getFileName(), aside);
+                }
+            }
+        } catch (final java.io.IOException ex) {
+            throw new DataDirectory.DataDirectoryException("cannot set aside the checkpoints in " + store.dir() +
+                " after the repair: " + ex.getMessage(), ex);
+        }
     }
 
     /** Restores each client's highest journaled sequence, and its resend window, from the input journal. */

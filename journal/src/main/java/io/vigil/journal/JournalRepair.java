@@ -60,6 +60,31 @@ public final class JournalRepair {
     private JournalRepair() {
     }
 
+    /** What a repair did. Immutable. */
+    public static final class Result {
+        private final List<String> actions;
+        private final long inputSoundUpTo;
+
+        Result(final List<String> actions, final long inputSoundUpTo) {
+            this.actions = List.copyOf(actions);
+            this.inputSoundUpTo = inputSoundUpTo;
+        }
+
+        /** One line per action taken, for the log; empty when the journals were sound. */
+        public List<String> actions() {
+            return actions;
+        }
+
+        /**
+         * The last input index whose original record survived, when input records were lost (cut, or answered
+         * events missing): state derived from later input (checkpoints) no longer follows from the journal.
+         * {@link Long#MAX_VALUE} when no input record was lost.
+         */
+        public long inputSoundUpTo() {
+            return inputSoundUpTo;
+        }
+    }
+
     /** The damage found in one data directory. */
     public static final class Damage {
         private final List<JournalCheck.Report> reports;
@@ -78,6 +103,20 @@ public final class JournalRepair {
         /** One line per problem, naming the journal and its first bad index. */
         public List<String> problems() {
             return problems;
+        }
+
+        /** The problems of the named journals only (input, output, dlq), for tools that read only those. */
+        public List<String> problemsOf(final String... journals) {
+            final List<String> of = new ArrayList<>();
+            for (final String problem : problems) {
+                for (final String journal : journals) {
+                    if (problem.startsWith(journal + " journal ")) {
+                        of.add(problem);
+                        break;
+                    }
+                }
+            }
+            return of;
         }
 
         /** The per-journal reports (input, output, dlq). */
@@ -110,6 +149,32 @@ public final class JournalRepair {
         return new Damage(reports, problems);
     }
 
+    /**
+     * The start-up check of the one writer: a damaged data directory is refused with a one-line
+     * {@link DataDirectory.DataDirectoryException} naming the journal and its first bad index, unless {@code repair}
+     * is set; then it is repaired ({@link #repair}).
+     *
+     * @return what the repair did; no actions when the journals were sound.
+     */
+    public static Result checkAtStart(final Path dataDir, final RollCycle rollCycle, final boolean repair) {
+        try {
+            final Damage damage = check(dataDir, rollCycle);
+            if (damage.sound()) {
+                return new Result(List.of(), Long.MAX_VALUE);
+            }
+            if (!repair) {
+                throw new DataDirectory.DataDirectoryException(damage.problems().get(0) +
+                    (damage.problems().size() > 1 ? " (and " + (damage.problems().size() - 1) + " more)" : "") +
+                    "; start with --repair to keep the damaged file in " + DAMAGED_DIR + "/ and truncate the journal " +
+                    "to its last sound record (see docs/operations.md)");
+            }
+            return repair(dataDir, rollCycle, Instant.now());
+        } catch (final IOException ex) {
+            throw new DataDirectory.DataDirectoryException("data directory " + dataDir + ": cannot " +
+                (repair ? "repair" : "check") + " the journals: " + ex.getMessage(), ex);
+        }
+    }
+
     /** The input index the last output record answers, or -1; the output journal must be sound. */
     private static long lastAnsweredInput(final Path dataDir, final RollCycle rollCycle,
         final JournalCheck.Report output) {
@@ -128,16 +193,19 @@ public final class JournalRepair {
      * Repairs the journals of {@code dataDir} as the class comment says.
      *
      * @param now the time that names the kept copies.
-     * @return one line per action taken, for the log; empty when the journals were sound.
+     * @return what the repair did; no actions when the journals were sound.
      * @throws IOException when a step fails; files already kept aside stay where they are.
      */
-    public static List<String> repair(final Path dataDir, final RollCycle rollCycle, final Instant now)
+    public static Result repair(final Path dataDir, final RollCycle rollCycle, final Instant now)
         throws IOException {
         final Damage damage = check(dataDir, rollCycle);
         final List<String> actions = new ArrayList<>();
         if (damage.sound()) {
-            return actions;
+            return new Result(actions, Long.MAX_VALUE);
         }
+        final JournalCheck.Report input = damage.reports().get(0);
+        final boolean inputLost = input.damaged() || !damage.problemsOf(Journals.INPUT).isEmpty();
+        final long inputSoundUpTo = inputLost ? input.lastSoundIndex() : Long.MAX_VALUE;
         final String stamp = STAMP.format(now);
         for (final JournalCheck.Report report : damage.reports()) {
             if (report.damaged()) {
@@ -149,7 +217,7 @@ public final class JournalRepair {
         if (!after.sound()) {
             throw new IOException("the repair left damage behind: " + after.problems().get(0));
         }
-        return actions;
+        return new Result(actions, inputSoundUpTo);
     }
 
     private static void cut(final JournalCheck.Report report, final RollCycle rollCycle, final String stamp,

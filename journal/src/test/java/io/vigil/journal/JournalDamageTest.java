@@ -138,7 +138,7 @@ class JournalDamageTest {
         assertFalse(damage.sound());
         assertTrue(damage.problems().get(0).contains("index " + indices[12]), damage.problems().get(0));
 
-        final List<String> actions = JournalRepair.repair(dir, CYCLE, Instant.parse("2026-12-01T09:00:00Z"));
+        final List<String> actions = JournalRepair.repair(dir, CYCLE, Instant.parse("2026-12-01T09:00:00Z")).actions();
         assertFalse(actions.isEmpty());
         final Path kept = dir.resolve("input/damaged/" + file.getFileName() + ".20261201T090000.000Z");
         assertTrue(Files.isRegularFile(kept), actions.toString());
