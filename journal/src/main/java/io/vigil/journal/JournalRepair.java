@@ -168,7 +168,7 @@ public final class JournalRepair {
                     "; start with --repair to keep the damaged file in " + DAMAGED_DIR + "/ and truncate the journal " +
                     "to its last sound record (see docs/operations.md)");
             }
-            return repair(dataDir, rollCycle, Instant.now());
+            return repair(dataDir, rollCycle, Instant.now(), damage);
         } catch (final IOException ex) {
             throw new DataDirectory.DataDirectoryException("data directory " + dataDir + ": cannot " +
                 (repair ? "repair" : "check") + " the journals: " + ex.getMessage(), ex);
@@ -198,7 +198,12 @@ public final class JournalRepair {
      */
     public static Result repair(final Path dataDir, final RollCycle rollCycle, final Instant now)
         throws IOException {
-        final Damage damage = check(dataDir, rollCycle);
+        return repair(dataDir, rollCycle, now, check(dataDir, rollCycle));
+    }
+
+    /** Like {@link #repair(Path, RollCycle, Instant)}, with the damage {@link #check} just found. */
+    public static Result repair(final Path dataDir, final RollCycle rollCycle, final Instant now, final Damage damage)
+        throws IOException {
         final List<String> actions = new ArrayList<>();
         if (damage.sound()) {
             return new Result(actions, Long.MAX_VALUE);
@@ -212,6 +217,7 @@ public final class JournalRepair {
                 cut(report, rollCycle, stamp, actions);
             }
         }
+        // opens every journal for writing, so Chronicle writes a fresh listing of the cycles of those it lost
         reconcile(dataDir, rollCycle, actions);
         final Damage after = check(dataDir, rollCycle);
         if (!after.sound()) {
@@ -255,8 +261,6 @@ public final class JournalRepair {
         if (Files.exists(metadata)) {
             move(metadata, aside.resolve(metadata.getFileName() + "." + stamp));
         }
-        // Chronicle writes a fresh listing of the cycles when the queue is opened for writing
-        SingleChronicleQueueBuilder.single(dir.toFile()).rollCycle(rollCycle).build().close();
         deleteTree(rebuildDir);
     }
 
