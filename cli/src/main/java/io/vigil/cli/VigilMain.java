@@ -29,9 +29,8 @@ public final class VigilMain implements Runnable {
         return ex instanceof JournalDamageException ? ReplayCommand.EXIT_DAMAGED : ReplayCommand.EXIT_USAGE;
     }
 
-    public static void main(final String[] args) {
-        // belt and braces: the launcher and the manifest set it too; the engine must never call out
-        System.setProperty("chronicle.analytics.disable", "true");
+    /** The root command with Vigil's error handling: one line on stderr, exit 2, or 3 for a damaged journal. */
+    static CommandLine commandLine() {
         final CommandLine commandLine = new CommandLine(new VigilMain());
         commandLine.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             cmd.getErr().println("vigil " + cmd.getCommandName() + ": " + ex.getMessage());
@@ -40,7 +39,13 @@ public final class VigilMain implements Runnable {
             }
             return exitCode(ex);
         });
-        final int code = commandLine.execute(args);
+        return commandLine;
+    }
+
+    public static void main(final String[] args) {
+        // belt and braces: the launcher and the manifest set it too; the engine must never call out
+        System.setProperty("chronicle.analytics.disable", "true");
+        final int code = commandLine().execute(args);
         if (code != 0 || !"run".equals(args.length > 0 ? args[0] : "")) {
             System.exit(code);
         }

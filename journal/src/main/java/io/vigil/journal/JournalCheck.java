@@ -326,7 +326,7 @@ public final class JournalCheck {
         final FileScan scan, final DocumentVisitor visitor) throws IOException {
         try (FileChannel channel = FileChannel.open(file)) {
             final long size = channel.size();
-            final ByteBuffer header = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+            final Window window = new Window(channel, size);
             long position = 0;
             while (true) {
                 final long index = rollCycle.toIndex(cycle, scan.count);
@@ -334,9 +334,7 @@ public final class JournalCheck {
                     bad(scan, index, "the cycle file ends at byte " + size + " before its data does (cut off)");
                     return;
                 }
-                header.clear();
-                readFully(channel, header, position);
-                final int word = header.getInt(0);
+                final int word = window.intAt(position);
                 if (word == 0 || word == END_OF_DATA) {
                     return;
                 }
@@ -351,7 +349,7 @@ public final class JournalCheck {
                     return;
                 }
                 if ((word & META_DATA) != 0) {
-                    if (!chronicleMetadata(channel, position + 4, length, scratch)) {
+                    if (!chronicleMetadata(window, position + 4, length, scratch)) {
                         bad(scan, index, "a document at byte " + position + " is marked as metadata but is not " +
                             "Chronicle's (a record whose header was damaged)");
                         return;
@@ -361,8 +359,7 @@ public final class JournalCheck {
                         bad(scan, index, "a record of " + length + " bytes is longer than any record");
                         return;
                     }
-                    final ByteBuffer content = ByteBuffer.wrap(scratch.byteArray(), 0, length);
-                    readFully(channel, content, position + 4);
+                    window.copy(position + 4, scratch.byteArray(), length);
                     if (!visitor.onData(position, length, scratch)) {
                         return;
                     }
@@ -372,11 +369,10 @@ public final class JournalCheck {
         }
     }
 
-    private static boolean chronicleMetadata(final FileChannel channel, final long position, final int length,
+    private static boolean chronicleMetadata(final Window window, final long position, final int length,
         final UnsafeBuffer scratch) throws IOException {
         final int peek = Math.min(length, RecordHeader.LENGTH);
-        final ByteBuffer content = ByteBuffer.wrap(scratch.byteArray(), 0, peek);
-        readFully(channel, content, position);
+        window.copy(position, scratch.byteArray(), peek);
         if (peek == 0 || (scratch.getByte(0) & 0xFF) != WIRE_FIELD_NAME) {
             return false;
         }
@@ -384,6 +380,47 @@ public final class JournalCheck {
         return !(length >= RecordHeader.LENGTH &&
             length == RecordHeader.LENGTH + scratch.getInt(RecordHeader.PAYLOAD_LENGTH_OFFSET, ByteOrder.LITTLE_ENDIAN) &&
             scratch.getByte(RecordHeader.VERSION_OFFSET) == RecordHeader.VERSION);
+    }
+
+    /** Reads a file through a 1 MiB buffer: a record costs no system call of its own. */
+    private static final class Window {
+        private static final int SIZE = 1 << 20;
+        private final FileChannel channel;
+        private final long fileSize;
+        private final ByteBuffer buffer = ByteBuffer.allocate(SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        private long start;
+        private int limit;
+
+        Window(final FileChannel channel, final long fileSize) {
+            this.channel = channel;
+            this.fileSize = fileSize;
+        }
+
+        private int at(final long position, final int length) throws IOException {
+            if (position < start || position + length > start + limit) {
+                start = position;
+                buffer.clear();
+                buffer.limit((int)Math.min(SIZE, fileSize - position));
+                readFully(channel, buffer, position);
+                limit = buffer.limit();
+            }
+            return (int)(position - start);
+        }
+
+        int intAt(final long position) throws IOException {
+            return buffer.getInt(at(position, 4));
+        }
+
+        void copy(final long position, final byte[] into, final int length) throws IOException {
+            long from = position;
+            int done = 0;
+            while (done < length) {
+                final int chunk = Math.min(length - done, SIZE);
+                buffer.get(at(from, chunk), into, done, chunk);
+                done += chunk;
+                from += chunk;
+            }
+        }
     }
 
     private static void readFully(final FileChannel channel, final ByteBuffer into, final long position)

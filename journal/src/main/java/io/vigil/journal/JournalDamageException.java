@@ -15,7 +15,7 @@ public final class JournalDamageException extends IllegalStateException {
     private final String reason;
 
     public JournalDamageException(final String journal, final long index, final String reason) {
-        super(journal + " journal damaged at index " + index + " (0x" + Long.toHexString(index) + "): " + reason);
+        super("journal " + journal + " is damaged at index " + index + " (0x" + Long.toHexString(index) + "): " + reason);
         this.journal = journal;
         this.index = index;
         this.reason = reason;
