@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The exit codes of the {@code vigil} root on damaged journals: 3 for a reader, 2 (refused) for {@code run}. */
 @Timeout(60)
-class VigilMainTest {
+class VigilMainExitCodeTest {
     @TempDir
     Path dir;
 
