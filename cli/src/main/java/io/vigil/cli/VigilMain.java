@@ -7,6 +7,7 @@ import io.vigil.gateway.cli.DlqCommand;
 import io.vigil.gateway.cli.RulesCommand;
 import io.vigil.gateway.cli.RunCommand;
 import io.vigil.perf.BenchCommand;
+import io.vigil.journal.JournalDamageException;
 import io.vigil.replay.ReplayCommand;
 import io.vigil.scoring.nab.NabCommand;
 import picocli.CommandLine;
@@ -26,17 +27,28 @@ public final class VigilMain implements Runnable {
         new CommandLine(this).usage(System.out);
     }
 
-    public static void main(final String[] args) {
-        // belt and braces: the launcher and the manifest set it too; the engine must never call out
-        System.setProperty("chronicle.analytics.disable", "true");
+    /** Exit status of a command that failed with {@code ex}: 3 for damaged input, 2 for usage and configuration. */
+    static int exitCode(final Throwable ex) {
+        return ex instanceof JournalDamageException ? ReplayCommand.EXIT_DAMAGED : ReplayCommand.EXIT_USAGE;
+    }
+
+    /** The root command with Vigil's error handling: one line on stderr, exit 2, or 3 for a damaged journal. */
+    static CommandLine commandLine() {
         final CommandLine commandLine = new CommandLine(new VigilMain());
         commandLine.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             cmd.getErr().println("vigil " + cmd.getCommandName() + ": " + ex.getMessage());
             if (System.getenv("VIGIL_DEBUG") != null) {
                 ex.printStackTrace(cmd.getErr());
             }
-            return 2;
+            return exitCode(ex);
         });
+        return commandLine;
+    }
+
+    public static void main(final String[] args) {
+        // belt and braces: the launcher and the manifest set it too; the engine must never call out
+        System.setProperty("chronicle.analytics.disable", "true");
+        final CommandLine commandLine = commandLine();
         final String unknown = unknownCommand(commandLine, args);
         if (unknown != null) {
             System.err.println(unknown);

@@ -26,6 +26,7 @@ import io.vigil.journal.DataDirectory;
 import io.vigil.engine.counters.VigilCounters;
 import io.vigil.journal.JournalReader;
 import io.vigil.journal.JournalRecord;
+import io.vigil.journal.JournalRepair;
 import io.vigil.journal.Journals;
 import io.vigil.journal.RecordHeader;
 import org.slf4j.Logger;
@@ -63,7 +64,8 @@ public final class VigilServer implements AutoCloseable {
     private final String transport;
     private final VigilCounters counters;
 
-    private VigilServer(final VigilConfig config, final StageAssembler stages) throws InterruptedException {
+    private VigilServer(final VigilConfig config, final StageAssembler stages, final boolean repair)
+        throws InterruptedException {
         this.stages = stages;
         // every key checked once, before anything is built from it
         this.config = config.validate();
@@ -76,9 +78,16 @@ public final class VigilServer implements AutoCloseable {
         this.dataDirectory = DataDirectory.acquire(config.path(VigilConfig.DATA_DIR),
             config.size(VigilConfig.DATA_FREE_MIN));
         try {
+            final net.openhft.chronicle.queue.RollCycle rollCycle = Journals.rollCycle(config.string(VigilConfig.ROLL_CYCLE));
+            // a damaged journal is refused (or repaired when asked) before Chronicle maps a single file of it
+            final JournalRepair.Result repaired = JournalRepair.checkAtStart(dataDirectory.path(), rollCycle, repair);
+            for (final String action : repaired.actions()) {
+                LOG.warn("repair: {}", action);
+            }
+            setAsideCheckpointsAfter(config, repaired.inputSoundUpTo());
             // what this run starts with, for audit and replay (changes while it runs are control records)
             RunContext.of(config).record(dataDirectory.path());
-            this.journals = Journals.open(dataDirectory.path(), Journals.rollCycle(config.string(VigilConfig.ROLL_CYCLE)));
+            this.journals = Journals.open(dataDirectory.path(), rollCycle);
         } catch (final java.io.IOException ex) {
             dataDirectory.close();
             authenticator.close();
@@ -207,14 +216,57 @@ public final class VigilServer implements AutoCloseable {
         }
     }
 
-    /** Opens the journals, starts the engine and binds the gateway. */
+    /**
+     * Checks the data directory and its journals, opens them, starts the engine and binds the gateway; a damaged
+     * journal is refused ({@link DataDirectory.DataDirectoryException}).
+     */
     public static VigilServer start(final VigilConfig config) throws InterruptedException {
-        return new VigilServer(config, StageAssembler.DEFAULT);
+        return new VigilServer(config, StageAssembler.DEFAULT, false);
+    }
+
+    /**
+     * Like {@link #start(VigilConfig)}; with {@code repair}, a damaged journal is repaired first: the damaged cycle
+     * file is kept in {@code <journal>/damaged/} and the journal truncated to its last sound record
+     * ({@link JournalRepair}).
+     */
+    public static VigilServer start(final VigilConfig config, final boolean repair) throws InterruptedException {
+        return new VigilServer(config, StageAssembler.DEFAULT, repair);
+    }
+
+    /**
+     * After a repair lost input records, checkpoints of state past the last surviving one no longer follow from the
+     * journal (the lost events are in them): they are moved into {@code <checkpoints>/damaged/}, so the engine
+     * rebuilds that state from the journal as a replay does.
+     */
+    private static void setAsideCheckpointsAfter(final VigilConfig config, final long inputSoundUpTo) {
+        if (inputSoundUpTo == Long.MAX_VALUE) {
+            return;
+        }
+        final io.vigil.engine.CheckpointStore store = io.vigil.engine.CheckpointStore.from(config);
+        try {
+            for (final java.nio.file.Path file : store.list()) {
+                final long index;
+                try {
+                    index = io.vigil.engine.CheckpointStore.read(file).inputIndex();
+                } catch (final java.io.IOException unreadable) {
+                    continue; // the engine passes over it anyway
+                }
+                if (index > inputSoundUpTo) {
+                    final java.nio.file.Path aside = java.nio.file.Files.createDirectories(
+                        store.dir().resolve(JournalRepair.DAMAGED_DIR)).resolve(file.getFileName());
+                    java.nio.file.Files.move(file, aside, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    LOG.warn("repair: checkpoint {} reflects lost input records; moved to {}", file.getFileName(), aside);
+                }
+            }
+        } catch (final java.io.IOException ex) {
+            throw new DataDirectory.DataDirectoryException("cannot set aside the checkpoints in " + store.dir() +
+                " after the repair: " + ex.getMessage(), ex);
+        }
     }
 
     /** Like {@link #start(VigilConfig)}, with the engine's stages changed by {@code stages} (tests inject stages). */
     public static VigilServer start(final VigilConfig config, final StageAssembler stages) throws InterruptedException {
-        return new VigilServer(config, stages);
+        return new VigilServer(config, stages, false);
     }
 
     /**

@@ -48,11 +48,11 @@ public final class DataDirectory implements AutoCloseable {
     public static final class DataDirectoryException extends IllegalStateException {
         private static final long serialVersionUID = 1L;
 
-        DataDirectoryException(final String message) {
+        public DataDirectoryException(final String message) {
             super(message);
         }
 
-        DataDirectoryException(final String message, final Throwable cause) {
+        public DataDirectoryException(final String message, final Throwable cause) {
             super(message, cause);
         }
     }

@@ -18,14 +18,21 @@ import java.util.Arrays;
  * cycles are listed once (a handful of files), their excerpt counts come from the index, and each probe is a
  * {@code moveToIndex} and one header read, so a search costs O(cycles + log n) reads.
  *
+ * <p>Every record probed is verified like {@link JournalReader} does (layout and CRC32C); a damaged one ends the search
+ * with {@link JournalDamageException}.
+ *
  * <p>Not thread-safe: one instance per thread. Allocates per search (the cycle list); control plane only.
  */
 public final class JournalSearch {
     private final ChronicleQueue queue;
+    private final String journal;
+    private org.agrona.concurrent.UnsafeBuffer scratch;
+    private java.util.zip.CRC32C crc;
     private int probes;
 
-    JournalSearch(final ChronicleQueue queue) {
+    JournalSearch(final ChronicleQueue queue, final String journal) {
         this.queue = queue;
+        this.journal = journal;
     }
 
     /**
@@ -142,7 +149,21 @@ public final class JournalSearch {
                 throw new IllegalStateException("journal index " + Long.toHexString(index) + " listed but not readable");
             }
             final Bytes<?> bytes = dc.wire().bytes();
-            return bytes.readLong(bytes.readPosition() + fieldOffset);
+            if (scratch == null) {
+                scratch = new org.agrona.concurrent.UnsafeBuffer(new byte[RecordHeader.LENGTH + Journals.MAX_PAYLOAD_BYTES]);
+                crc = new java.util.zip.CRC32C();
+            }
+            final long remaining = bytes.readRemaining();
+            final int length = (int)Math.min(remaining, scratch.capacity());
+            bytes.read(scratch.byteArray(), 0, length);
+            final int check = remaining > scratch.capacity() ? RecordHeader.BAD_LENGTH :
+                RecordHeader.check(scratch, length, index, crc);
+            if (check < 0) {
+                throw new JournalDamageException(journal, index, RecordHeader.describe(check));
+            }
+            return scratch.getLong(fieldOffset, java.nio.ByteOrder.LITTLE_ENDIAN);
+        } catch (final InternalError ex) {
+            throw new JournalDamageException(journal, index, "record cannot be read (" + ex.getMessage() + ")", ex);
         }
     }
 }

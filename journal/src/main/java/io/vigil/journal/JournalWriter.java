@@ -5,9 +5,14 @@ import net.openhft.chronicle.queue.ChronicleQueue;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.wire.DocumentContext;
 import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteOrder;
+import java.util.zip.CRC32C;
 
 /**
- * Appends records to one journal.
+ * Appends records to one journal, in the {@link RecordHeader} layout of version 1: each record carries a CRC32C of
+ * its header and payload.
  *
  * <p>Single-writer: one instance per appending thread (Chronicle appenders are bound to the thread that uses them).
  * Allocation-free in steady state; failures are return codes, not exceptions, and the last failure is kept for
@@ -23,7 +28,9 @@ public final class JournalWriter implements AutoCloseable {
     public static final long FAILED = Long.MIN_VALUE;
 
     private final ChronicleQueue queue;
-    private final byte[] scratch;
+    private final UnsafeBuffer record;
+    private final int maxPayloadBytes;
+    private final CRC32C crc = new CRC32C();
     private ExcerptAppender appender;
     private volatile Throwable lastFailure;
     private long failures;
@@ -32,7 +39,8 @@ public final class JournalWriter implements AutoCloseable {
 
     JournalWriter(final ChronicleQueue queue, final int maxPayloadBytes) {
         this.queue = queue;
-        this.scratch = new byte[maxPayloadBytes];
+        this.maxPayloadBytes = maxPayloadBytes;
+        this.record = new UnsafeBuffer(new byte[RecordHeader.LENGTH + maxPayloadBytes]);
     }
 
     /**
@@ -52,10 +60,9 @@ public final class JournalWriter implements AutoCloseable {
         final DirectBuffer payload,
         final int payloadOffset,
         final int payloadLength) {
-        if (payloadLength > scratch.length || payloadLength < 0) {
+        if (payloadLength > maxPayloadBytes || payloadLength < 0) {
             return FAILED;
         }
-        final int length = payloadLength;
         if (lastFailure != null) {
             failures++;
             return FAILED;
@@ -64,19 +71,27 @@ public final class JournalWriter implements AutoCloseable {
             if (appender == null) {
                 appender = queue.createAppender();
             }
-            payload.getBytes(payloadOffset, scratch, 0, length);
+            // the record is assembled in one array (one copy, as before), checksummed, then written in one piece
+            final UnsafeBuffer r = record;
+            r.putLong(RecordHeader.TIME_NS_OFFSET, timeNs, ByteOrder.LITTLE_ENDIAN);
+            r.putLong(RecordHeader.SESSION_ID_OFFSET, sessionId, ByteOrder.LITTLE_ENDIAN);
+            r.putLong(RecordHeader.CLIENT_ID_OFFSET, clientId, ByteOrder.LITTLE_ENDIAN);
+            r.putLong(RecordHeader.CLIENT_SEQUENCE_OFFSET, clientSequence, ByteOrder.LITTLE_ENDIAN);
+            r.putLong(RecordHeader.REF_INDEX_OFFSET, refIndex, ByteOrder.LITTLE_ENDIAN);
+            r.putInt(RecordHeader.TENANT_ID_OFFSET, tenantId, ByteOrder.LITTLE_ENDIAN);
+            r.putShort(RecordHeader.CODE_OFFSET, (short)code, ByteOrder.LITTLE_ENDIAN);
+            r.putShort(RecordHeader.SOURCE_OFFSET, (short)source, ByteOrder.LITTLE_ENDIAN);
+            r.putInt(RecordHeader.PAYLOAD_LENGTH_OFFSET, payloadLength, ByteOrder.LITTLE_ENDIAN);
+            r.putInt(RecordHeader.VERSION_OFFSET, RecordHeader.VERSION, ByteOrder.LITTLE_ENDIAN); // version + reserved
+            r.putInt(RecordHeader.VERSION_OFFSET + 4, 0);
+            payload.getBytes(payloadOffset, r, RecordHeader.LENGTH, payloadLength);
+            final byte[] bytesOfRecord = r.byteArray();
             try (DocumentContext dc = appender.writingDocument()) {
+                // the checksum covers the index the record is written at, known once the document is started
+                r.putInt(RecordHeader.CRC_OFFSET, RecordHeader.checksum(bytesOfRecord, payloadLength, dc.index(), crc),
+                    ByteOrder.LITTLE_ENDIAN);
                 final Bytes<?> bytes = dc.wire().bytes();
-                bytes.writeLong(timeNs);
-                bytes.writeLong(sessionId);
-                bytes.writeLong(clientId);
-                bytes.writeLong(clientSequence);
-                bytes.writeLong(refIndex);
-                bytes.writeInt(tenantId);
-                bytes.writeShort((short)code);
-                bytes.writeShort((short)source);
-                bytes.writeInt(length);
-                bytes.write(scratch, 0, length);
+                bytes.write(bytesOfRecord, 0, RecordHeader.LENGTH + payloadLength);
             }
             appended++;
             return lastIndex = appender.lastIndexAppended();

@@ -113,27 +113,27 @@ public final class Journals implements AutoCloseable {
 
     /** A reader of the input journal, positioned at its start. */
     public JournalReader inputReader() {
-        return new JournalReader(input);
+        return new JournalReader(input, dataDir.resolve(INPUT).toString());
     }
 
     /** A reader of the output journal, positioned at its start. */
     public JournalReader outputReader() {
-        return new JournalReader(output);
+        return new JournalReader(output, dataDir.resolve(OUTPUT).toString());
     }
 
     /** Binary search over the input journal by a non-decreasing header field (ingest time). */
     public JournalSearch inputSearch() {
-        return new JournalSearch(input);
+        return new JournalSearch(input, dataDir.resolve(INPUT).toString());
     }
 
     /** Binary search over the output journal by a non-decreasing header field (the answered input index). */
     public JournalSearch outputSearch() {
-        return new JournalSearch(output);
+        return new JournalSearch(output, dataDir.resolve(OUTPUT).toString());
     }
 
     /** A reader of the dead-letter journal, positioned at its start. */
     public JournalReader deadLetterReader() {
-        return new JournalReader(deadLetters);
+        return new JournalReader(deadLetters, dataDir.resolve(DEAD_LETTERS).toString());
     }
 
     /** Index of the last input record, or -1 if the journal is empty. */

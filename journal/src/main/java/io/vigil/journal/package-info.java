@@ -11,6 +11,8 @@
  *
  * Every excerpt of every journal is a fixed {@link io.vigil.journal.RecordHeader} followed by a payload (an SBE
  * message for the input and output journals, the raw frame for the dead letters). {@link io.vigil.journal.JournalWriter}
- * appends, {@link io.vigil.journal.JournalReader} reads by index or in order.
+ * appends, {@link io.vigil.journal.JournalReader} reads by index or in order and verifies each record's CRC32C before it
+ * hands it out. {@link io.vigil.journal.JournalCheck} finds the last sound record of a journal without mapping a
+ * damaged file, {@link io.vigil.journal.JournalRepair} checks a data directory at start and repairs it on request.
  */
 package io.vigil.journal;

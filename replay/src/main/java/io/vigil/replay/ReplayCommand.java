@@ -6,6 +6,8 @@ import io.vigil.engine.Pipeline;
 import io.vigil.engine.RunContext;
 import io.vigil.engine.VigilConfig;
 import io.vigil.journal.DataDirectory;
+import io.vigil.journal.JournalDamageException;
+import io.vigil.journal.JournalRepair;
 import io.vigil.journal.Journals;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -17,12 +19,17 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
  * {@code vigil replay}: offline replay of journals through the live pipeline code. Subcommands: {@code verify},
  * {@code run} (what-if), {@code diff}, {@code export}. See docs/replay.md.
+ *
+ * <p>Exit status: {@link #EXIT_OK} 0, {@link #EXIT_MISMATCH} 1 (verify found differences), {@link #EXIT_USAGE} 2
+ * (usage or configuration), {@link #EXIT_DAMAGED} 3 (a journal read is damaged: the first bad index is reported on
+ * stderr, in one line, and nothing more is read).
  */
 @Command(name = "replay", mixinStandardHelpOptions = true,
     description = "Replay journals through the same pipeline code: verify recorded decisions, what-if runs, diffs, " +
@@ -30,6 +37,15 @@ import java.util.concurrent.Callable;
     subcommands = {ReplayCommand.Verify.class, ReplayCommand.WhatIf.class, ReplayCommand.Diff.class,
         ReplayCommand.Export.class})
 public final class ReplayCommand implements Runnable {
+    /** Exit status: done, nothing differs. */
+    public static final int EXIT_OK = 0;
+    /** Exit status: verify found mismatches. */
+    public static final int EXIT_MISMATCH = 1;
+    /** Exit status: bad usage or configuration. */
+    public static final int EXIT_USAGE = 2;
+    /** Exit status: a journal the command reads is damaged. */
+    public static final int EXIT_DAMAGED = 3;
+
     @Override
     public void run() {
         new CommandLine(this).usage(System.out);
@@ -101,6 +117,29 @@ public final class ReplayCommand implements Runnable {
             }
         }
 
+        /**
+         * Checks the recorded input and output journals before Chronicle maps them (a cut file faults when mapped);
+         * on damage, prints the first bad index of each damaged journal on stderr.
+         *
+         * @return true when they are sound.
+         */
+        boolean sound(final String command, final VigilConfig config) throws java.io.IOException {
+            final List<String> problems = JournalRepair.check(config.path(VigilConfig.DATA_DIR),
+                Journals.rollCycle(config.string(VigilConfig.ROLL_CYCLE))).problemsOf(Journals.INPUT, Journals.OUTPUT);
+            for (final String problem : problems) {
+                damaged(command, problem);
+            }
+            return problems.isEmpty();
+        }
+
+        /** Reports damage found while reading; the exit status to return. */
+        int damaged(final String command, final String problem) {
+            final PrintWriter err = spec.commandLine().getErr();
+            err.println("vigil replay " + command + ": " + problem + "; stopped (exit " + EXIT_DAMAGED + ")");
+            err.flush();
+            return EXIT_DAMAGED;
+        }
+
         static Journals openReadOnly(final VigilConfig config) {
             return Journals.openReadOnly(config.path(VigilConfig.DATA_DIR),
                 Journals.rollCycle(config.string(VigilConfig.ROLL_CYCLE)));
@@ -130,7 +169,18 @@ public final class ReplayCommand implements Runnable {
             final VigilConfig config = config(Map.of());
             checkModel(config);
             final PrintWriter out = out();
+            if (!sound("verify", config)) {
+                return EXIT_DAMAGED;
+            }
             try (Journals journals = openReadOnly(config)) {
+                return verify(config, journals, out);
+            } catch (final JournalDamageException ex) {
+                return damaged("verify", ex.getMessage());
+            }
+        }
+
+        private int verify(final VigilConfig config, final Journals journals, final PrintWriter out) throws Exception {
+            {
                 final long fromIndex = ReplayRange.resolve(from, journals, true);
                 final long toIndex = ReplayRange.resolve(to, journals, false);
                 final Verifier verifier = new Verifier(journals, fromIndex, show);
@@ -146,12 +196,16 @@ public final class ReplayCommand implements Runnable {
                         "%,d missing, %,d extra; %,d after the end of the output journal (never answered by the recorded run)%n",
                     verifier.compared(), verifier.matched(), verifier.mismatched(), verifier.missing(), verifier.extra(),
                     verifier.unrecorded());
+                if (verifier.lost() > 0) {
+                    out.printf("  %,d recorded answers to events whose input record was lost to damage (placeholders " +
+                        "written by a repair; not replayed)%n", verifier.lost());
+                }
                 for (final String line : verifier.firstMismatches()) {
                     out.println("  MISMATCH " + line);
                 }
                 out.printf("%,d mismatches%n", verifier.totalMismatches());
                 out.flush();
-                return verifier.totalMismatches() == 0 ? 0 : 1;
+                return verifier.totalMismatches() == 0 ? EXIT_OK : EXIT_MISMATCH;
             }
         }
     }
@@ -199,6 +253,17 @@ public final class ReplayCommand implements Runnable {
                 extra.put(VigilConfig.MODEL_PATH.name(), model.toString());
             }
             final VigilConfig config = config(extra);
+            if (!sound("run", config)) {
+                return EXIT_DAMAGED;
+            }
+            try {
+                return whatIf(config);
+            } catch (final JournalDamageException ex) {
+                return damaged("run", ex.getMessage());
+            }
+        }
+
+        private int whatIf(final VigilConfig config) throws Exception {
             if (dryRun) {
                 return dryRun(config);
             }
@@ -327,6 +392,17 @@ public final class ReplayCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             final VigilConfig config = config(Map.of());
+            if (!sound("export", config)) {
+                return EXIT_DAMAGED;
+            }
+            try {
+                return export(config);
+            } catch (final JournalDamageException ex) {
+                return damaged("export", ex.getMessage());
+            }
+        }
+
+        private int export(final VigilConfig config) throws Exception {
             final PrintWriter out = out();
             try (Journals recorded = openReadOnly(config)) {
                 final long fromIndex = ReplayRange.resolve(from, recorded, true);

@@ -34,6 +34,8 @@ public final class Replayer {
         public String checkpoint;
         /** Input index of the last event staged, or -1. */
         public long lastIndex = RecordHeader.NO_INDEX;
+        /** Placeholders of events whose input record was lost to damage (written by a repair), passed over. */
+        public long lost;
         /** Events decided by the rules alone because their recorded decision was a model fallback. */
         public long forcedFallbacks;
         /** Wall-clock time of the run (reading, pipeline, sinks), nanoseconds. */
@@ -104,6 +106,12 @@ public final class Replayer {
                 }
                 if (toIndex >= 0 && slot.input.index > toIndex) {
                     break;
+                }
+                if (slot.input.source == RecordHeader.SOURCE_LOST) {
+                    // a repair's placeholder for an event whose input record was lost: nothing to replay
+                    result.lost++;
+                    result.lastIndex = slot.input.index;
+                    continue;
                 }
                 slot.forceModelFallback = fallbacks != null && fallbacks.isFallback(slot.input.index);
                 pipeline.stage(slot);

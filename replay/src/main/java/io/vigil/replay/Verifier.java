@@ -29,6 +29,10 @@ import java.util.Locale;
  */
 final class Verifier implements ResponseSink {
     private final JournalReader output;
+    private final Journals journals;
+    private JournalReader input;
+    private final JournalRecord inputRecord = new JournalRecord(0);
+    private long lost;
     private final JournalRecord recorded = new JournalRecord(Journals.MAX_PAYLOAD_BYTES);
     private final MessageHeaderDecoder header = new MessageHeaderDecoder();
     private final MessageHeaderDecoder recordedHeader = new MessageHeaderDecoder();
@@ -55,6 +59,7 @@ final class Verifier implements ResponseSink {
      */
     Verifier(final Journals journals, final long fromIndex, final int keep) {
         this.keep = keep;
+        this.journals = journals;
         this.output = journals.outputReader();
         if (fromIndex >= 0) {
             final long first = journals.outputSearch().firstAtOrAfter(RecordHeader.REF_INDEX_OFFSET, fromIndex);
@@ -93,9 +98,7 @@ final class Verifier implements ResponseSink {
                 return;
             }
             if (recorded.refIndex < index) {
-                extra++;
-                describe("input index %d: the recorded run answered it (output index %d), the replay did not",
-                    recorded.refIndex, recorded.index);
+                recordedOnly();
                 haveRecorded = false;
                 continue;
             }
@@ -110,6 +113,25 @@ final class Verifier implements ResponseSink {
             compare(sessionId, tenantId, clientId, template, sequence, index);
             return;
         }
+    }
+
+    /** A recorded answer the replay did not give: extra, unless its input record is a repair's placeholder. */
+    private void recordedOnly() {
+        if (input == null) {
+            input = journals.inputReader();
+        }
+        if (input.readAt(recorded.refIndex, inputRecord) && inputRecord.source == RecordHeader.SOURCE_LOST) {
+            lost++;
+            return;
+        }
+        extra++;
+        describe("input index %d: the recorded run answered it (output index %d), the replay did not",
+            recorded.refIndex, recorded.index);
+    }
+
+    /** Recorded answers to events whose input record was lost to damage (placeholders). */
+    long lost() {
+        return lost;
     }
 
     private boolean nextRecorded() {
@@ -197,12 +219,13 @@ final class Verifier implements ResponseSink {
     /** After the replay: recorded answers to input events up to {@code lastIndex} never reached are extra. */
     void finish(final long lastIndex) {
         while (lastIndex >= 0 && nextRecorded() && recorded.refIndex <= lastIndex) {
-            extra++;
-            describe("input index %d: the recorded run answered it (output index %d), the replay did not",
-                recorded.refIndex, recorded.index);
+            recordedOnly();
             haveRecorded = false;
         }
         output.close();
+        if (input != null) {
+            input.close();
+        }
     }
 
     long compared() {

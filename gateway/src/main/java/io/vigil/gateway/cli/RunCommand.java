@@ -27,6 +27,11 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--config", description = "Properties file with configuration keys (see README).")
     Path configFile;
 
+    @Option(names = "--repair", description = "If a journal is damaged (a cut or corrupt tail), keep the damaged " +
+        "cycle file in <journal>/damaged/ and truncate the journal to its last sound record before starting; without " +
+        "it a damaged journal is refused. See docs/operations.md.")
+    boolean repair;
+
     @Override
     public Integer call() throws Exception {
         final Map<String, String> overrides = new LinkedHashMap<>();
@@ -44,7 +49,7 @@ public final class RunCommand implements Callable<Integer> {
         System.out.print(config.describe());
         final CountDownLatch stop = new CountDownLatch(1);
         final boolean signals = StopSignals.install(stop::countDown);
-        final VigilServer server = VigilServer.start(config);
+        final VigilServer server = VigilServer.start(config, repair);
         System.out.printf("Vigil listening on %s:%d (%s), journals in %s%n", server.host(), server.port(),
             server.transport(), server.journals().dataDir().toAbsolutePath());
         if (signals) {
