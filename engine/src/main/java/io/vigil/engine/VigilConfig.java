@@ -105,7 +105,7 @@ public final class VigilConfig {
     public static final Key RING_SIZE = key("vigil.ring.size", "16384",
         "Slots in the Disruptor ring (power of two).");
     public static final Key WAIT_STRATEGY = key("vigil.wait.strategy", "sleep",
-        "How pipeline and tailer threads idle when they have no work: spin, yield, sleep (parks up to 50 us), block (parks up to 1 ms). spin burns a core per thread.");
+        "How pipeline and tailer threads idle when they have no work: spin, yield, sleep (parks up to 20 us), block (parks up to 1 ms). spin burns a core per thread.");
     public static final Key CPU_AFFINITY = key("vigil.cpu.affinity", "",
         "Comma-separated CPUs to pin the tailer and pipeline threads to, in that order; empty: no pinning.");
     public static final Key WATCHDOG_STALL_TIMEOUT = key("vigil.watchdog.stall.timeout", "10s",
@@ -407,12 +407,7 @@ public final class VigilConfig {
                 throw invalid(RING_SIZE, "must be a power of two, at least 2");
             }
         }, RING_SIZE);
-        check(problems, () -> {
-            final String wait = string(WAIT_STRATEGY).trim().toLowerCase(Locale.ROOT);
-            if (!List.of("spin", "yield", "sleep", "block").contains(wait)) {
-                throw invalid(WAIT_STRATEGY, "must be one of spin, yield, sleep, block");
-            }
-        }, WAIT_STRATEGY);
+        check(problems, () -> WaitStrategies.check(string(WAIT_STRATEGY)), WAIT_STRATEGY);
         check(problems, () -> {
             final String cpus = string(CPU_AFFINITY).trim();
             if (!cpus.isEmpty() && !cpus.matches("\\d+( *, *\\d+)*")) {

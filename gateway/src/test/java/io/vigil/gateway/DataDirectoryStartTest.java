@@ -67,6 +67,33 @@ class DataDirectoryStartTest {
         }
     }
 
+    /** A real full filesystem (a small tmpfs this test mounts and fills: needs root, as CI has). */
+    @Test
+    void aFullFilesystemIsRefusedBeforeAnythingIsWritten() throws Exception {
+        final Path mountPoint = Files.createDirectory(tmp.resolve("full"));
+        assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", mountPoint.toString()) == 0,
+            "cannot mount a tmpfs here (needs root); skipped");
+        try {
+            final Path filler = mountPoint.resolve("filler");
+            try (java.io.OutputStream out = Files.newOutputStream(filler)) {
+                final byte[] block = new byte[64 * 1024];
+                while (true) {
+                    out.write(block);
+                }
+            } catch (final IOException full) {
+                // no space left: what this test wants
+            }
+            final Path data = mountPoint.resolve("data");
+            final DataDirectory.DataDirectoryException ex = assertThrows(DataDirectory.DataDirectoryException.class,
+                () -> VigilServer.start(config(data)));
+            assertTrue(ex.getMessage().contains("required (vigil.data.free.min)") ||
+                ex.getMessage().contains("is not writable"), ex.getMessage());
+            assertTrue(!Files.exists(data.resolve("input")), "nothing was written");
+        } finally {
+            run("umount", "-l", mountPoint.toString());
+        }
+    }
+
     private static int run(final String... command) throws IOException, InterruptedException {
         final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         process.getInputStream().readAllBytes();
