@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
@@ -18,12 +20,12 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.LongPredicate;
-import java.util.zip.CRC32;
+import java.util.zip.CRC32C;
 
 /**
  * Checkpoints of the pipeline's per-key state: one file per checkpoint in a directory, named after the input journal
@@ -31,25 +33,35 @@ import java.util.zip.CRC32;
  * renamed atomically, so a reader sees either a whole checkpoint or none.
  *
  * <p>The store frames sections and never looks inside one: each {@link Stage} with state writes and reads its own
- * section ({@link Stage#writeSection}, {@link Stage#readSection}) under its id and version.
+ * section ({@link Stage#captureSection}, {@link Stage#readSection}) under its id and version.
  *
- * <h2>File layout (little-endian)</h2>
+ * <h2>Two steps: capture, then write</h2>
+ * {@link #capture} runs on the pipeline thread at a batch boundary and only fixes each stage's state
+ * ({@link SectionImage}: the features stage takes a copy-on-write snapshot, small stages copy their bytes); it is the
+ * whole pause the pipeline sees. {@link #write(Pending)} then streams the file from the images on another thread
+ * while events go on, and closes them. {@link #write(List, String, long)} does both on the calling thread.
+ *
+ * <h2>File layout (format 3, little-endian)</h2>
  * <pre>
  *  0  int32   magic {@link #MAGIC} ("VCKP")
  *  4  int32   format version {@link #FORMAT}
  *  8  int64   input journal index whose event is the last one the state reflects
- * 16  int64   length of the whole file in bytes, CRC included (detects truncation before anything is parsed)
+ * 16  int64   length of the whole file in bytes (detects truncation before anything is parsed)
  * 24  uint16 + UTF-8   model version of the pipeline that wrote it (informational)
- * ..  int32   number of sections; per section: int32 id, int32 version, int64 length, int32 CRC32 of the bytes,
- *             the bytes (the stage's {@link Stage#writeSection})
- * end-4 int32 CRC32 of every byte before it
+ * ..  int32   number of sections
+ * ..  int32   CRC32C of every byte of the header before it
+ * per section: int32 id, int32 version, int64 length, the bytes (the stage's section),
+ *             int32 CRC32C of the section's id, version, length and bytes
  * </pre>
- * A checkpoint of another format (format 1 wrote the features and metrics without section versions), a corrupt or
- * partial one, or one a stage cannot read back (another feature set, another section version) is passed over with a
- * log line; with none left the state is rebuilt from the input journal.
+ * Every length is known before the first byte is written, so the file streams in constant memory, of any size; each
+ * CRC follows what it covers. A checkpoint of another format (format 2 put each section's CRC before its bytes and
+ * one CRC over the whole file at its end; format 1 wrote no section versions), a corrupt or partial one, or one a
+ * stage cannot read back (another feature set, another section version) is passed over with a log line; with none
+ * left the state is rebuilt from the input journal.
  *
- * <p>Not thread-safe: one instance per writing thread (the pipeline thread); reading is for start-up and offline
- * tools. Allocates: it keeps one growable heap buffer the size of the largest checkpoint, reused by every write.
+ * <p>Thread safety: {@link #capture} on the pipeline thread; {@link #write(Pending)} on one thread at a time (the
+ * checkpoint thread; the next write must happen after the previous one in memory order); reading is for start-up and
+ * offline tools. Allocates: control plane only.
  */
 public final class CheckpointStore {
     private static final Logger LOG = LoggerFactory.getLogger(CheckpointStore.class);
@@ -57,7 +69,7 @@ public final class CheckpointStore {
     /** "VCKP". */
     public static final int MAGIC = 0x504b4356;
     /** Version of the layout above. */
-    public static final int FORMAT = 2;
+    public static final int FORMAT = 3;
     /** Sub-directory of the data directory used when {@link VigilConfig#CHECKPOINT_DIR} is empty. */
     public static final String DEFAULT_DIR = "checkpoints";
 
@@ -65,18 +77,26 @@ public final class CheckpointStore {
     private static final String SUFFIX = ".vck";
     private static final String TEMP_SUFFIX = ".tmp";
     private static final int FIXED_HEADER_BYTES = 24;
-    private static final int SECTION_HEADER_BYTES = Integer.BYTES + Integer.BYTES + Long.BYTES + Integer.BYTES;
+    private static final int SECTION_HEADER_BYTES = Integer.BYTES + Integer.BYTES + Long.BYTES;
+    private static final int SECTION_FRAME_BYTES = SECTION_HEADER_BYTES + Integer.BYTES;
+    private static final int IO_BUFFER_BYTES = 1 << 20;
 
-    /** One section of a checkpoint: the id and version its stage wrote it under, and its bytes. */
+    /** One section of a checkpoint: the id and version its stage wrote it under, and where its bytes are. */
     public static final class Section {
+        private final Path file;
         private final int id;
         private final int version;
-        private final ByteBuffer bytes;
+        private final long offset;
+        private final long length;
+        private final int crc;
 
-        Section(final int id, final int version, final ByteBuffer bytes) {
+        Section(final Path file, final int id, final int version, final long offset, final long length, final int crc) {
+            this.file = file;
             this.id = id;
             this.version = version;
-            this.bytes = bytes;
+            this.offset = offset;
+            this.length = length;
+            this.crc = crc;
         }
 
         public int id() {
@@ -87,13 +107,34 @@ public final class CheckpointStore {
             return version;
         }
 
-        /** The section's bytes (a read-only little-endian view). */
-        public ByteBuffer bytes() {
-            return bytes.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        /** Bytes in the section. */
+        public long length() {
+            return length;
+        }
+
+        /**
+         * The section's bytes, read from the file and checked against its CRC (a little-endian heap buffer, so at
+         * most 2 GB: for tools and tests; restoring streams instead).
+         */
+        public ByteBuffer bytes() throws IOException {
+            if (length > Integer.MAX_VALUE - 8) {
+                throw new IOException("section " + id + " has " + length + " bytes, too many for one buffer");
+            }
+            final ByteBuffer bytes = ByteBuffer.allocate((int)length).order(ByteOrder.LITTLE_ENDIAN);
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+                final SectionReader in = new SectionReader(channel, this);
+                while (bytes.hasRemaining()) {
+                    if (in.read(bytes) < 0) {
+                        throw new IOException("partial checkpoint: section " + id + " ends early");
+                    }
+                }
+                in.verify();
+            }
+            return bytes.flip();
         }
     }
 
-    /** A checkpoint read and validated (CRCs, length, magic, format); its sections not yet applied. */
+    /** A checkpoint whose header and layout were read and checked; its sections not yet applied. */
     public static final class Checkpoint {
         private final Path file;
         private final long inputIndex;
@@ -125,25 +166,99 @@ public final class CheckpointStore {
             return sections.get(id);
         }
 
+        /** Reads every section through and checks its CRC, in constant memory. */
+        void verify() throws IOException {
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+                final ByteBuffer scratch = ByteBuffer.allocateDirect(IO_BUFFER_BYTES);
+                for (final Section section : sections.values()) {
+                    final SectionReader in = new SectionReader(channel, section);
+                    while (in.read(scratch.clear()) >= 0) {
+                        // the reader checks
+                    }
+                    in.verify();
+                }
+            }
+        }
+
         /**
-         * Replaces the state of every stage that has a section with this checkpoint's.
+         * Replaces the state of every stage that has a section with this checkpoint's, streaming each section from the
+         * file to its stage and checking its CRC as it goes.
          *
-         * @throws IOException when a stage's section is missing or the stage cannot read it; the stages' state is
-         *                     then undefined (see {@link #clear}).
+         * @throws IOException when a stage's section is missing, corrupt, or the stage cannot read it (or leaves part
+         *                     of it unread); the stages' state is then undefined (see {@link #clear}).
          */
         public void restoreInto(final List<Stage> stages) throws IOException {
-            for (final Stage stage : stages) {
-                if (stage.sectionId() == Stage.NO_SECTION) {
-                    continue;
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+                for (final Stage stage : stages) {
+                    if (stage.sectionId() == Stage.NO_SECTION) {
+                        continue;
+                    }
+                    final Section section = sections.get(stage.sectionId());
+                    if (section == null) {
+                        throw new IOException("no section " + stage.sectionId() + " for stage " + stage.name());
+                    }
+                    final SectionReader in = new SectionReader(channel, section);
+                    try {
+                        stage.readSection(section.version, in);
+                    } catch (final RuntimeException ex) {
+                        throw new IOException("stage " + stage.name() + " cannot read its section: " + ex, ex);
+                    }
+                    if (in.remaining() > 0) {
+                        throw new IOException("stage " + stage.name() + " left " + in.remaining() + " of the " +
+                            section.length + " bytes of its section unread");
+                    }
+                    in.verify();
                 }
-                final Section section = sections.get(stage.sectionId());
-                if (section == null) {
-                    throw new IOException("no section " + stage.sectionId() + " for stage " + stage.name());
-                }
-                try {
-                    stage.readSection(section.version, new SnapshotChannel(section.bytes.duplicate()));
-                } catch (final RuntimeException ex) {
-                    throw new IOException("stage " + stage.name() + " cannot read its section: " + ex, ex);
+            }
+        }
+    }
+
+    /**
+     * A checkpoint captured on the pipeline thread, to be written by {@link #write(Pending)}: the input index, the
+     * model version and one {@link SectionImage} per stage with state. Close it if it is not written (writing closes
+     * it); idempotent.
+     */
+    public static final class Pending implements AutoCloseable {
+        private final long inputIndex;
+        private final String modelVersion;
+        private final int[] ids;
+        private final int[] versions;
+        private final SectionImage[] images;
+        private final long captureNs;
+
+        Pending(final long inputIndex, final String modelVersion, final int[] ids, final int[] versions,
+            final SectionImage[] images, final long captureNs) {
+            this.inputIndex = inputIndex;
+            this.modelVersion = modelVersion;
+            this.ids = ids;
+            this.versions = versions;
+            this.images = images;
+            this.captureNs = captureNs;
+        }
+
+        public long inputIndex() {
+            return inputIndex;
+        }
+
+        /** How long the capture took on the pipeline thread, nanoseconds: the pause a checkpoint costs it. */
+        public long captureNs() {
+            return captureNs;
+        }
+
+        /** Bytes of the file it makes. */
+        public long fileBytes() {
+            long bytes = headerBytes(modelVersion) + Integer.BYTES; // the header and its CRC
+            for (final SectionImage image : images) {
+                bytes += SECTION_FRAME_BYTES + image.length();
+            }
+            return bytes;
+        }
+
+        @Override
+        public void close() {
+            for (final SectionImage image : images) {
+                if (image != null) {
+                    image.close();
                 }
             }
         }
@@ -184,9 +299,9 @@ public final class CheckpointStore {
 
     private final Path dir;
     private final int retain;
-    private final SnapshotChannel out = new SnapshotChannel(ByteBuffer.allocate(64 * 1024).order(ByteOrder.LITTLE_ENDIAN));
-    private long written;
-    private long lastWriteNs;
+    private volatile long written;
+    private volatile long lastWriteNs;
+    private volatile long lastFileBytes;
 
     /**
      * @param dir    directory of the checkpoint files (created when the first checkpoint is written).
@@ -212,19 +327,24 @@ public final class CheckpointStore {
         return dir;
     }
 
-    /** Checkpoints written by this instance. */
+    /** Checkpoints written by this instance; any thread. */
     public long written() {
         return written;
     }
 
-    /** How long the last write took, nanoseconds. */
+    /** How long the last write took (from the end of its capture), nanoseconds; any thread. */
     public long lastWriteNs() {
         return lastWriteNs;
     }
 
+    /** Bytes of the last checkpoint file written; any thread. */
+    public long lastFileBytes() {
+        return lastFileBytes;
+    }
+
     /**
-     * Writes a checkpoint of the pipeline's state, which must reflect every input event up to and including
-     * {@code inputIndex} and nothing after it (call at a batch boundary, after {@link Pipeline#flush()}).
+     * Writes a checkpoint of the pipeline's state on this thread, which must reflect every input event up to and
+     * including {@code inputIndex} and nothing after it (call at a batch boundary, after {@link Pipeline#flush()}).
      *
      * @return the file written.
      */
@@ -232,76 +352,257 @@ public final class CheckpointStore {
         return write(pipeline.stages(), pipeline.modelVersion(), inputIndex);
     }
 
-    /** Writes a checkpoint with one section per stage that has state; see {@link #write(Pipeline, long)}. */
+    /** Captures and writes a checkpoint on this thread; see {@link #write(Pipeline, long)}. */
     public Path write(final List<Stage> stages, final String modelVersion, final long inputIndex) throws IOException {
+        return write(capture(stages, modelVersion, inputIndex));
+    }
+
+    /** Captures the pipeline's state for {@link #write(Pending)}; see {@link #capture(List, String, long)}. */
+    public Pending capture(final Pipeline pipeline, final long inputIndex) throws IOException {
+        return capture(pipeline.stages(), pipeline.modelVersion(), inputIndex);
+    }
+
+    /**
+     * Fixes the state of every stage with a section, which must reflect every input event up to and including
+     * {@code inputIndex} and nothing after it: pipeline thread, at a batch boundary, after {@link Pipeline#flush()}.
+     * Costs what the stages' {@link Stage#captureSection()} cost (for the features, O(accounts / 32)).
+     */
+    public Pending capture(final List<Stage> stages, final String modelVersion, final long inputIndex) throws IOException {
         final long startNs = System.nanoTime();
-        out.buffer().clear();
-        out.ensure(FIXED_HEADER_BYTES + Integer.BYTES);
-        out.buffer().putInt(MAGIC).putInt(FORMAT).putLong(inputIndex).putLong(0L);
-        putString(modelVersion);
         int count = 0;
         for (final Stage stage : stages) {
             count += stage.sectionId() == Stage.NO_SECTION ? 0 : 1;
         }
-        out.ensure(Integer.BYTES);
-        out.buffer().putInt(count);
-        for (final Stage stage : stages) {
-            if (stage.sectionId() != Stage.NO_SECTION) {
-                writeSection(stage);
+        final int[] ids = new int[count];
+        final int[] versions = new int[count];
+        final SectionImage[] images = new SectionImage[count];
+        int i = 0;
+        try {
+            for (final Stage stage : stages) {
+                if (stage.sectionId() != Stage.NO_SECTION) {
+                    ids[i] = stage.sectionId();
+                    versions[i] = stage.sectionVersion();
+                    images[i] = stage.captureSection();
+                    i++;
+                }
+            }
+        } catch (final IOException | RuntimeException ex) {
+            for (final SectionImage image : images) {
+                if (image != null) {
+                    image.close();
+                }
+            }
+            throw ex;
+        }
+        return new Pending(inputIndex, modelVersion, ids, versions, images, System.nanoTime() - startNs);
+    }
+
+    /**
+     * Streams a captured checkpoint to its file (temporary file, forced, renamed, directory forced), deletes those
+     * beyond {@code retain}, and closes the capture whatever happens. Any one thread at a time.
+     *
+     * @return the file written.
+     */
+    public Path write(final Pending pending) throws IOException {
+        final long startNs = System.nanoTime();
+        try (pending) {
+            final long fileBytes = pending.fileBytes();
+            Files.createDirectories(dir);
+            final Path target = dir.resolve(fileName(pending.inputIndex));
+            final Path temp = dir.resolve(fileName(pending.inputIndex) + TEMP_SUFFIX);
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+                final CrcOutput out = new CrcOutput(channel);
+                final byte[] model = pending.modelVersion.getBytes(StandardCharsets.UTF_8);
+                final ByteBuffer header = ByteBuffer.allocate(headerBytes(pending.modelVersion)).order(ByteOrder.LITTLE_ENDIAN);
+                header.putInt(MAGIC).putInt(FORMAT).putLong(pending.inputIndex).putLong(fileBytes)
+                    .putShort((short)model.length).put(model).putInt(pending.images.length);
+                out.put(header.flip());
+                out.putCrc();
+                for (int i = 0; i < pending.images.length; i++) {
+                    final SectionImage image = pending.images[i];
+                    final long length = image.length();
+                    final ByteBuffer frame = ByteBuffer.allocate(SECTION_HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+                    out.put(frame.putInt(pending.ids[i]).putInt(pending.versions[i]).putLong(length).flip());
+                    final long before = out.count();
+                    image.writeTo(out);
+                    if (out.count() - before != length) {
+                        throw new IOException("section " + pending.ids[i] + " wrote " + (out.count() - before) +
+                            " bytes, its capture announced " + length);
+                    }
+                    out.putCrc();
+                }
+                out.flush();
+                if (out.count() != fileBytes) {
+                    throw new IOException("checkpoint of " + out.count() + " bytes, " + fileBytes + " announced");
+                }
+                channel.force(true);
+            } catch (final IOException | RuntimeException ex) {
+                Files.deleteIfExists(temp);
+                throw ex;
+            }
+            try {
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (final AtomicMoveNotSupportedException ex) {
+                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+            forceDirectory();
+            prune();
+            lastFileBytes = fileBytes;
+            lastWriteNs = System.nanoTime() - startNs;
+            written++;
+            return target;
+        }
+    }
+
+    private static int headerBytes(final String modelVersion) {
+        return FIXED_HEADER_BYTES + Short.BYTES + modelVersion.getBytes(StandardCharsets.UTF_8).length + Integer.BYTES;
+    }
+
+    /**
+     * A channel to the file that counts and checksums what passes, through a 1 MB buffer (the features section
+     * arrives in slot-sized pieces). {@link #putCrc()} appends the CRC32C of everything since the previous one.
+     */
+    private static final class CrcOutput implements WritableByteChannel {
+        private final FileChannel channel;
+        private final ByteBuffer buffer = ByteBuffer.allocateDirect(IO_BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        private final CRC32C crc = new CRC32C();
+        private long count;
+
+        CrcOutput(final FileChannel channel) {
+            this.channel = channel;
+        }
+
+        long count() {
+            return count;
+        }
+
+        void put(final ByteBuffer src) throws IOException {
+            write(src);
+        }
+
+        void putCrc() throws IOException {
+            final ByteBuffer value = ByteBuffer.allocate(Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            value.putInt((int)crc.getValue()).flip();
+            crc.reset();
+            count += Integer.BYTES;
+            append(value);
+        }
+
+        @Override
+        public int write(final ByteBuffer src) throws IOException {
+            final int n = src.remaining();
+            crc.update(src.duplicate());
+            count += n;
+            append(src);
+            return n;
+        }
+
+        private void append(final ByteBuffer src) throws IOException {
+            while (src.hasRemaining()) {
+                if (!buffer.hasRemaining()) {
+                    flush();
+                }
+                final int n = Math.min(src.remaining(), buffer.remaining());
+                final ByteBuffer part = src.duplicate();
+                part.limit(part.position() + n);
+                buffer.put(part);
+                src.position(src.position() + n);
             }
         }
-        out.ensure(Integer.BYTES);
-        final ByteBuffer buffer = out.buffer();
-        buffer.putLong(16, buffer.position() + Integer.BYTES);
-        final CRC32 crc = new CRC32();
-        final ByteBuffer content = buffer.duplicate();
-        content.flip();
-        crc.update(content);
-        buffer.putInt((int)crc.getValue());
-        buffer.flip();
 
-        Files.createDirectories(dir);
-        final Path target = dir.resolve(fileName(inputIndex));
-        final Path temp = dir.resolve(fileName(inputIndex) + TEMP_SUFFIX);
-        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-            StandardOpenOption.TRUNCATE_EXISTING)) {
+        void flush() throws IOException {
+            buffer.flip();
             while (buffer.hasRemaining()) {
                 channel.write(buffer);
             }
-            channel.force(true);
+            buffer.clear();
         }
-        try {
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (final AtomicMoveNotSupportedException ex) {
-            Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+
+        @Override
+        public boolean isOpen() {
+            return channel.isOpen();
         }
-        forceDirectory();
-        prune();
-        written++;
-        lastWriteNs = System.nanoTime() - startNs;
-        return target;
+
+        @Override
+        public void close() {
+        }
     }
 
-    private void writeSection(final Stage stage) throws IOException {
-        out.ensure(SECTION_HEADER_BYTES);
-        final int headerAt = out.buffer().position();
-        out.buffer().putInt(stage.sectionId()).putInt(stage.sectionVersion()).putLong(0L).putInt(0);
-        final int start = out.buffer().position();
-        stage.writeSection(out);
-        final ByteBuffer buffer = out.buffer();
-        final int end = buffer.position();
-        buffer.putLong(headerAt + 2 * Integer.BYTES, end - start);
-        final CRC32 crc = new CRC32();
-        final ByteBuffer bytes = buffer.duplicate();
-        bytes.position(start).limit(end);
-        crc.update(bytes);
-        buffer.putInt(headerAt + 2 * Integer.BYTES + Long.BYTES, (int)crc.getValue());
-    }
+    /**
+     * One section of a checkpoint file as a channel: at most its length, read through a 1 MB buffer, its CRC32C
+     * computed on the way; {@link #verify()} checks it against the stored one once everything is read.
+     */
+    private static final class SectionReader implements ReadableByteChannel {
+        private final FileChannel channel;
+        private final Section section;
+        private final ByteBuffer buffer = ByteBuffer.allocateDirect(IO_BUFFER_BYTES);
+        private final CRC32C crc = new CRC32C();
+        private long position;
+        private long left;
 
-    private void putString(final String value) {
-        final byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
-        out.ensure(2 + bytes.length);
-        out.buffer().putShort((short)bytes.length).put(bytes);
+        SectionReader(final FileChannel channel, final Section section) {
+            this.channel = channel;
+            this.section = section;
+            this.position = section.offset;
+            this.left = section.length;
+            final ByteBuffer frame = ByteBuffer.allocate(SECTION_HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            crc.update(frame.putInt(section.id).putInt(section.version).putLong(section.length).flip());
+            buffer.limit(0);
+        }
+
+        long remaining() {
+            return left + buffer.remaining();
+        }
+
+        @Override
+        public int read(final ByteBuffer dst) throws IOException {
+            if (!buffer.hasRemaining()) {
+                if (left == 0) {
+                    return -1;
+                }
+                buffer.clear();
+                if (left < buffer.capacity()) {
+                    buffer.limit((int)left);
+                }
+                while (buffer.hasRemaining()) {
+                    final int n = channel.read(buffer, position);
+                    if (n < 0) {
+                        throw new IOException("partial checkpoint: section " + section.id + " ends early");
+                    }
+                    position += n;
+                }
+                buffer.flip();
+                left -= buffer.remaining();
+                crc.update(buffer.duplicate());
+            }
+            final int n = Math.min(dst.remaining(), buffer.remaining());
+            final ByteBuffer part = buffer.duplicate();
+            part.limit(part.position() + n);
+            dst.put(part);
+            buffer.position(buffer.position() + n);
+            return n;
+        }
+
+        /** Checks the CRC; call when the whole section was read (the stage read it all). */
+        void verify() throws IOException {
+            if (remaining() > 0) {
+                throw new IllegalStateException("section " + section.id + " not read through");
+            }
+            if ((int)crc.getValue() != section.crc) {
+                throw new IOException(String.format(Locale.ROOT, "corrupt checkpoint: section %d CRC32C %08x, stored %08x",
+                    section.id, (int)crc.getValue(), section.crc));
+            }
+        }
+
+        @Override
+        public boolean isOpen() {
+            return true;
+        }
+
+        @Override
+        public void close() {
+        }
     }
 
     private void forceDirectory() {
@@ -359,80 +660,99 @@ public final class CheckpointStore {
     }
 
     /**
-     * Reads and validates one checkpoint file.
+     * Reads and validates one checkpoint file: header, layout and every section's CRC, in constant memory.
      *
      * @throws IOException when it cannot be read, is partial or corrupt (length, CRC, magic, format, layout).
      */
     public static Checkpoint read(final Path file) throws IOException {
-        final byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (final NoSuchFileException ex) {
-            throw new IOException("checkpoint " + file + " vanished", ex);
-        }
-        final ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        if (bytes.length < FIXED_HEADER_BYTES + Integer.BYTES) {
-            throw new IOException("partial checkpoint: " + bytes.length + " bytes");
-        }
-        if (in.getInt(0) != MAGIC) {
-            throw new IOException("not a checkpoint (bad magic)");
-        }
-        if (in.getInt(4) != FORMAT) {
-            throw new IOException("checkpoint format " + in.getInt(4) + ", this version reads " + FORMAT);
-        }
-        final long length = in.getLong(16);
-        if (length != bytes.length) {
-            throw new IOException("partial checkpoint: " + bytes.length + " bytes of " + length);
-        }
-        final CRC32 crc = new CRC32();
-        crc.update(bytes, 0, bytes.length - Integer.BYTES);
-        final int stored = in.getInt(bytes.length - Integer.BYTES);
-        if ((int)crc.getValue() != stored) {
-            throw new IOException(String.format(Locale.ROOT, "corrupt checkpoint: CRC32 %08x, stored %08x",
-                (int)crc.getValue(), stored));
-        }
-        try {
-            final long inputIndex = in.getLong(8);
+        final Checkpoint checkpoint = open(file);
+        checkpoint.verify();
+        return checkpoint;
+    }
+
+    /**
+     * Reads and checks a checkpoint's header and layout (magic, format, length, header CRC, section frames), without
+     * reading the sections' bytes: their CRCs are checked as they are restored.
+     */
+    static Checkpoint open(final Path file) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            final long size = channel.size();
+            final ByteBuffer fixed = ByteBuffer.allocate(FIXED_HEADER_BYTES + Short.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            if (size < fixed.capacity() || readAt(channel, fixed, 0) < fixed.capacity()) {
+                throw new IOException("partial checkpoint: " + size + " bytes");
+            }
+            if (fixed.getInt(0) != MAGIC) {
+                throw new IOException("not a checkpoint (bad magic)");
+            }
+            if (fixed.getInt(4) != FORMAT) {
+                throw new IOException("checkpoint format " + fixed.getInt(4) + ", this version reads " + FORMAT);
+            }
+            final long length = fixed.getLong(16);
+            if (length != size) {
+                throw new IOException("partial checkpoint: " + size + " bytes of " + length);
+            }
+            final long inputIndex = fixed.getLong(8);
             if (inputIndex != indexOf(file) && indexOf(file) >= 0) {
                 throw new IOException("checkpoint holds index " + Long.toHexString(inputIndex) + " but is named " + file.getFileName());
             }
-            in.position(FIXED_HEADER_BYTES);
-            in.limit(bytes.length - Integer.BYTES);
-            final String model = getString(in);
-            final int count = in.getInt();
-            final Map<Integer, Section> sections = new HashMap<>();
+            final int modelLength = Short.toUnsignedInt(fixed.getShort(FIXED_HEADER_BYTES));
+            final int headerBytes = FIXED_HEADER_BYTES + Short.BYTES + modelLength + Integer.BYTES;
+            final ByteBuffer header = ByteBuffer.allocate(headerBytes + Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            if (headerBytes + Integer.BYTES > size || readAt(channel, header, 0) < header.capacity()) {
+                throw new IOException("partial checkpoint: the header runs past the end");
+            }
+            final CRC32C crc = new CRC32C();
+            crc.update(header.array(), 0, headerBytes);
+            final int stored = header.getInt(headerBytes);
+            if ((int)crc.getValue() != stored) {
+                throw new IOException(String.format(Locale.ROOT, "corrupt checkpoint: header CRC32C %08x, stored %08x",
+                    (int)crc.getValue(), stored));
+            }
+            final String model = new String(header.array(), FIXED_HEADER_BYTES + Short.BYTES, modelLength, StandardCharsets.UTF_8);
+            final int count = header.getInt(headerBytes - Integer.BYTES);
+            if (count < 0) {
+                throw new IOException("malformed checkpoint: " + count + " sections");
+            }
+            final Map<Integer, Section> sections = new LinkedHashMap<>();
+            long position = headerBytes + Integer.BYTES;
+            final ByteBuffer frame = ByteBuffer.allocate(SECTION_HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            final ByteBuffer crcBytes = ByteBuffer.allocate(Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);
             for (int i = 0; i < count; i++) {
-                final int id = in.getInt();
-                final int version = in.getInt();
-                final long sectionLength = in.getLong();
-                final int sectionCrc = in.getInt();
-                if (sectionLength < 0 || sectionLength > in.remaining()) {
-                    throw new IOException("section " + id + " runs past the end");
+                if (size - position < SECTION_FRAME_BYTES || readAt(channel, frame.clear(), position) < SECTION_HEADER_BYTES) {
+                    throw new IOException("malformed checkpoint: section " + i + " runs past the end");
                 }
-                final ByteBuffer section = in.slice().order(ByteOrder.LITTLE_ENDIAN);
-                section.limit((int)sectionLength);
-                in.position(in.position() + (int)sectionLength);
-                final CRC32 check = new CRC32();
-                check.update(section.duplicate());
-                if ((int)check.getValue() != sectionCrc) {
-                    throw new IOException(String.format(Locale.ROOT, "corrupt checkpoint: section %d CRC32 %08x, stored %08x",
-                        id, (int)check.getValue(), sectionCrc));
+                final int id = frame.getInt(0);
+                final int version = frame.getInt(4);
+                final long sectionLength = frame.getLong(8);
+                final long bytesAt = position + SECTION_HEADER_BYTES;
+                if (sectionLength < 0 || sectionLength > size - bytesAt - Integer.BYTES) {
+                    throw new IOException("malformed checkpoint: section " + id + " runs past the end");
                 }
-                if (sections.put(id, new Section(id, version, section)) != null) {
-                    throw new IOException("section " + id + " twice");
+                readAt(channel, crcBytes.clear(), bytesAt + sectionLength);
+                if (sections.put(id, new Section(file, id, version, bytesAt, sectionLength, crcBytes.getInt(0))) != null) {
+                    throw new IOException("malformed checkpoint: section " + id + " twice");
                 }
+                position = bytesAt + sectionLength + Integer.BYTES;
+            }
+            if (position != size) {
+                throw new IOException("malformed checkpoint: " + (size - position) + " bytes after the last section");
             }
             return new Checkpoint(file, inputIndex, model, sections);
-        } catch (final RuntimeException ex) {
-            throw new IOException("malformed checkpoint: " + ex, ex);
+        } catch (final NoSuchFileException ex) {
+            throw new IOException("checkpoint " + file + " vanished", ex);
         }
     }
 
-    private static String getString(final ByteBuffer in) {
-        final int length = Short.toUnsignedInt(in.getShort());
-        final byte[] bytes = new byte[length];
-        in.get(bytes);
-        return new String(bytes, StandardCharsets.UTF_8);
+    private static int readAt(final FileChannel channel, final ByteBuffer into, final long position) throws IOException {
+        int total = 0;
+        while (into.hasRemaining()) {
+            final int n = channel.read(into, position + total);
+            if (n < 0) {
+                break;
+            }
+            total += n;
+        }
+        return total;
     }
 
     /**
@@ -450,7 +770,7 @@ public final class CheckpointStore {
         final List<String> unusable = new ArrayList<>();
         for (final Path file : list()) {
             try {
-                final Checkpoint checkpoint = read(file);
+                final Checkpoint checkpoint = open(file);
                 if (!usable.test(checkpoint.inputIndex())) {
                     unusable.add("checkpoint " + file + ": input index " + Long.toHexString(checkpoint.inputIndex()) +
                         " cannot be continued from here");

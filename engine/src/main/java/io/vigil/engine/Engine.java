@@ -43,6 +43,8 @@ public final class Engine implements AutoCloseable {
     /** Thread names, for logs, profilers and affinity. */
     public static final String TAILER_THREAD = "vigil-tailer";
     public static final String PIPELINE_THREAD = "vigil-pipeline";
+    /** Name of the thread that writes checkpoints captured by the pipeline thread. */
+    public static final String CHECKPOINT_THREAD = "vigil-checkpoint";
 
     private final Journals journals;
     private final Pipeline pipeline;

@@ -62,6 +62,28 @@ final class FeaturesStage implements Stage {
         features.writeSnapshot(out);
     }
 
+    /** A copy-on-write snapshot: O(accounts / 32) here, the slots are copied by the checkpoint thread. */
+    @Override
+    public SectionImage captureSection() {
+        final TransactionFeatures.Snapshot snapshot = features.beginSnapshot();
+        return new SectionImage() {
+            @Override
+            public long length() {
+                return snapshot.bytes();
+            }
+
+            @Override
+            public void writeTo(final WritableByteChannel out) throws IOException {
+                snapshot.writeTo(out);
+            }
+
+            @Override
+            public void close() {
+                snapshot.close();
+            }
+        };
+    }
+
     @Override
     public void readSection(final int version, final ReadableByteChannel in) throws IOException {
         if (version != SECTION_VERSION) {

@@ -9,6 +9,8 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -24,9 +26,11 @@ import java.util.concurrent.TimeUnit;
  * handling one event is caught here, so that the poller never hands the same event out twice.
  *
  * <p>Checkpoints: at the end of the first batch after every {@code checkpointIntervalEvents} events, and when the
- * engine stops, the pipeline's state is written to the {@link CheckpointStore} with the input index of the last
- * event completed. The write happens on the pipeline thread at a batch boundary, so the state is exactly that of
- * the events up to that index; events wait for it (see docs/replay.md for its cost).
+ * engine stops, the pipeline's state is checkpointed with the input index of the last event completed. At the batch
+ * boundary this thread only {@linkplain CheckpointStore#capture captures} the state (a copy-on-write snapshot of the
+ * features; the small sections copied), so it is exactly that of the events up to that index; the
+ * {@code vigil-checkpoint} thread streams the file while events go on. While one is still being written the next is
+ * put off to the next batch end. The last one, at the stop, is written on this thread after the one in flight.
  *
  * <p>Runs on the one pipeline thread; the accessors are safe from any thread. Allocation-free per event (a
  * checkpoint allocates).
@@ -38,6 +42,8 @@ final class PipelineAgent extends SupervisedAgent implements EventPoller.Handler
     private final RingBuffer<EventSlot> ring;
     private final EventPoller<EventSlot> poller;
     private final CheckpointStore checkpoints;
+    private final ExecutorService checkpointWriter;
+    private volatile boolean checkpointInFlight;
     private final long checkpointIntervalEvents;
     private final long recoverUntilIndex;
     private final long startNs = System.nanoTime();
@@ -74,6 +80,11 @@ final class PipelineAgent extends SupervisedAgent implements EventPoller.Handler
         this.poller = ring.newPoller();
         ring.addGatingSequences(poller.getSequence());
         this.checkpoints = checkpoints;
+        this.checkpointWriter = checkpoints == null ? null : Executors.newSingleThreadExecutor(task -> {
+            final Thread thread = new Thread(task, Engine.CHECKPOINT_THREAD);
+            thread.setDaemon(true);
+            return thread;
+        });
         this.checkpointIntervalEvents = checkpointIntervalEvents;
         this.lastCheckpointIndex = restoredIndex;
         this.completedIndex = restoredIndex;
@@ -139,21 +150,99 @@ final class PipelineAgent extends SupervisedAgent implements EventPoller.Handler
         }
     }
 
+    /** Captures a checkpoint at this batch boundary and hands it to the checkpoint thread (or puts it off). */
     private void checkpoint(final long index) {
+        if (checkpoints == null || index == lastCheckpointIndex || index == RecordHeader.NO_INDEX) {
+            eventsSinceCheckpoint = 0;
+            return;
+        }
+        if (checkpointInFlight) {
+            return; // the previous one is still being written: try again at the next batch end
+        }
         eventsSinceCheckpoint = 0;
+        final CheckpointStore.Pending pending;
+        try {
+            pending = checkpoints.capture(pipeline, index);
+        } catch (final IOException | RuntimeException ex) {
+            counters.error();
+            LOG.error("checkpoint at input index {} could not be captured; the previous one stays the recovery point",
+                Long.toHexString(index), ex);
+            return;
+        }
+        lastCheckpointIndex = index;
+        counters.checkpointPause(pending.captureNs());
+        checkpointInFlight = true;
+        try {
+            checkpointWriter.execute(() -> {
+                try {
+                    writeCheckpoint(pending);
+                } finally {
+                    checkpointInFlight = false;
+                }
+            });
+        } catch (final RuntimeException ex) {
+            checkpointInFlight = false;
+            pending.close();
+            counters.error();
+            LOG.error("checkpoint at input index {} could not be handed to the checkpoint thread", Long.toHexString(index), ex);
+        }
+    }
+
+    /** Writes a captured checkpoint: on the checkpoint thread, or on this one for the last. */
+    private void writeCheckpoint(final CheckpointStore.Pending pending) {
+        try {
+            checkpoints.write(pending);
+            checkpointsWritten = checkpoints.written();
+            counters.checkpointWritten(System.currentTimeMillis());
+            LOG.info("checkpoint at input index {}: pipeline paused {} us to capture it, {} MB written in {} ms",
+                Long.toHexString(pending.inputIndex()), pending.captureNs() / 1_000,
+                checkpoints.lastFileBytes() / 1_000_000, checkpoints.lastWriteNs() / 1_000_000);
+        } catch (final IOException | RuntimeException ex) {
+            counters.error();
+            LOG.error("checkpoint at input index {} failed; the previous one stays the recovery point",
+                Long.toHexString(pending.inputIndex()), ex);
+        }
+    }
+
+    /** Waits for the checkpoint in flight, if any, and stops the checkpoint thread. */
+    private void stopCheckpointWriter() {
+        if (checkpointWriter == null) {
+            return;
+        }
+        checkpointWriter.shutdown();
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    if (checkpointWriter.awaitTermination(10, TimeUnit.SECONDS)) {
+                        break;
+                    }
+                    LOG.info("waiting for the checkpoint being written before the last one");
+                } catch (final InterruptedException ex) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** The last checkpoint, at the stop: captured and written on this thread. */
+    private void lastCheckpoint(final long index) {
+        stopCheckpointWriter();
         if (checkpoints == null || index == lastCheckpointIndex || index == RecordHeader.NO_INDEX) {
             return;
         }
         try {
-            checkpoints.write(pipeline, index);
+            final CheckpointStore.Pending pending = checkpoints.capture(pipeline, index);
             lastCheckpointIndex = index;
-            checkpointsWritten = checkpoints.written();
-            counters.checkpointWritten(System.currentTimeMillis());
-            LOG.info("checkpoint at input index {} written in {} ms", Long.toHexString(index),
-                checkpoints.lastWriteNs() / 1_000_000);
+            counters.checkpointPause(pending.captureNs());
+            writeCheckpoint(pending);
         } catch (final IOException | RuntimeException ex) {
             counters.error();
-            LOG.error("checkpoint at input index {} failed; the previous one stays the recovery point",
+            LOG.error("checkpoint at input index {} could not be captured; the previous one stays the recovery point",
                 Long.toHexString(index), ex);
         }
     }
@@ -166,7 +255,7 @@ final class PipelineAgent extends SupervisedAgent implements EventPoller.Handler
             completedIndex = pipeline.lastInputIndex();
             answered = pipeline.answered();
             counters.onBatchEnd(pipeline, Long.MAX_VALUE);
-            checkpoint(pipeline.lastInputIndex());
+            lastCheckpoint(pipeline.lastInputIndex());
             pipeline.close();
         } finally {
             counters.state(EngineState.STOPPED);

@@ -26,6 +26,7 @@ final class PipelineCounters {
     private final AtomicCounter completedIndex;
     private final AtomicCounter checkpoints;
     private final AtomicCounter lastCheckpoint;
+    private final AtomicCounter checkpointPause;
     private Cursored ring;
     private long answeredPublished;
     private long deadLettersPublished;
@@ -44,6 +45,7 @@ final class PipelineCounters {
         this.completedIndex = counters.counter(CounterType.COMPLETED_INDEX);
         this.checkpoints = counters.counter(CounterType.CHECKPOINTS);
         this.lastCheckpoint = counters.counter(CounterType.LAST_CHECKPOINT);
+        this.checkpointPause = counters.counter(CounterType.CHECKPOINT_PAUSE);
     }
 
     /** The ring whose occupancy is reported; set before the pipeline thread starts. */
@@ -88,7 +90,12 @@ final class PipelineCounters {
         }
     }
 
-    /** A checkpoint was written at wall-clock {@code epochMs}. */
+    /** The pipeline thread captured a checkpoint in {@code nanos}: pipeline thread. */
+    void checkpointPause(final long nanos) {
+        checkpointPause.setRelease(nanos / 1_000);
+    }
+
+    /** A checkpoint was written at wall-clock {@code epochMs}: the checkpoint thread (the last one: pipeline thread, after it). */
     void checkpointWritten(final long epochMs) {
         checkpoints.incrementRelease();
         lastCheckpoint.setRelease(epochMs);

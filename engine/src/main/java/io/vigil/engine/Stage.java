@@ -28,7 +28,10 @@ import java.nio.channels.WritableByteChannel;
  * <h2>Checkpoint section</h2>
  * A stage with state owns one section of each checkpoint ({@link #sectionId()} non-zero, unique in the pipeline),
  * writes it with {@link #writeSection} and reads it back with {@link #readSection}; the {@link CheckpointStore}
- * frames sections (id, version, length, CRC) and never looks inside.
+ * frames sections (id, version, length, CRC) and never looks inside. The pipeline thread only
+ * {@linkplain #captureSection() captures} a section at a batch boundary; the checkpoint thread writes it while
+ * events go on. By default a capture is a {@link #writeSection} into memory, which is right for small state; a
+ * stage with much state captures a copy-on-write snapshot instead (the features stage).
  *
  * <p>Implementations are not thread-safe: owned by the pipeline thread. {@link #onEvent}, {@link #onBatchEnd} must
  * not allocate in steady state; the checkpoint and control methods may.
@@ -76,6 +79,18 @@ public interface Stage {
 
     /** Writes the stage's state at a batch boundary (nothing staged). */
     default void writeSection(WritableByteChannel out) throws IOException {
+    }
+
+    /**
+     * Fixes the stage's state as it is now, at a batch boundary (nothing staged), for writing by another thread while
+     * this one goes on; the bytes written must be those {@link #writeSection} would write now. Pipeline thread. The
+     * default copies {@link #writeSection} into a heap buffer.
+     */
+    default SectionImage captureSection() throws IOException {
+        final SnapshotChannel buffer = new SnapshotChannel(java.nio.ByteBuffer.allocate(4096));
+        writeSection(buffer);
+        buffer.flip();
+        return SectionImage.of(buffer.buffer());
     }
 
     /**

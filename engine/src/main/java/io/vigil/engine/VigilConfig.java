@@ -125,7 +125,7 @@ public final class VigilConfig {
     public static final Key CHECKPOINT_DIR = key("vigil.checkpoint.dir", "",
         "Directory of the state checkpoints; empty: checkpoints/ under the data directory.");
     public static final Key CHECKPOINT_INTERVAL = key("vigil.checkpoint.interval.events", "1000000",
-        "Input events between two checkpoints of all per-key state (written by the pipeline thread at a batch boundary, and at shutdown); 0: at shutdown only.");
+        "Input events between two checkpoints of all per-key state (captured by the pipeline thread at a batch boundary, written by the checkpoint thread meanwhile; and at shutdown); 0: at shutdown only.");
     public static final Key CHECKPOINT_RETAIN = key("vigil.checkpoint.retain", "3",
         "Newest checkpoints kept; older ones are deleted after each write.");
     public static final Key RESEND_WINDOW = key("vigil.resend.window.events", "65536",

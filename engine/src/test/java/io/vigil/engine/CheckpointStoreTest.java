@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.List;
-import java.util.zip.CRC32;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -100,7 +99,7 @@ class CheckpointStoreTest {
         final CheckpointStore.Restored restored = store.restoreLatest(stages(new TransactionFeatures(4), restoredMetrics), i -> true);
         assertEquals(older, restored.checkpoint().file());
         assertEquals(1, restored.skipped().size());
-        assertTrue(restored.skipped().get(0).contains("corrupt checkpoint: CRC32"), restored.skipped().get(0));
+        assertTrue(restored.skipped().get(0).contains("corrupt checkpoint: section "), restored.skipped().get(0));
         assertArrayEquals(expected, metricsBytes(restoredMetrics));
     }
 
@@ -147,10 +146,7 @@ class CheckpointStoreTest {
         feed(features, metrics, 0, 100);
         final Path file = store.write(stages(features, metrics), "m1", 100);
         final ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
-        bytes.putInt(4, 1);
-        final CRC32 crc = new CRC32();
-        crc.update(bytes.array(), 0, bytes.capacity() - Integer.BYTES);
-        bytes.putInt(bytes.capacity() - Integer.BYTES, (int)crc.getValue());
+        bytes.putInt(4, 2);
         Files.write(file, bytes.array());
 
         final TransactionFeatures restoredFeatures = new TransactionFeatures(4);
@@ -158,7 +154,7 @@ class CheckpointStoreTest {
         final CheckpointStore.Restored restored = store.restoreLatest(stages(restoredFeatures, new MetricAnomalyScorer(1)),
             i -> true);
         assertNull(restored.checkpoint());
-        assertTrue(restored.skipped().get(0).contains("checkpoint format 1, this version reads 2"), restored.skipped().get(0));
+        assertTrue(restored.skipped().get(0).contains("checkpoint format 2, this version reads 3"), restored.skipped().get(0));
         assertEquals(0, restoredFeatures.accounts(), "state emptied: rebuilt from the journal");
     }
 
@@ -209,14 +205,62 @@ class CheckpointStoreTest {
         final CheckpointStore store = new CheckpointStore(dir, 3);
         feed(features, metrics, 0, 100);
         final Path only = store.write(stages(features, metrics), "m1", 100);
-        final ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(only)).order(ByteOrder.LITTLE_ENDIAN);
-        bytes.put(bytes.capacity() - 20, (byte)(bytes.get(bytes.capacity() - 20) ^ 1));
-        final CRC32 crc = new CRC32();
-        crc.update(bytes.array(), 0, bytes.capacity() - Integer.BYTES);
-        bytes.putInt(bytes.capacity() - Integer.BYTES, (int)crc.getValue());
-        Files.write(only, bytes.array());
+        final CheckpointStore.Checkpoint sound = CheckpointStore.read(only);
+        assertTrue(sound.section(FeaturesStage.SECTION_ID).length() > 1000, "the features section comes first, 37 accounts");
+        final byte[] bytes = Files.readAllBytes(only);
+        bytes[500] ^= 1; // past the header (36 bytes) and the section's frame (16): inside the features
+        Files.write(only, bytes);
         final IOException thrown = assertThrows(IOException.class, () -> CheckpointStore.read(only));
-        assertTrue(thrown.getMessage().contains("section 2 CRC32"), thrown.getMessage());
+        assertTrue(thrown.getMessage().contains("section 1 CRC32C"), thrown.getMessage());
+
+        final TransactionFeatures restoredFeatures = new TransactionFeatures(4);
+        final CheckpointStore.Restored restored = store.restoreLatest(stages(restoredFeatures, new MetricAnomalyScorer(1)),
+            i -> true);
+        assertNull(restored.checkpoint());
+        assertTrue(restored.skipped().get(0).contains("section 1 CRC32C"), restored.skipped().get(0));
+        assertEquals(0, restoredFeatures.accounts(), "a restore that met the damage leaves an empty state");
+    }
+
+    @Test
+    void shouldSkipACheckpointWithACorruptHeader() throws IOException {
+        final TransactionFeatures features = new TransactionFeatures(16);
+        final MetricAnomalyScorer metrics = new MetricAnomalyScorer(4);
+        final CheckpointStore store = new CheckpointStore(dir, 3);
+        feed(features, metrics, 0, 100);
+        final Path only = store.write(stages(features, metrics), "m5", 100);
+        final byte[] bytes = Files.readAllBytes(only);
+        bytes[27] ^= 1; // the model version's text
+        Files.write(only, bytes);
+        final IOException thrown = assertThrows(IOException.class, () -> CheckpointStore.read(only));
+        assertTrue(thrown.getMessage().contains("header CRC32C"), thrown.getMessage());
+    }
+
+    @Test
+    void shouldStreamACheckpointCapturedBeforeTheStateMovedOn() throws IOException {
+        final TransactionFeatures features = new TransactionFeatures(16);
+        final MetricAnomalyScorer metrics = new MetricAnomalyScorer(4);
+        final CheckpointStore store = new CheckpointStore(dir, 3);
+        feed(features, metrics, 0, 300);
+        final TransactionFeatures expected = new TransactionFeatures(16);
+        final MetricAnomalyScorer expectedMetrics = new MetricAnomalyScorer(4);
+        feed(expected, expectedMetrics, 0, 300);
+
+        final CheckpointStore.Pending pending = store.capture(stages(features, metrics), "m1", 300);
+        feed(features, metrics, 300, 600); // the pipeline goes on before the file is written
+        final Path file = store.write(pending);
+        assertEquals(pending.fileBytes(), Files.size(file));
+
+        final TransactionFeatures restored = new TransactionFeatures(4);
+        final MetricAnomalyScorer restoredMetrics = new MetricAnomalyScorer(1);
+        assertEquals(file, store.restoreLatest(stages(restored, restoredMetrics), i -> true).checkpoint().file());
+        assertArrayEquals(metricsBytes(expectedMetrics), metricsBytes(restoredMetrics), "metrics as of the capture");
+        for (int i = 300; i < 340; i++) {
+            assertArrayEquals(next(expected, i), next(restored, i), "features as of the capture, event " + i);
+        }
+        final TransactionFeatures again = new TransactionFeatures(4);
+        store.restoreLatest(stages(again, new MetricAnomalyScorer(1)), i -> true);
+        assertEquals(37, again.accounts());
+        assertTrue(features.beginSnapshot() != null, "the capture's snapshot was closed by the write");
     }
 
     @Test

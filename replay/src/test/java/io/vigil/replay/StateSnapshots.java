@@ -19,7 +19,7 @@ final class StateSnapshots {
      * "tenant/account" to its state slot, from a TransactionFeatures snapshot (header of 32 bytes, then the slots,
      * each ending with the account id and the tenant).
      */
-    static Map<String, ByteBuffer> accounts(final CheckpointStore.Checkpoint checkpoint) {
+    static Map<String, ByteBuffer> accounts(final CheckpointStore.Checkpoint checkpoint) throws java.io.IOException {
         final ByteBuffer in = checkpoint.section(Pipeline.FEATURES_SECTION).bytes();
         final long count = in.getLong(24);
         in.position(32);
@@ -34,7 +34,7 @@ final class StateSnapshots {
     }
 
     /** The metric detectors' snapshot: written in series order, so equal states have equal bytes. */
-    static byte[] metrics(final CheckpointStore.Checkpoint checkpoint) {
+    static byte[] metrics(final CheckpointStore.Checkpoint checkpoint) throws java.io.IOException {
         final ByteBuffer in = checkpoint.section(Pipeline.METRICS_SECTION).bytes();
         final byte[] bytes = new byte[in.remaining()];
         in.get(bytes);

@@ -45,13 +45,18 @@ public enum CounterType {
     /** Open TCP connections, logged on or not. */
     CONNECTIONS(14, "connections", Kind.GAUGE, "gateway network thread, at its sweep"),
     /** Checkpoints written since start. */
-    CHECKPOINTS(15, "checkpoints written", Kind.COUNT, "pipeline thread, after each checkpoint"),
+    CHECKPOINTS(15, "checkpoints written", Kind.COUNT, "checkpoint thread, after each checkpoint"),
     /** Wall-clock time of the newest checkpoint (written, or restored at start), 0 if none: its age is now minus it. */
-    LAST_CHECKPOINT(16, "last checkpoint", Kind.EPOCH_MS, "pipeline thread, after each checkpoint; engine start"),
+    LAST_CHECKPOINT(16, "last checkpoint", Kind.EPOCH_MS, "checkpoint thread, after each checkpoint; engine start"),
     /** What the engine is doing: an {@link EngineState} code. */
     ENGINE_STATE(17, "engine state", Kind.STATE, "engine start, pipeline thread"),
     /** 1 while the input journal refuses appends (storage failure; events are rejected JOURNAL_UNAVAILABLE). */
-    JOURNAL_UNAVAILABLE(18, "journal unavailable", Kind.GAUGE, "gateway network thread, at its sweep");
+    JOURNAL_UNAVAILABLE(18, "journal unavailable", Kind.GAUGE, "gateway network thread, at its sweep"),
+    /**
+     * Microseconds the pipeline thread spent capturing the last checkpoint (the pause a checkpoint costs it; the file
+     * is then written by the checkpoint thread).
+     */
+    CHECKPOINT_PAUSE(19, "last checkpoint pause (us)", Kind.GAUGE, "pipeline thread, at each checkpoint capture");
 
     /** What a counter's value means, and so how readers show and export it. */
     public enum Kind {

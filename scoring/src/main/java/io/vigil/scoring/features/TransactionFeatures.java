@@ -502,6 +502,11 @@ public final class TransactionFeatures {
             return slots.slots();
         }
 
+        /** @return bytes {@link #writeTo} writes: the header and one slot per account. */
+        public long bytes() {
+            return HEADER_BYTES + slots.slots() * (long)SLOT_BYTES;
+        }
+
         /**
          * Writes the snapshot in the format of {@link TransactionFeatures#writeSnapshot} (the accounts changed
          * since the snapshot began come last). Once; any thread. Allocates.
