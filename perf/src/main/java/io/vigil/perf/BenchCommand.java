@@ -103,6 +103,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--client-id", defaultValue = "1000", description = "Client id of the first connection; the others follow (default ${DEFAULT-VALUE}).")
     long clientIdBase;
 
+    @Option(names = "--tenant", defaultValue = "1", description = "Tenant every connection claims at Logon: against a " +
+        "server with vigil.credentials.file, the tenant of the client ids' entries, which all take --credential " +
+        "(default ${DEFAULT-VALUE}, the tenant of the shared credential).")
+    int tenantId;
+
     private final PrintStream stdout = System.out;
 
     /** Runs the command without the {@code vigil} launcher: {@code java -cp perf/target/benchmarks.jar io.vigil.perf.BenchCommand}. */
@@ -185,6 +190,7 @@ public final class BenchCommand implements Callable<Integer> {
         s.accounts = accounts;
         s.generatorWait = generatorWait;
         s.clientIdBase = clientIdBase;
+        s.tenantId = tenantId;
         final LoadGenerator generator = new LoadGenerator(s);
         final StageLatencies stages = server == null ? null : server.engine().latencies();
         if (findMax) {
