@@ -95,6 +95,24 @@ final class PipelineAgent extends SupervisedAgent implements EventPoller.Handler
         }
         counters.ring(ring);
         counters.state(recovering ? EngineState.RECOVERING : EngineState.LIVE);
+        warmUpCheckpoints();
+    }
+
+    /**
+     * Captures the state once and drops the capture, before the pipeline thread starts (which orders it before that
+     * thread's work): the classes and code of a capture are then loaded before the first periodic checkpoint, whose
+     * pause would otherwise include them (measured: ~20 ms for the first capture, under 1 ms for the next).
+     */
+    private void warmUpCheckpoints() {
+        if (checkpoints == null) {
+            return;
+        }
+        try {
+            checkpoints.capture(pipeline, lastCheckpointIndex).close();
+            checkpointWriter.execute(() -> { }); // starts the checkpoint thread
+        } catch (final IOException | RuntimeException ex) {
+            LOG.warn("checkpoint warm-up failed (the first checkpoint will tell whether capturing works)", ex);
+        }
     }
 
     @Override
