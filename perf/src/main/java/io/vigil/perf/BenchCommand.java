@@ -1,5 +1,6 @@
 package io.vigil.perf;
 
+import io.vigil.gateway.GatewayConfiguration;
 import io.vigil.engine.StageLatencies;
 import io.vigil.engine.Units;
 import io.vigil.engine.VigilConfig;
@@ -116,7 +117,7 @@ public final class BenchCommand implements Callable<Integer> {
         validate();
         Files.createDirectories(out);
         final Map<String, String> overrides = new LinkedHashMap<>();
-        overrides.put(VigilConfig.PORT.name(), "0");
+        overrides.put(GatewayConfiguration.PORT.name(), "0");
         if (waitStrategy != null) {
             overrides.put(VigilConfig.WAIT_STRATEGY.name(), WaitStrategies.check(waitStrategy));
         }
@@ -139,12 +140,12 @@ public final class BenchCommand implements Callable<Integer> {
                 final int colon = connect.lastIndexOf(':');
                 final String host = connect.substring(0, colon);
                 final int port = Integer.parseInt(connect.substring(colon + 1));
-                return runAll(host, port, credential != null ? credential : config.string(VigilConfig.CREDENTIAL),
+                return runAll(host, port, credential != null ? credential : config.string(GatewayConfiguration.CREDENTIAL),
                     null, header, parts);
             }
             try (VigilServer server = VigilServer.start(config)) {
                 return runAll(server.host(), server.port(),
-                    credential != null ? credential : config.string(VigilConfig.CREDENTIAL), server, header, parts);
+                    credential != null ? credential : config.string(GatewayConfiguration.CREDENTIAL), server, header, parts);
             }
         } finally {
             Baseline.deleteTree(dataDir);

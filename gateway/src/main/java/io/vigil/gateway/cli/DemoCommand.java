@@ -8,6 +8,7 @@ import io.vigil.codecs.sbe.Label;
 import io.vigil.codecs.sbe.RejectDecoder;
 import io.vigil.engine.StageLatencies;
 import io.vigil.engine.VigilConfig;
+import io.vigil.gateway.GatewayConfiguration;
 import io.vigil.gateway.VigilServer;
 import io.vigil.gateway.client.VigilClient;
 import io.vigil.scoring.synthetic.SyntheticTransaction;
@@ -81,7 +82,7 @@ public final class DemoCommand implements Callable<Integer> {
         final Path data = dataDirectory();
         final Map<String, String> overrides = new LinkedHashMap<>();
         overrides.put(VigilConfig.DATA_DIR.name(), data.toString());
-        overrides.put(VigilConfig.PORT.name(), "0");
+        overrides.put(GatewayConfiguration.PORT.name(), "0");
         final VigilConfig config = VigilConfig.load(configFile).with(overrides);
         for (final String warning : config.unknownLookalikes()) {
             System.err.println("vigil demo: warning: " + warning);
@@ -89,7 +90,7 @@ public final class DemoCommand implements Callable<Integer> {
         System.out.printf("Vigil demo: %,d transactions over %,d accounts at %,d/s, fraud rate %.2f%%, seed %d, data in %s%n",
             events, accounts, rate, fraudRate * 100, seed, data);
         try (VigilServer server = VigilServer.start(config)) {
-            final Report report = stream(server, config.string(VigilConfig.CREDENTIAL));
+            final Report report = stream(server, server.context().credential());
             report.print(server, rate);
             return report.answered == events && report.lostOrDuplicate() == 0 ? 0 : 1;
         }
