@@ -24,8 +24,8 @@ import io.vigil.engine.EngineContext;
 import io.vigil.engine.RunContext;
 import io.vigil.engine.StageAssembler;
 import io.vigil.engine.VigilConfig;
-import io.vigil.journal.DataDirectory;
 import io.vigil.engine.counters.VigilCounters;
+import io.vigil.journal.DataDirectory;
 import io.vigil.journal.JournalReader;
 import io.vigil.journal.JournalRecord;
 import io.vigil.journal.JournalRepair;
@@ -66,6 +66,8 @@ public final class VigilServer implements AutoCloseable {
     private final Channel serverChannel;
     private final String transport;
     private final VigilCounters counters;
+    /** The gateway's stages and those of the engine running now. */
+    private final ServerLatencies latencies = new ServerLatencies(() -> engine.latencies());
 
     private VigilServer(final GatewayContext context, final EngineContext engineContext, final StageAssembler stages,
         final boolean repair) throws InterruptedException {
@@ -133,8 +135,8 @@ public final class VigilServer implements AutoCloseable {
                 ringSize * 3L / 4, ringSize / 4L);
             final int pendingBytes = context.clientPendingBytes();
             // set before bind: the network thread sees them through the bind task it runs
-            core.latencies = started.latencies();
-            egress.latencies(started.latencies());
+            core.latencies = latencies;
+            egress.latencies(latencies);
             final ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(channelClass)
@@ -415,6 +417,11 @@ public final class VigilServer implements AutoCloseable {
                 core.lastIngestNs(record.timeNs);
             }
         }
+    }
+
+    /** Per-stage latencies, end to end: the gateway's stages around the running engine's. */
+    public ServerLatencies latencies() {
+        return latencies;
     }
 
     /** The gateway's context this server was started with, concluded. */

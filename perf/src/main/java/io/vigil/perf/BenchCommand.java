@@ -1,10 +1,10 @@
 package io.vigil.perf;
 
-import io.vigil.gateway.GatewayConfiguration;
-import io.vigil.engine.StageLatencies;
 import io.vigil.engine.Units;
 import io.vigil.engine.VigilConfig;
 import io.vigil.engine.WaitStrategies;
+import io.vigil.gateway.GatewayConfiguration;
+import io.vigil.gateway.ServerLatencies;
 import io.vigil.gateway.VigilServer;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramLogWriter;
@@ -187,7 +187,7 @@ public final class BenchCommand implements Callable<Integer> {
         s.generatorWait = generatorWait;
         s.clientIdBase = clientIdBase;
         final LoadGenerator generator = new LoadGenerator(s);
-        final StageLatencies stages = server == null ? null : server.engine().latencies();
+        final ServerLatencies stages = server == null ? null : server.latencies();
         if (findMax) {
             return findMax(generator, s, server, stages, header);
         }
@@ -225,7 +225,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private int findMax(final LoadGenerator generator, final LoadGenerator.Settings s, final VigilServer server,
-        final StageLatencies stages, final String header) throws Exception {
+        final ServerLatencies stages, final String header) throws Exception {
         final long boundNs = durationNs(p99Under, "--p99-under");
         final long stepNs = durationNs(stepDuration, "--step-duration");
         final StringBuilder report = new StringBuilder(header);
@@ -328,11 +328,11 @@ public final class BenchCommand implements Callable<Integer> {
         if (inProcess) {
             sb.append("inside the server, per stage (same period):\n");
             double sumP50 = 0;
-            for (int i = 0; i < StageLatencies.STAGES.length; i++) {
+            for (int i = 0; i < ServerLatencies.STAGES.length; i++) {
                 final Histogram h = r.stages[i];
                 if (h != null) {
-                    sb.append(row("  " + StageLatencies.STAGES[i], h));
-                    if (i != StageLatencies.JOURNAL_APPEND) {
+                    sb.append(row("  " + ServerLatencies.STAGES[i], h));
+                    if (i != ServerLatencies.JOURNAL_APPEND) {
                         sumP50 += us(h.getValueAtPercentile(50));
                     }
                 }

@@ -1,12 +1,12 @@
 package io.vigil.perf;
 
-import io.vigil.gateway.GatewayConfiguration;
 import io.vigil.codecs.sbe.Channel;
 import io.vigil.codecs.sbe.DecisionDecoder;
 import io.vigil.codecs.sbe.Label;
 import io.vigil.codecs.sbe.RejectDecoder;
 import io.vigil.engine.EpochClock;
 import io.vigil.engine.VigilConfig;
+import io.vigil.gateway.GatewayConfiguration;
 import io.vigil.gateway.VigilServer;
 import io.vigil.gateway.client.VigilClient;
 import org.junit.jupiter.api.Test;

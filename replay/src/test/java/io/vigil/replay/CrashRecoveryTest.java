@@ -1,6 +1,5 @@
 package io.vigil.replay;
 
-import io.vigil.gateway.GatewayConfiguration;
 import io.vigil.codecs.sbe.DecisionDecoder;
 import io.vigil.codecs.sbe.MessageHeaderDecoder;
 import io.vigil.codecs.sbe.RejectDecoder;
@@ -10,6 +9,7 @@ import io.vigil.engine.EngineContext;
 import io.vigil.engine.Pipeline;
 import io.vigil.engine.ResponseSink;
 import io.vigil.engine.VigilConfig;
+import io.vigil.gateway.GatewayConfiguration;
 import io.vigil.gateway.client.VigilClient;
 import io.vigil.journal.JournalReader;
 import io.vigil.journal.JournalRecord;

@@ -1,9 +1,9 @@
 package io.vigil.replay;
 
-import io.vigil.gateway.GatewayConfiguration;
 import io.vigil.codecs.sbe.DecisionDecoder;
 import io.vigil.codecs.sbe.RejectDecoder;
 import io.vigil.engine.VigilConfig;
+import io.vigil.gateway.GatewayConfiguration;
 import io.vigil.gateway.VigilServer;
 import io.vigil.gateway.client.VigilClient;
 

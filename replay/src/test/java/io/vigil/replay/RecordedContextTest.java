@@ -1,8 +1,8 @@
 package io.vigil.replay;
 
-import io.vigil.gateway.GatewayConfiguration;
 import io.vigil.engine.RunContext;
 import io.vigil.engine.VigilConfig;
+import io.vigil.gateway.GatewayConfiguration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;

@@ -6,9 +6,9 @@ import io.vigil.codecs.sbe.Channel;
 import io.vigil.codecs.sbe.DecisionDecoder;
 import io.vigil.codecs.sbe.Label;
 import io.vigil.codecs.sbe.RejectDecoder;
-import io.vigil.engine.StageLatencies;
 import io.vigil.engine.VigilConfig;
 import io.vigil.gateway.GatewayConfiguration;
+import io.vigil.gateway.ServerLatencies;
 import io.vigil.gateway.VigilServer;
 import io.vigil.gateway.client.VigilClient;
 import io.vigil.scoring.synthetic.SyntheticTransaction;
@@ -167,8 +167,8 @@ public final class DemoCommand implements Callable<Integer> {
                 }
                 if (sent >= report.warmup && report.measuredStartNs == 0) {
                     report.measuredStartNs = System.nanoTime();
-                    for (int stage = 0; stage < StageLatencies.STAGES.length; stage++) {
-                        server.engine().latencies().interval(stage);
+                    for (int stage = 0; stage < ServerLatencies.STAGES.length; stage++) {
+                        server.latencies().interval(stage);
                     }
                 }
                 if (sent < events) {
@@ -185,8 +185,8 @@ public final class DemoCommand implements Callable<Integer> {
                 Thread.sleep(5);
             }
             report.answered = report.answered();
-            for (int stage = 0; stage < StageLatencies.STAGES.length; stage++) {
-                report.stages[stage] = server.engine().latencies().interval(stage);
+            for (int stage = 0; stage < ServerLatencies.STAGES.length; stage++) {
+                report.stages[stage] = server.latencies().interval(stage);
             }
             client.logout();
             client.awaitClosed(5, TimeUnit.SECONDS);
@@ -211,7 +211,7 @@ public final class DemoCommand implements Callable<Integer> {
         final long[] patternFlagged = new long[SyntheticTransaction.PATTERNS];
         final long[] reasonAlerts = new long[ReasonNames.NAMES.size()];
         final long[] reasonFraud = new long[ReasonNames.NAMES.size()];
-        final Histogram[] stages = new Histogram[StageLatencies.STAGES.length];
+        final Histogram[] stages = new Histogram[ServerLatencies.STAGES.length];
         final int warmup;
         final long periodNs;
         volatile long measuredStartNs;
@@ -346,7 +346,7 @@ public final class DemoCommand implements Callable<Integer> {
             System.out.println("inside the server, per stage (same events):");
             for (int stage = 0; stage < stages.length; stage++) {
                 if (stages[stage] != null) {
-                    printPercentiles(StageLatencies.STAGES[stage], stages[stage]);
+                    printPercentiles(ServerLatencies.STAGES[stage], stages[stage]);
                 }
             }
             final long flagged = actions[1] + actions[2];

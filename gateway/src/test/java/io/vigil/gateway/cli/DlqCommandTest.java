@@ -1,6 +1,5 @@
 package io.vigil.gateway.cli;
 
-import io.vigil.gateway.GatewayConfiguration;
 import io.vigil.codecs.sbe.Channel;
 import io.vigil.codecs.sbe.DecisionDecoder;
 import io.vigil.codecs.sbe.Label;
@@ -9,6 +8,7 @@ import io.vigil.engine.EventSlot;
 import io.vigil.engine.Stage;
 import io.vigil.engine.StageAssembler;
 import io.vigil.engine.VigilConfig;
+import io.vigil.gateway.GatewayConfiguration;
 import io.vigil.gateway.VigilServer;
 import io.vigil.gateway.client.VigilClient;
 import io.vigil.journal.JournalReader;

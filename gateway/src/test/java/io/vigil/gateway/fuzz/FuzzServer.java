@@ -1,8 +1,8 @@
 package io.vigil.gateway.fuzz;
 
-import io.vigil.gateway.GatewayConfiguration;
 import io.vigil.engine.EpochClock;
 import io.vigil.engine.VigilConfig;
+import io.vigil.gateway.GatewayConfiguration;
 import io.vigil.gateway.VigilServer;
 
 import java.io.IOException;
