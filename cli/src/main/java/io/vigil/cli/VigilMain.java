@@ -1,13 +1,15 @@
 package io.vigil.cli;
 
+import io.vigil.engine.ConfigurationException;
+import io.vigil.engine.cli.ConfigCommand;
 import io.vigil.engine.cli.StatCommand;
 import io.vigil.gateway.cli.CredentialsCommand;
 import io.vigil.gateway.cli.DemoCommand;
 import io.vigil.gateway.cli.DlqCommand;
 import io.vigil.gateway.cli.RulesCommand;
 import io.vigil.gateway.cli.RunCommand;
-import io.vigil.perf.BenchCommand;
 import io.vigil.journal.JournalDamageException;
+import io.vigil.perf.BenchCommand;
 import io.vigil.replay.ReplayCommand;
 import io.vigil.scoring.nab.NabCommand;
 import picocli.CommandLine;
@@ -20,7 +22,8 @@ import picocli.CommandLine.Command;
 @Command(name = "vigil", mixinStandardHelpOptions = true, version = "vigil 0.1.0",
     description = "Vigil: a low-latency, journal-first event engine for fraud and trading teams.",
     subcommands = {RunCommand.class, DemoCommand.class, ReplayCommand.class, NabCommand.class, DlqCommand.class,
-        CredentialsCommand.class, RulesCommand.class, BenchCommand.class, StatCommand.class, CommandLine.HelpCommand.class})
+        CredentialsCommand.class, RulesCommand.class, BenchCommand.class, StatCommand.class, ConfigCommand.class,
+        CommandLine.HelpCommand.class})
 public final class VigilMain implements Runnable {
     @Override
     public void run() {
@@ -32,11 +35,20 @@ public final class VigilMain implements Runnable {
         return ex instanceof JournalDamageException ? ReplayCommand.EXIT_DAMAGED : ReplayCommand.EXIT_USAGE;
     }
 
-    /** The root command with Vigil's error handling: one line on stderr, exit 2, or 3 for a damaged journal. */
+    /**
+     * The root command with Vigil's error handling: one line on stderr (one per bad key for a configuration), exit 2,
+     * or 3 for a damaged journal.
+     */
     static CommandLine commandLine() {
         final CommandLine commandLine = new CommandLine(new VigilMain());
         commandLine.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
-            cmd.getErr().println("vigil " + cmd.getCommandName() + ": " + ex.getMessage());
+            if (ex instanceof ConfigurationException) {
+                for (final String problem : ((ConfigurationException)ex).problems()) {
+                    cmd.getErr().println("vigil " + cmd.getCommandName() + ": " + problem);
+                }
+            } else {
+                cmd.getErr().println("vigil " + cmd.getCommandName() + ": " + ex.getMessage());
+            }
             if (System.getenv("VIGIL_DEBUG") != null) {
                 ex.printStackTrace(cmd.getErr());
             }

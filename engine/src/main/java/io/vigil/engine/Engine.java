@@ -11,7 +11,6 @@ import io.vigil.scoring.anomaly.MetricAnomalyScorer;
 import io.vigil.scoring.features.TransactionFeatures;
 import io.vigil.scoring.model.OnnxModel;
 import io.vigil.scoring.rules.DecisionRules;
-import io.vigil.scoring.rules.RulesConfig;
 import net.openhft.affinity.AffinityLock;
 import org.agrona.concurrent.AgentRunner;
 import org.slf4j.Logger;
@@ -60,26 +59,26 @@ public final class Engine implements AutoCloseable {
     private final CheckpointStore checkpoints;
     private final StageLatencies latencies = new StageLatencies();
 
-    private Engine(final VigilConfig config, final Journals journals, final ResponseSink sink,
+    private Engine(final EngineContext context, final Journals journals, final ResponseSink sink,
         final StageAssembler assembler, final VigilCounters counters) {
+        context.conclude();
         this.journals = journals;
         final PipelineCounters pipelineCounters = new PipelineCounters(counters);
-        this.affinity = config.string(VigilConfig.CPU_AFFINITY);
-        Affinity.cpuFor(affinity, 0);
-        final String wait = config.string(VigilConfig.WAIT_STRATEGY);
-        this.pipeline = newPipeline(config, journals, sink, true, assembler);
-        pipeline.inferenceBudgetNs(config.durationNs(VigilConfig.INFERENCE_BUDGET));
+        this.affinity = context.cpuAffinity();
+        final String wait = context.waitStrategy();
+        this.pipeline = newPipeline(context, journals, sink, true, assembler);
+        pipeline.inferenceBudgetNs(context.inferenceBudgetNs());
         this.recoveredUpToIndex = answeredUpTo(journals);
-        this.checkpoints = CheckpointStore.from(config);
+        this.checkpoints = CheckpointStore.from(context.config());
         this.restoredIndex = restore(checkpoints, pipeline, journals, recoveredUpToIndex, counters);
         pipeline.answeredUpTo(recoveredUpToIndex);
         pipeline.recordLatencies(latencies);
-        final int maxPayload = config.integer(VigilConfig.MAX_FRAME_BYTES);
-        this.ring = RingBuffer.createSingleProducer(() -> new EventSlot(maxPayload), config.integer(VigilConfig.RING_SIZE),
+        final int maxPayload = context.maxFrameBytes();
+        this.ring = RingBuffer.createSingleProducer(() -> new EventSlot(maxPayload), context.ringSize(),
             WaitStrategies.ringWaitStrategy());
         counters.counter(CounterType.RING_SIZE).setRelease(ring.getBufferSize());
         this.pipelineAgent = new PipelineAgent(pipeline, ring, checkpoints,
-            config.longValue(VigilConfig.CHECKPOINT_INTERVAL), restoredIndex, recoveredUpToIndex, pipelineCounters);
+            context.checkpointIntervalEvents(), restoredIndex, recoveredUpToIndex, pipelineCounters);
         this.tailerAgent = new TailerAgent(journals, ring, restoredIndex);
         pipelineAgent.errorCounter(pipelineCounters);
         tailerAgent.errorCounter(pipelineCounters);
@@ -88,7 +87,7 @@ public final class Engine implements AutoCloseable {
         AgentRunner.startOnThread(pipelineRunner, pinningFactory(PIPELINE_THREAD, Affinity.cpuFor(affinity, 1)));
         AgentRunner.startOnThread(tailerRunner, pinningFactory(TAILER_THREAD, Affinity.cpuFor(affinity, 0)));
         this.watchdog = new Watchdog(List.of(tailerAgent, pipelineAgent), List.of(tailerRunner, pipelineRunner),
-            config.durationNs(VigilConfig.WATCHDOG_STALL_TIMEOUT));
+            context.watchdogStallTimeoutNs());
         if (recoveredUpToIndex != RecordHeader.NO_INDEX) {
             LOG.info("recovering: input events up to index {} were answered before; rebuilding state from them, " +
                 "starting after index {}", Long.toHexString(recoveredUpToIndex), Long.toHexString(restoredIndex));
@@ -127,18 +126,18 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    /** Starts the engine on the given journals; answers go to {@code sink}. */
-    public static Engine start(final VigilConfig config, final Journals journals, final ResponseSink sink) {
-        return new Engine(config, journals, sink, StageAssembler.DEFAULT, VigilCounters.inMemory());
+    /** Starts the engine on the given journals; answers go to {@code sink}. Concludes {@code context}. */
+    public static Engine start(final EngineContext context, final Journals journals, final ResponseSink sink) {
+        return new Engine(context, journals, sink, StageAssembler.DEFAULT, VigilCounters.inMemory());
     }
 
     /**
      * Starts the engine with stages changed by {@code assembler} (tests inject stages this way; a replay that
      * verifies this engine's journals must build its pipeline with the same assembler).
      */
-    public static Engine start(final VigilConfig config, final Journals journals, final ResponseSink sink,
+    public static Engine start(final EngineContext context, final Journals journals, final ResponseSink sink,
         final StageAssembler assembler) {
-        return new Engine(config, journals, sink, assembler, VigilCounters.inMemory());
+        return new Engine(context, journals, sink, assembler, VigilCounters.inMemory());
     }
 
     /**
@@ -146,9 +145,9 @@ public final class Engine implements AutoCloseable {
      * the pipeline's counters to {@code counters} (an engine restarted in the same process keeps adding to the same
      * ones).
      */
-    public static Engine start(final VigilConfig config, final Journals journals, final ResponseSink sink,
+    public static Engine start(final EngineContext context, final Journals journals, final ResponseSink sink,
         final StageAssembler assembler, final VigilCounters counters) {
-        return new Engine(config, journals, sink, assembler, counters);
+        return new Engine(context, journals, sink, assembler, counters);
     }
 
     /** When a checkpoint file was written (epoch ms), 0 if unknown: its age is reported, nothing depends on it. */
@@ -165,9 +164,9 @@ public final class Engine implements AutoCloseable {
      *
      * @param journaling false for a dry run that writes neither output nor dead letters.
      */
-    public static Pipeline newPipeline(final VigilConfig config, final Journals journals, final ResponseSink sink,
+    public static Pipeline newPipeline(final EngineContext context, final Journals journals, final ResponseSink sink,
         final boolean journaling) {
-        return newPipeline(config, journals, sink, journaling, StageAssembler.DEFAULT);
+        return newPipeline(context, journals, sink, journaling, StageAssembler.DEFAULT);
     }
 
     /**
@@ -176,19 +175,20 @@ public final class Engine implements AutoCloseable {
      *
      * @param journaling false for a dry run that writes neither output nor dead letters.
      */
-    public static Pipeline newPipeline(final VigilConfig config, final Journals journals, final ResponseSink sink,
+    public static Pipeline newPipeline(final EngineContext context, final Journals journals, final ResponseSink sink,
         final boolean journaling, final StageAssembler assembler) {
-        final int batch = config.integer(VigilConfig.INFERENCE_BATCH);
-        final String modelPath = config.string(VigilConfig.MODEL_PATH);
-        final OnnxModel model = modelPath.isEmpty() ?
-            OnnxModel.loadDefault(batch) : OnnxModel.load(Path.of(modelPath), TransactionFeatures.WIDTH, batch);
+        context.conclude();
+        final int batch = context.inferenceBatchMax();
+        final Path modelPath = context.modelPath();
+        final OnnxModel model = modelPath == null ?
+            OnnxModel.loadDefault(batch) : OnnxModel.load(modelPath, TransactionFeatures.WIDTH, batch);
         final List<Stage> stages = new ArrayList<>();
         try {
-            stages.add(new ValidateStage(EventValidator.from(config)));
-            stages.add(new FeaturesStage(new TransactionFeatures(config.integer(VigilConfig.EXPECTED_ACCOUNTS))));
-            stages.add(new AnomalyStage(new MetricAnomalyScorer(config.integer(VigilConfig.EXPECTED_SERIES))));
+            stages.add(new ValidateStage(EventValidator.from(context)));
+            stages.add(new FeaturesStage(new TransactionFeatures(context.expectedAccounts())));
+            stages.add(new AnomalyStage(new MetricAnomalyScorer(context.expectedSeries())));
             stages.add(new ModelStage(model));
-            stages.add(new RulesStage(rules(config)));
+            stages.add(new RulesStage(new DecisionRules(context.rules())));
             stages.add(new OutputStage(journaling ? journals.outputWriter() : null,
                 journaling ? journals.deadLetterWriter() : null, sink, model.version()));
             assembler.assemble(stages);
@@ -202,20 +202,6 @@ public final class Engine implements AutoCloseable {
             model.close();
             throw ex;
         }
-    }
-
-    /** Decision rules from the configuration. */
-    public static DecisionRules rules(final VigilConfig config) {
-        final RulesConfig d = RulesConfig.DEFAULTS;
-        return new DecisionRules(new RulesConfig(
-            (float)config.decimal(VigilConfig.RULE_MODEL_REVIEW),
-            (float)config.decimal(VigilConfig.RULE_MODEL_DECLINE),
-            (float)config.decimal(VigilConfig.RULE_ANOMALY_REVIEW),
-            (float)config.decimal(VigilConfig.RULE_AMOUNT_Z),
-            (float)config.decimal(VigilConfig.RULE_VELOCITY_Z),
-            d.hoppingMinNewMerchantRate(), d.hoppingMinCount1h(), d.hoppingMaxSecsSincePrev(), d.hoppingMinHistoryEvents(),
-            d.cardTestingMinCount1m(), d.cardTestingMaxAmountMinor(),
-            config.integer(VigilConfig.RULE_DECLINE_HITS)));
     }
 
     /** The input index the last output record answers, or -1: events up to it need no answer on restart. */

@@ -35,11 +35,8 @@ public final class EventValidator {
         }
     }
 
-    public static EventValidator from(final VigilConfig config) {
-        return new EventValidator(
-            config.longValue(VigilConfig.MAX_AMOUNT_MINOR),
-            config.durationNs(VigilConfig.MAX_FUTURE_SKEW),
-            config.durationNs(VigilConfig.MAX_EVENT_AGE));
+    public static EventValidator from(final EngineContext context) {
+        return new EventValidator(context.maxAmountMinor(), context.maxFutureSkewNs(), context.maxEventAgeNs());
     }
 
     private static int pack(final int a, final int b, final int c) {

@@ -48,7 +48,7 @@ public final class RulesControl {
             }
             values.put(name, properties.getProperty(name).trim());
         }
-        return Engine.rules(VigilConfig.of(values)).config();
+        return EngineContext.of(VigilConfig.of(values)).rules();
     }
 
     /**

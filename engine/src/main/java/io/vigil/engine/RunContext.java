@@ -40,10 +40,6 @@ public final class RunContext {
     /** Entry with the time the run started. */
     public static final String STARTED = "run.started";
 
-    /** Keys that describe where and how the run listened, not what it decided: a replay never takes them over. */
-    private static final List<VigilConfig.Key> NOT_REPLAYED = List.of(VigilConfig.DATA_DIR, VigilConfig.BIND_HOST,
-        VigilConfig.PORT, VigilConfig.CREDENTIAL, VigilConfig.CREDENTIALS_FILE);
-
     private final Map<String, String> entries;
 
     private RunContext(final Map<String, String> entries) {
@@ -71,7 +67,7 @@ public final class RunContext {
         final String modelPath = config.string(VigilConfig.MODEL_PATH);
         entries.put(MODEL_SHA256, OnnxModel.sha256(modelPath.isEmpty() ? null : Path.of(modelPath)));
         for (final VigilConfig.Key key : VigilConfig.keys()) {
-            if (key == VigilConfig.CREDENTIAL) {
+            if (key.recording() == VigilConfig.Key.Recording.SECRET) {
                 continue; // a secret: never written down
             }
             String value = config.string(key);
@@ -142,7 +138,8 @@ public final class RunContext {
     }
 
     /**
-     * The recorded values of the configuration keys a replay takes over (all but where and how the run listened);
+     * The recorded values of the configuration keys a replay takes over (those {@link VigilConfig.Key.Recording#REPLAYED}:
+     * all but where and how the run listened);
      * entries this version does not know (a newer run) are left out and named in {@code unknown}.
      */
     public Map<String, String> replayedKeys(final List<String> unknown) {
@@ -154,7 +151,7 @@ public final class RunContext {
             final VigilConfig.Key key = VigilConfig.find(e.getKey());
             if (key == null) {
                 unknown.add(e.getKey());
-            } else if (!NOT_REPLAYED.contains(key)) {
+            } else if (key.recording() == VigilConfig.Key.Recording.REPLAYED) {
                 values.put(key.name(), e.getValue());
             }
         }

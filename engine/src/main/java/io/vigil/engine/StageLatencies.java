@@ -6,41 +6,36 @@ import org.HdrHistogram.SingleWriterRecorder;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Where the time of each answered event goes inside the server, per stage, as HdrHistogram recorders, read as
- * interval histograms from any thread.
+ * Where the time of each answered event goes inside the pipeline, per stage, as HdrHistogram recorders, read as
+ * interval histograms from any thread. The gateway records its own stages (decode, journal append, egress) beside
+ * these and reports them together ({@code io.vigil.gateway.ServerLatencies}).
  *
- * <p>Each recorder has exactly one writer thread (wait-free, allocation-free recording): the gateway's network
- * thread writes {@link #GATEWAY_DECODE}, {@link #JOURNAL_APPEND} and {@link #EGRESS}; the pipeline thread writes
- * the others from the stamps in the {@link EventSlot}. Stages, in the order an event meets them:
+ * <p>Every recorder has exactly one writer, the pipeline thread (wait-free, allocation-free recording), which records
+ * from the stamps in the {@link EventSlot} after the output journal append. Stages, in the order an event meets them:
  * <ol>
- * <li>{@code gateway decode}: frame found in the read buffer to the ingest stamp (framing, validation, session
- * checks);</li>
- * <li>{@code journal append}: the input journal append (ingest stamp to append returned);</li>
- * <li>{@code tailer pickup}: ingest stamp to the tailer reading the record; it <em>contains</em> the append, so
- * the tailer's own wake-up is this minus {@code journal append};</li>
+ * <li>{@code tailer pickup}: ingest stamp (taken by the gateway with {@link EpochClock}) to the tailer reading the
+ * record; it <em>contains</em> the input journal append, so the tailer's own wake-up is this minus the gateway's
+ * {@code journal append};</li>
  * <li>{@code validate}: the ring hop to the pipeline thread, decode and validation;</li>
  * <li>{@code features}: windowed feature update (none for metric samples);</li>
  * <li>{@code anomaly}: anomaly score;</li>
  * <li>{@code inference}: waiting for the end of the Disruptor batch and the one ONNX call for the batch;</li>
  * <li>{@code decide}: decision rules and answer encoding;</li>
- * <li>{@code output journal}: the output journal append;</li>
- * <li>{@code egress}: hand-off to the network thread until the answer is written to the socket.</li>
+ * <li>{@code output journal}: the output journal append.</li>
  * </ol>
  */
 public final class StageLatencies {
-    public static final String[] STAGES = {"gateway decode", "journal append", "tailer pickup", "validate",
-        "features", "anomaly", "inference", "decide", "output journal", "egress"};
-    public static final int GATEWAY_DECODE = 0;
-    public static final int JOURNAL_APPEND = 1;
-    public static final int TAILER_PICKUP = 2;
-    public static final int VALIDATE = 3;
-    public static final int FEATURES = 4;
-    public static final int ANOMALY = 5;
-    public static final int INFERENCE = 6;
-    public static final int DECIDE = 7;
-    public static final int OUTPUT_JOURNAL = 8;
-    public static final int EGRESS = 9;
-    private static final long HIGHEST_NS = TimeUnit.SECONDS.toNanos(60);
+    public static final String[] STAGES = {"tailer pickup", "validate", "features", "anomaly", "inference", "decide",
+        "output journal"};
+    public static final int TAILER_PICKUP = 0;
+    public static final int VALIDATE = 1;
+    public static final int FEATURES = 2;
+    public static final int ANOMALY = 3;
+    public static final int INFERENCE = 4;
+    public static final int DECIDE = 5;
+    public static final int OUTPUT_JOURNAL = 6;
+    /** Longest time a recorder holds (longer ones are recorded as this), in ns. */
+    public static final long HIGHEST_NS = TimeUnit.SECONDS.toNanos(60);
 
     private final SingleWriterRecorder[] recorders = new SingleWriterRecorder[STAGES.length];
 
@@ -63,23 +58,6 @@ public final class StageLatencies {
         record(INFERENCE, slot.inferredNs - anomalyNs);
         record(DECIDE, slot.decidedNs - slot.inferredNs);
         record(OUTPUT_JOURNAL, journaledNs - slot.decidedNs);
-    }
-
-    /**
-     * Records the gateway's share of one event; the gateway's network thread only.
-     *
-     * @param frameNs    {@link System#nanoTime()} when the frame was found in the read buffer.
-     * @param ingestNs   the ingest stamp written to the journal, converted with {@link EpochClock#toNanoTime}.
-     * @param appendedNs {@link System#nanoTime()} when the input journal append returned.
-     */
-    public void recordIngest(final long frameNs, final long ingestNs, final long appendedNs) {
-        record(GATEWAY_DECODE, ingestNs - frameNs);
-        record(JOURNAL_APPEND, appendedNs - ingestNs);
-    }
-
-    /** Records the time from the pipeline's hand-off of an answer to its write to the socket; network thread only. */
-    public void recordEgress(final long ns) {
-        record(EGRESS, ns);
     }
 
     private void record(final int stage, final long ns) {

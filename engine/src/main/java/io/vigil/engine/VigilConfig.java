@@ -8,19 +8,27 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.ServiceLoader;
 
 /**
- * Every configuration key of Vigil, its default and its meaning, in one place.
+ * The lookup of Vigil's configuration keys, and the engine's own keys.
+ *
+ * <p>Each module declares its keys in its own configuration class: the engine's are the constants below, another
+ * module's are in a class it contributes as a {@link ConfigKeys} service ({@code META-INF/services}), so that
+ * {@link #keys()}, the check for unknown keys and the run context see every key of every module on the class path.
+ * Each module reads and checks its values in its own {@link ConfigContext} ({@link EngineContext} for the engine's),
+ * concluded once at start; {@link #validate()} concludes every module's.
  *
  * <p>A value is looked up, first match wins, in: a Java system property with the key's name
  * ({@code -Dvigil.port=7071}); an environment variable named after the key in upper case with dots as underscores
  * ({@code VIGIL_PORT=7071}); the config file given to {@code vigil run --config FILE} (Java properties format);
- * the default below. Durations take a unit ({@code ns us ms s m h d}; only {@code 0} may go without), sizes
+ * the default. Durations take a unit ({@code ns us ms s m h d}; only {@code 0} may go without), sizes
  * {@code k m g}, both parsed by {@link Units}. A malformed value is an {@link IllegalArgumentException} naming the key.
  *
  * <p>Immutable and thread-safe once built. Allocates when built and on lookups; never used on the hot path
@@ -29,14 +37,29 @@ import java.util.Properties;
 public final class VigilConfig {
     /** One documented key. */
     public static final class Key {
+        /** What the run context does with a key's value. */
+        public enum Recording {
+            /** Recorded at start and taken over by a replay: it may change what is decided. */
+            REPLAYED,
+            /** Recorded, never taken over by a replay: where and how the run listened, not what it decided. */
+            LOCAL,
+            /** Never recorded, hidden when described, never replayed: a secret. */
+            SECRET
+        }
+
         private final String name;
         private final String defaultValue;
         private final String description;
+        private final String module;
+        private final Recording recording;
 
-        private Key(final String name, final String defaultValue, final String description) {
+        private Key(final String name, final String defaultValue, final String description, final String module,
+            final Recording recording) {
             this.name = name;
             this.defaultValue = defaultValue;
             this.description = description;
+            this.module = module;
+            this.recording = recording;
         }
 
         public String name() {
@@ -51,55 +74,81 @@ public final class VigilConfig {
             return description;
         }
 
+        /** The module that declares this key ({@code engine}, {@code gateway}...). */
+        public String module() {
+            return module;
+        }
+
+        public Recording recording() {
+            return recording;
+        }
+
         /** The environment variable that overrides this key. */
         public String envName() {
             return name.toUpperCase(Locale.ROOT).replace('.', '_');
         }
+
+        @Override
+        public String toString() {
+            return name;
+        }
     }
 
-    private static final List<Key> KEYS = new ArrayList<>();
+    /**
+     * A module's keys in declaration (documentation) order: a module's configuration class declares each key through
+     * one, and its {@link ConfigKeys#keys()} returns {@link #keys()}.
+     */
+    public static final class KeyList {
+        private final String module;
+        private final List<Key> keys = new ArrayList<>();
+
+        public KeyList(final String module) {
+            this.module = module;
+        }
+
+        /** A key that the run context records and a replay takes over. */
+        public Key add(final String name, final String defaultValue, final String description) {
+            return add(name, defaultValue, description, Key.Recording.REPLAYED);
+        }
+
+        public Key add(final String name, final String defaultValue, final String description,
+            final Key.Recording recording) {
+            if (!name.startsWith("vigil.")) {
+                throw new IllegalArgumentException("configuration key " + name + " does not start with vigil.");
+            }
+            final Key key = new Key(name, defaultValue, description, module, recording);
+            keys.add(key);
+            return key;
+        }
+
+        public String module() {
+            return module;
+        }
+
+        public List<Key> keys() {
+            return Collections.unmodifiableList(keys);
+        }
+    }
+
+    /** The engine's keys; the module name in the README's table. */
+    public static final String ENGINE_MODULE = "engine";
+    private static final KeyList ENGINE_KEYS = new KeyList(ENGINE_MODULE);
 
     private static Key key(final String name, final String defaultValue, final String description) {
-        final Key key = new Key(name, defaultValue, description);
-        KEYS.add(key);
-        return key;
+        return ENGINE_KEYS.add(name, defaultValue, description);
     }
 
     // --- data and journals ---
-    public static final Key DATA_DIR = key("vigil.data.dir", "./vigil-data",
-        "Directory holding the input/, output/ and dlq/ journals.");
+    public static final Key DATA_DIR = ENGINE_KEYS.add("vigil.data.dir", "./vigil-data",
+        "Directory holding the input/, output/ and dlq/ journals.", Key.Recording.LOCAL);
     public static final Key ROLL_CYCLE = key("vigil.journal.roll.cycle", "FAST_HOURLY",
         "Chronicle roll cycle of every journal (FAST_HOURLY, FAST_DAILY, ...).");
     public static final Key DATA_FREE_MIN = key("vigil.data.free.min", "16m",
         "Least free space the data directory's file system must have for the server to start; 0: no check.");
 
-    // --- gateway ---
-    public static final Key BIND_HOST = key("vigil.bind.host", "127.0.0.1",
-        "Address the TCP gateway listens on.");
-    public static final Key PORT = key("vigil.port", "7070",
-        "TCP port of the gateway; 0 picks a free port.");
-    public static final Key CREDENTIAL = key("vigil.credential", "vigil-demo-secret",
-        "Without a credentials file: the one secret every Logon carries (US-ASCII, at most 32 bytes), logging any client id on as tenant 1. Change it for anything but a demo.");
-    public static final Key CREDENTIALS_FILE = key("vigil.credentials.file", "",
-        "File of client credentials, one 'clientId tenantId pbkdf2-sha256$iterations$salt$hash' line each (vigil credentials add writes them); each client logs on with its own secret as its own tenant. Empty: vigil.credential for all, as tenant 1.");
-    public static final Key ALLOW_INSECURE = key("vigil.bind.allow.insecure", "false",
-        "true lets the gateway start with the published default credential on an address other than loopback, or with an empty credential anywhere; both are refused otherwise. Never for production.");
+    // --- wire (the gateway accepts frames up to it; the ring's slots and a replay's records are sized by it) ---
     public static final Key MAX_FRAME_BYTES = key("vigil.max.frame.bytes", "512",
         "Largest frame accepted; a longer one is rejected and the connection closed.");
-    public static final Key HEARTBEAT_INTERVAL = key("vigil.heartbeat.interval", "1s",
-        "Server heartbeat interval; a connection silent for 3 intervals is closed.");
-    public static final Key MAX_CONNECTIONS = key("vigil.max.connections", "64",
-        "Connections the gateway holds at once; one more is rejected with TOO_MANY_CONNECTIONS and closed.");
-    public static final Key FRAME_TIMEOUT = key("vigil.frame.timeout", "5s",
-        "How long a frame may stay incomplete before the connection is rejected with FRAME_TIMEOUT and closed.");
-    public static final Key LOGON_FAILURES_MAX = key("vigil.logon.failures.max", "5",
-        "Failed Logons from one address within the window after which its connections are refused.");
-    public static final Key LOGON_FAILURES_WINDOW = key("vigil.logon.failures.window", "1m",
-        "Window over which failed Logons are counted, and how long an address stays refused.");
-    public static final Key CLIENT_PENDING_BYTES = key("vigil.client.pending.bytes", "4m",
-        "Answers queued for a client that does not read them, above which the gateway stops reading its events.");
-    public static final Key EGRESS_BUFFER_BYTES = key("vigil.egress.buffer.bytes", "4m",
-        "Ring buffer between the pipeline and the network thread that carries answers.");
 
     // --- pipeline ---
     public static final Key RING_SIZE = key("vigil.ring.size", "16384",
@@ -121,15 +170,13 @@ public final class VigilConfig {
     public static final Key EXPECTED_SERIES = key("vigil.metrics.expected.series", "1024",
         "Metric series the anomaly state is pre-sized for (it grows past this).");
 
-    // --- checkpoints, recovery and resend ---
+    // --- checkpoints and recovery ---
     public static final Key CHECKPOINT_DIR = key("vigil.checkpoint.dir", "",
         "Directory of the state checkpoints; empty: checkpoints/ under the data directory.");
     public static final Key CHECKPOINT_INTERVAL = key("vigil.checkpoint.interval.events", "1000000",
         "Input events between two checkpoints of all per-key state (captured by the pipeline thread at a batch boundary, written by the checkpoint thread meanwhile; and at shutdown); 0: at shutdown only.");
     public static final Key CHECKPOINT_RETAIN = key("vigil.checkpoint.retain", "3",
         "Newest checkpoints kept; older ones are deleted after each write.");
-    public static final Key RESEND_WINDOW = key("vigil.resend.window.events", "65536",
-        "A client's latest journaled events that a resend can be answered for from the journals; a resend of an older sequence is rejected with SEQUENCE_NOT_INCREASING.");
 
     // --- validation ---
     public static final Key MAX_AMOUNT_MINOR = key("vigil.validation.amount.max.minor", "100000000",
@@ -153,6 +200,43 @@ public final class VigilConfig {
     public static final Key RULE_DECLINE_HITS = key("vigil.rules.decline.min.hits",
         String.valueOf(RulesConfig.DEFAULT_DECLINE_MIN_RULE_HITS),
         "Rule reasons that together DECLINE an event (fewer send it to REVIEW).");
+
+    /** Every module's keys, found once, on first use: the engine's, then each {@link ConfigKeys} service's by module. */
+    private static final class Registry {
+        static final List<ConfigKeys> MODULES;
+        static final List<Key> KEYS;
+        static final Map<String, Key> BY_NAME;
+        static final Map<String, Key> BY_ENV;
+
+        static {
+            final List<ConfigKeys> modules = new ArrayList<>();
+            for (final ConfigKeys module : ServiceLoader.load(ConfigKeys.class, VigilConfig.class.getClassLoader())) {
+                modules.add(module);
+            }
+            modules.sort(Comparator.comparing(ConfigKeys::module));
+            final List<Key> keys = new ArrayList<>(ENGINE_KEYS.keys());
+            for (final ConfigKeys module : modules) {
+                keys.addAll(module.keys());
+            }
+            final Map<String, Key> byName = new LinkedHashMap<>();
+            final Map<String, Key> byEnv = new LinkedHashMap<>();
+            for (final Key key : keys) {
+                final Key before = byName.putIfAbsent(key.name, key);
+                if (before != null || byEnv.putIfAbsent(key.envName(), key) != null) {
+                    throw new IllegalStateException("configuration key " + key.name + " of module " + key.module +
+                        " is declared twice (or clashes with another as an environment variable)" +
+                        (before != null ? ", also by module " + before.module : ""));
+                }
+            }
+            MODULES = List.copyOf(modules);
+            KEYS = List.copyOf(keys);
+            BY_NAME = byName;
+            BY_ENV = byEnv;
+        }
+
+        private Registry() {
+        }
+    }
 
     private final Map<String, String> fileValues;
     private final Map<String, String> overrides;
@@ -258,26 +342,37 @@ public final class VigilConfig {
     }
 
     private static Key findByEnv(final String envName) {
-        for (final Key key : KEYS) {
-            if (key.envName().equals(envName)) {
-                return key;
-            }
-        }
-        return null;
+        return Registry.BY_ENV.get(envName);
     }
 
-    /** Every key, in documentation order. */
+    /** Every key of every module on the class path: the engine's first, then each other module's, by module name. */
     public static List<Key> keys() {
-        return Collections.unmodifiableList(KEYS);
+        return Registry.KEYS;
+    }
+
+    /** The modules that contribute keys through {@link ConfigKeys}, by module name (the engine's are not among them). */
+    static List<ConfigKeys> modules() {
+        return Registry.MODULES;
     }
 
     static Key find(final String name) {
-        for (final Key key : KEYS) {
-            if (key.name.equals(name)) {
-                return key;
-            }
+        return Registry.BY_NAME.get(name);
+    }
+
+    /**
+     * The README's configuration table: one row per key of {@link #keys()}, in that order. {@code vigil config keys
+     * --markdown} prints it; a test of the cli module (which sees every module) checks the README holds exactly this.
+     */
+    public static String markdownTable() {
+        final StringBuilder sb = new StringBuilder();
+        sb.append("| key | module | environment | default | meaning |\n");
+        sb.append("|---|---|---|---|---|\n");
+        for (final Key key : keys()) {
+            sb.append("| `").append(key.name).append("` | ").append(key.module).append(" | `").append(key.envName())
+                .append("` | `").append(key.defaultValue).append("` | ").append(key.description.replace("|", "\\|"))
+                .append(" |\n");
         }
-        return null;
+        return sb.toString();
     }
 
     /** The raw effective value and where it came from. */
@@ -365,112 +460,47 @@ public final class VigilConfig {
         return Path.of(string(key));
     }
 
-    private IllegalArgumentException invalid(final Key key, final String why) {
+    IllegalArgumentException invalid(final Key key, final String why) {
         return new IllegalArgumentException("configuration key " + key.name + " = '" + string(key) + "': " + why +
             " (from " + source(key) + ")");
     }
 
     /**
-     * Checks every key's value once, at start, before anything is built from it: its type (number, duration, size,
-     * true/false, one of a set) and its range (no zero connections, no negative durations, a ring of a power of two,
-     * thresholds between 0 and 1...). Components still read their values later; this makes sure that none of them
-     * finds a bad one halfway through a start.
+     * Checks every key's value once, at start, before anything is built from it: concludes the engine's context and
+     * every other module's ({@link ConfigKeys#conclude}) on this configuration, which check each value's type
+     * (number, duration, size, true/false, one of a set) and range (no zero connections, no negative durations, a
+     * ring of a power of two, thresholds between 0 and 1...).
      *
      * @return this configuration.
-     * @throws IllegalArgumentException naming every bad key, its value and where it came from, on one line.
+     * @throws ConfigurationException naming every bad key of every module, its value and where it came from, on one
+     *                                line ({@link ConfigurationException#problems()} has them one by one).
      */
     public VigilConfig validate() {
         final List<String> problems = new ArrayList<>();
-        check(problems, () -> io.vigil.journal.Journals.rollCycle(string(ROLL_CYCLE)), ROLL_CYCLE);
-        check(problems, () -> atLeast(DATA_FREE_MIN, size(DATA_FREE_MIN), 0), DATA_FREE_MIN);
-        check(problems, () -> between(PORT, integer(PORT), 0, 65_535), PORT);
-        check(problems, () -> bool(ALLOW_INSECURE), ALLOW_INSECURE);
-        check(problems, () -> between(MAX_FRAME_BYTES, integer(MAX_FRAME_BYTES), io.vigil.codecs.Framing.MIN_FRAME_LENGTH, 65_536),
-            MAX_FRAME_BYTES);
-        for (final Key key : new Key[] {HEARTBEAT_INTERVAL, FRAME_TIMEOUT, LOGON_FAILURES_WINDOW, MAX_EVENT_AGE}) {
-            check(problems, () -> atLeast(key, durationNs(key), 1), key);
-        }
-        for (final Key key : new Key[] {INFERENCE_BUDGET, MAX_FUTURE_SKEW}) {
-            check(problems, () -> atLeast(key, durationNs(key), 0), key);
-        }
-        for (final Key key : new Key[] {MAX_CONNECTIONS, LOGON_FAILURES_MAX, INFERENCE_BATCH, EXPECTED_ACCOUNTS,
-            EXPECTED_SERIES, CHECKPOINT_RETAIN, RESEND_WINDOW, RULE_DECLINE_HITS}) {
-            check(problems, () -> atLeast(key, integer(key), 1), key);
-        }
-        for (final Key key : new Key[] {CLIENT_PENDING_BYTES, EGRESS_BUFFER_BYTES, MAX_AMOUNT_MINOR}) {
-            check(problems, () -> atLeast(key, longValue(key), 1), key);
-        }
-        check(problems, () -> atLeast(CHECKPOINT_INTERVAL, longValue(CHECKPOINT_INTERVAL), 0), CHECKPOINT_INTERVAL);
-        check(problems, () -> {
-            final int ring = integer(RING_SIZE);
-            if (ring < 2 || Integer.bitCount(ring) != 1) {
-                throw invalid(RING_SIZE, "must be a power of two, at least 2");
-            }
-        }, RING_SIZE);
-        check(problems, () -> WaitStrategies.check(string(WAIT_STRATEGY)), WAIT_STRATEGY);
-        check(problems, () -> {
-            final String cpus = string(CPU_AFFINITY).trim();
-            if (!cpus.isEmpty() && !cpus.matches("\\d+( *, *\\d+)*")) {
-                throw invalid(CPU_AFFINITY, "not a comma-separated list of cpu numbers");
-            }
-        }, CPU_AFFINITY);
-        for (final Key key : new Key[] {RULE_MODEL_REVIEW, RULE_MODEL_DECLINE, RULE_ANOMALY_REVIEW}) {
-            check(problems, () -> fraction(key), key);
-        }
-        for (final Key key : new Key[] {RULE_AMOUNT_Z, RULE_VELOCITY_Z}) {
-            check(problems, () -> {
-                final double z = decimal(key);
-                if (!(z > 0) || Double.isInfinite(z)) {
-                    throw invalid(key, "must be a positive number of standard deviations");
-                }
-            }, key);
-        }
-        if (problems.isEmpty() && decimal(RULE_MODEL_REVIEW) > decimal(RULE_MODEL_DECLINE)) {
-            problems.add("configuration key " + RULE_MODEL_REVIEW.name + " = '" + string(RULE_MODEL_REVIEW) +
-                "' is above " + RULE_MODEL_DECLINE.name + " = '" + string(RULE_MODEL_DECLINE) + "': review must not need " +
-                "a higher score than decline");
+        collect(problems, () -> new EngineContext(this).conclude());
+        for (final ConfigKeys module : modules()) {
+            collect(problems, () -> module.conclude(this));
         }
         if (!problems.isEmpty()) {
-            throw new IllegalArgumentException(String.join("; ", problems));
+            throw new ConfigurationException(problems);
         }
         return this;
     }
 
-    private void check(final List<String> problems, final Runnable check, final Key key) {
+    private static void collect(final List<String> problems, final Runnable conclude) {
         try {
-            check.run();
-        } catch (final IllegalArgumentException ex) {
-            final String message = ex.getMessage();
-            problems.add(message != null && message.contains(key.name) ? message :
-                "configuration key " + key.name + " = '" + string(key) + "': " + message + " (from " + source(key) + ")");
-        }
-    }
-
-    private void atLeast(final Key key, final long value, final long min) {
-        if (value < min) {
-            throw invalid(key, min == 0 ? "must not be negative" : "must be at least " + min);
-        }
-    }
-
-    private void between(final Key key, final long value, final long min, final long max) {
-        if (value < min || value > max) {
-            throw invalid(key, "must be between " + min + " and " + max);
-        }
-    }
-
-    private void fraction(final Key key) {
-        final double value = decimal(key);
-        if (!(value >= 0 && value <= 1)) {
-            throw invalid(key, "must be between 0 and 1");
+            conclude.run();
+        } catch (final ConfigurationException ex) {
+            problems.addAll(ex.problems());
         }
     }
 
     /** The effective configuration, one {@code key = value (source)} line per key, for start-up logs. */
     public String describe() {
         final StringBuilder sb = new StringBuilder();
-        for (final Key key : KEYS) {
+        for (final Key key : keys()) {
             String value = string(key);
-            if (key == CREDENTIAL) {
+            if (key.recording == Key.Recording.SECRET) {
                 value = "*".repeat(Math.min(8, value.length()));
             }
             sb.append("  ").append(key.name).append(" = ").append(value)

@@ -37,11 +37,11 @@ class EngineSupervisionTest {
     private final UnsafeBuffer message = new UnsafeBuffer(new byte[128]);
     private long sequence;
 
-    private VigilConfig config() {
-        return VigilConfig.of(Map.of(
-            VigilConfig.DATA_DIR.name(), dir.toString(),
-            VigilConfig.CHECKPOINT_INTERVAL.name(), "0",
-            VigilConfig.WATCHDOG_STALL_TIMEOUT.name(), "300ms"));
+    private EngineContext config() {
+        return new EngineContext(VigilConfig.of(Map.of()))
+            .dataDir(dir)
+            .checkpointIntervalEvents(0)
+            .watchdogStallTimeoutNs(TimeUnit.MILLISECONDS.toNanos(300));
     }
 
     private void append(final JournalWriter input, final long account, final int events) {

@@ -56,7 +56,7 @@ class ModelFallbackTest {
             }
             final MessageHeaderDecoder header = new MessageHeaderDecoder();
             final DecisionDecoder decision = new DecisionDecoder();
-            try (Pipeline pipeline = Engine.newPipeline(config, journals, (session, buffer, offset, length) -> {
+            try (Pipeline pipeline = Engine.newPipeline(new EngineContext(config), journals, (session, buffer, offset, length) -> {
                 header.wrap(buffer, offset);
                 if (header.templateId() == DecisionDecoder.TEMPLATE_ID) {
                     decision.wrapAndApplyHeader(buffer, offset, header);
@@ -124,7 +124,7 @@ class ModelFallbackTest {
         final VigilConfig config = VigilConfig.of(Map.of(VigilConfig.MODEL_PATH.name(), missing.toString()));
         try (Journals journals = Journals.open(dir, RollCycles.FAST_DAILY)) {
             final ModelLoadException ex = assertThrows(ModelLoadException.class,
-                () -> Engine.newPipeline(config, journals, ResponseSink.NONE, false));
+                () -> Engine.newPipeline(new EngineContext(config), journals, ResponseSink.NONE, false));
             assertTrue(ex.getMessage().contains("no-such-model.onnx"), ex.getMessage());
         }
     }

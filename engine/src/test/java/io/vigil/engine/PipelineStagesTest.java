@@ -76,7 +76,7 @@ class PipelineStagesTest {
                 }
             }
             final VigilConfig config = VigilConfig.of(Map.of(VigilConfig.DATA_DIR.name(), dir.toString()));
-            try (Pipeline pipeline = Engine.newPipeline(config, journals,
+            try (Pipeline pipeline = Engine.newPipeline(new EngineContext(config), journals,
                      (session, buffer, offset, length) -> answers.add(length), false, recorders);
                  JournalReader reader = journals.inputReader()) {
                 final EventSlot[] slots = {new EventSlot(512), new EventSlot(512), new EventSlot(512)};
@@ -103,7 +103,7 @@ class PipelineStagesTest {
         final VigilConfig config = VigilConfig.of(Map.of(VigilConfig.DATA_DIR.name(), dir.toString()));
         try (Journals journals = Journals.open(dir, RollCycles.FAST_HOURLY)) {
             final IllegalArgumentException thrown = assertThrows(IllegalArgumentException.class,
-                () -> Engine.newPipeline(config, journals, ResponseSink.NONE, false,
+                () -> Engine.newPipeline(new EngineContext(config), journals, ResponseSink.NONE, false,
                     stages -> stages.add(new FeaturesStage(new io.vigil.scoring.features.TransactionFeatures(1)))));
             assertTrue(thrown.getMessage().contains("two stages write checkpoint section 1"), thrown.getMessage());
         }

@@ -45,8 +45,8 @@ class UnitsTest {
     @Test
     void configurationErrorsNameTheKey() {
         final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
-            () -> VigilConfig.of(java.util.Map.of(VigilConfig.FRAME_TIMEOUT.name(), "5")).durationNs(VigilConfig.FRAME_TIMEOUT));
-        assertTrue(ex.getMessage().contains("vigil.frame.timeout") && ex.getMessage().contains("needs a unit"),
+            () -> VigilConfig.of(java.util.Map.of(VigilConfig.MAX_EVENT_AGE.name(), "5")).durationNs(VigilConfig.MAX_EVENT_AGE));
+        assertTrue(ex.getMessage().contains("vigil.validation.event.time.max.age") && ex.getMessage().contains("needs a unit"),
             ex.getMessage());
     }
 

@@ -2,13 +2,12 @@ package io.vigil.gateway;
 
 import io.netty.channel.EventLoop;
 import io.vigil.engine.ResponseSink;
-import io.vigil.engine.StageLatencies;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
-import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.BackoffIdleStrategy;
-import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
@@ -46,7 +45,7 @@ class Egress implements ResponseSink {
     private final MessageHandler deliverHandler = this::deliver;
     private final long[] handOffNs = new long[DRAIN_LIMIT];
     private int delivered;
-    private StageLatencies latencies;
+    private ServerLatencies latencies;
     private long waitsForSpace;
 
     Egress(final int capacityBytes, final EventLoop eventLoop, final GatewayCore core) {
@@ -108,7 +107,7 @@ class Egress implements ResponseSink {
             delivered = 0;
             ring.read(deliverHandler, DRAIN_LIMIT);
             afterDrain();
-            final StageLatencies latencies = this.latencies;
+            final ServerLatencies latencies = this.latencies;
             if (latencies != null) {
                 final long writtenNs = System.nanoTime();
                 for (int i = 0; i < delivered; i++) {
@@ -150,7 +149,7 @@ class Egress implements ResponseSink {
     }
 
     /** Records the egress stage into {@code latencies}; set before the server binds. */
-    void latencies(final StageLatencies latencies) {
+    void latencies(final ServerLatencies latencies) {
         this.latencies = latencies;
     }
 

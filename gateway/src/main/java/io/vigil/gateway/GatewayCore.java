@@ -11,7 +11,6 @@ import io.vigil.codecs.sbe.MetricSampleDecoder;
 import io.vigil.codecs.sbe.RejectEncoder;
 import io.vigil.codecs.sbe.RejectReason;
 import io.vigil.codecs.sbe.TransactionDecoder;
-import io.vigil.engine.StageLatencies;
 import io.vigil.engine.EpochClock;
 import io.vigil.engine.counters.VigilCounters;
 import io.vigil.journal.JournalWriter;
@@ -57,7 +56,7 @@ final class GatewayCore {
     /** Answers resent events from the journals; set before the server binds. */
     ResendLookup resends;
     /** Per-stage latency recorders of the engine, set before the server binds; null: not recorded. */
-    StageLatencies latencies;
+    ServerLatencies latencies;
     /** Every open connection, logged on or not, for sweeps and backpressure. */
     final ArrayList<SessionHandler> connections = new ArrayList<>();
     final int maxConnections;

@@ -18,12 +18,14 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.vigil.engine.ConfigurationException;
 import io.vigil.engine.Engine;
+import io.vigil.engine.EngineContext;
 import io.vigil.engine.RunContext;
 import io.vigil.engine.StageAssembler;
 import io.vigil.engine.VigilConfig;
-import io.vigil.journal.DataDirectory;
 import io.vigil.engine.counters.VigilCounters;
+import io.vigil.journal.DataDirectory;
 import io.vigil.journal.JournalReader;
 import io.vigil.journal.JournalRecord;
 import io.vigil.journal.JournalRepair;
@@ -49,7 +51,8 @@ public final class VigilServer implements AutoCloseable {
     public static final String IO_THREAD = "vigil-gateway-io";
     private static final long SWEEP_MS = 100;
 
-    private final VigilConfig config;
+    private final GatewayContext context;
+    private final EngineContext engineContext;
     private final DataDirectory dataDirectory;
     private final StageAssembler stages;
     private volatile Journals journals;
@@ -63,28 +66,32 @@ public final class VigilServer implements AutoCloseable {
     private final Channel serverChannel;
     private final String transport;
     private final VigilCounters counters;
+    /** The gateway's stages and those of the engine running now. */
+    private final ServerLatencies latencies = new ServerLatencies(() -> engine.latencies());
 
-    private VigilServer(final VigilConfig config, final StageAssembler stages, final boolean repair)
-        throws InterruptedException {
+    private VigilServer(final GatewayContext context, final EngineContext engineContext, final StageAssembler stages,
+        final boolean repair) throws InterruptedException {
         this.stages = stages;
-        // every key checked once, before anything is built from it
-        this.config = config.validate();
-        final int maxFrameBytes = config.integer(VigilConfig.MAX_FRAME_BYTES);
-        final long heartbeatNs = config.durationNs(VigilConfig.HEARTBEAT_INTERVAL);
-        final int heartbeatMs = (int)Math.max(1, TimeUnit.NANOSECONDS.toMillis(heartbeatNs));
+        // every key of the gateway and the engine checked once, before anything is built from it
+        concludeBoth(context, engineContext);
+        this.context = context;
+        this.engineContext = engineContext;
+        // what the run context records: the engine's values and the gateway's
+        final VigilConfig config = engineContext.config().with(context.values());
+        final int maxFrameBytes = engineContext.maxFrameBytes();
+        final int heartbeatMs = (int)Math.max(1, TimeUnit.NANOSECONDS.toMillis(context.heartbeatIntervalNs()));
         // parsed and validated before anything is opened: a bad credentials file stops the start, naming file and line
-        final Authenticator authenticator = authenticator(config);
+        final Authenticator authenticator = authenticator(context);
         // checked and locked before anything is written: one writer per data directory
-        this.dataDirectory = DataDirectory.acquire(config.path(VigilConfig.DATA_DIR),
-            config.size(VigilConfig.DATA_FREE_MIN));
+        this.dataDirectory = DataDirectory.acquire(engineContext.dataDir(), engineContext.dataFreeMinBytes());
         try {
-            final net.openhft.chronicle.queue.RollCycle rollCycle = Journals.rollCycle(config.string(VigilConfig.ROLL_CYCLE));
+            final net.openhft.chronicle.queue.RollCycle rollCycle = engineContext.rollCycle();
             // a damaged journal is refused (or repaired when asked) before Chronicle maps a single file of it
             final JournalRepair.Result repaired = JournalRepair.checkAtStart(dataDirectory.path(), rollCycle, repair);
             for (final String action : repaired.actions()) {
                 LOG.warn("repair: {}", action);
             }
-            setAsideCheckpointsAfter(config, repaired.inputSoundUpTo());
+            setAsideCheckpointsAfter(engineContext, repaired.inputSoundUpTo());
             // what this run starts with, for audit and replay (changes while it runs are control records)
             RunContext.of(config).record(dataDirectory.path());
             this.journals = Journals.open(dataDirectory.path(), rollCycle);
@@ -106,11 +113,9 @@ public final class VigilServer implements AutoCloseable {
             throw ex;
         }
         this.core = new GatewayCore(maxFrameBytes, heartbeatMs, authenticator,
-            journals.inputWriter(), journals.deadLetterWriter(), config.integer(VigilConfig.MAX_CONNECTIONS),
-            config.durationNs(VigilConfig.FRAME_TIMEOUT),
-            new LogonGuard(config.integer(VigilConfig.LOGON_FAILURES_MAX), config.durationNs(VigilConfig.LOGON_FAILURES_WINDOW)),
-            counters);
-        core.resends = new ResendLookup(journals, config.integer(VigilConfig.RESEND_WINDOW));
+            journals.inputWriter(), journals.deadLetterWriter(), context.maxConnections(), context.frameTimeoutNs(),
+            new LogonGuard(context.logonFailuresMax(), context.logonFailuresWindowNs()), counters);
+        core.resends = new ResendLookup(journals, context.resendWindowEvents());
         final long clients = rebuildSequences(journals, core);
 
         final boolean epoll = Epoll.isAvailable();
@@ -119,19 +124,19 @@ public final class VigilServer implements AutoCloseable {
         this.transport = epoll ? "epoll" : "nio";
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory(IO_THREAD, true), ioHandler);
         this.loop = group.next();
-        this.egress = new Egress(config.integer(VigilConfig.EGRESS_BUFFER_BYTES), loop, core);
+        this.egress = new Egress(context.egressBufferBytes(), loop, core);
         Engine started = null;
         Channel channel = null;
         try {
-            started = Engine.start(config, journals, egress, stages, counters);
+            started = Engine.start(engineContext, journals, egress, stages, counters);
             this.engine = started;
             final int ringSize = started.ringSize();
             core.backpressure(() -> this.journals.inputExcerptsBetween(this.engine.completedIndex(), core.lastAppendedIndex()),
                 ringSize * 3L / 4, ringSize / 4L);
-            final int pendingBytes = config.integer(VigilConfig.CLIENT_PENDING_BYTES);
+            final int pendingBytes = context.clientPendingBytes();
             // set before bind: the network thread sees them through the bind task it runs
-            core.latencies = started.latencies();
-            egress.latencies(started.latencies());
+            core.latencies = latencies;
+            egress.latencies(latencies);
             final ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(channelClass)
@@ -149,8 +154,7 @@ public final class VigilServer implements AutoCloseable {
                 core.sweep();
                 probeJournalRecovery();
             }, SWEEP_MS, SWEEP_MS, TimeUnit.MILLISECONDS);
-            channel = bootstrap.bind(new InetSocketAddress(config.string(VigilConfig.BIND_HOST),
-                config.integer(VigilConfig.PORT))).sync().channel();
+            channel = bootstrap.bind(new InetSocketAddress(context.bindHost(), context.port())).sync().channel();
         } catch (final RuntimeException | InterruptedException ex) {
             if (started != null) {
                 started.close();
@@ -166,15 +170,33 @@ public final class VigilServer implements AutoCloseable {
             serverChannel.localAddress(), transport, journals.dataDir().toAbsolutePath(), clients, authenticator.describe());
     }
 
+    /** Concludes both contexts, naming every bad key of either in one exception. */
+    private static void concludeBoth(final GatewayContext gateway, final EngineContext engine) {
+        final java.util.List<String> problems = new java.util.ArrayList<>();
+        try {
+            gateway.conclude();
+        } catch (final ConfigurationException ex) {
+            problems.addAll(ex.problems());
+        }
+        try {
+            engine.conclude();
+        } catch (final ConfigurationException ex) {
+            problems.addAll(ex.problems());
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigurationException(problems);
+        }
+    }
+
     /** The credentials file's clients, or, without one, the shared secret as tenant 1. */
-    private static Authenticator authenticator(final VigilConfig config) {
-        final String file = config.string(VigilConfig.CREDENTIALS_FILE);
-        if (file.isEmpty()) {
-            final String secret = config.string(VigilConfig.CREDENTIAL);
-            checkSharedSecret(secret, config.string(VigilConfig.BIND_HOST), config.bool(VigilConfig.ALLOW_INSECURE));
+    private static Authenticator authenticator(final GatewayContext context) {
+        final java.nio.file.Path file = context.credentialsFile();
+        if (file == null) {
+            final String secret = context.credential();
+            checkSharedSecret(secret, context.bindHost(), context.allowInsecure());
             return Authenticator.sharedSecret(secret);
         }
-        final Credentials credentials = Credentials.load(java.nio.file.Path.of(file));
+        final Credentials credentials = Credentials.load(file);
         if (credentials.entries().isEmpty()) {
             LOG.warn("credentials file {} has no entries: every Logon will be refused", file);
         }
@@ -189,19 +211,20 @@ public final class VigilServer implements AutoCloseable {
         final boolean loopback = isLoopback(bindHost);
         final String problem;
         if (secret.isEmpty()) {
-            problem = "configuration key " + VigilConfig.CREDENTIAL.name() + " is empty: any client could log on";
-        } else if (!loopback && secret.equals(VigilConfig.CREDENTIAL.defaultValue())) {
+            problem = "configuration key " + GatewayConfiguration.CREDENTIAL.name() + " is empty: any client could log on";
+        } else if (!loopback && secret.equals(GatewayConfiguration.CREDENTIAL.defaultValue())) {
             problem = "the gateway would listen on " + bindHost + " with the published default credential (" +
-                VigilConfig.CREDENTIAL.name() + "): anyone who can reach it could log on";
+                GatewayConfiguration.CREDENTIAL.name() + "): anyone who can reach it could log on";
         } else {
             problem = null;
         }
         if (problem != null && !allowInsecure) {
             throw new IllegalArgumentException(problem + "; set a secret of your own or a " +
-                VigilConfig.CREDENTIALS_FILE.name() + " (or " + VigilConfig.ALLOW_INSECURE.name() + "=true to allow it)");
+                GatewayConfiguration.CREDENTIALS_FILE.name() + " (or " + GatewayConfiguration.ALLOW_INSECURE.name() +
+                "=true to allow it)");
         }
         if (problem != null) {
-            LOG.warn("{}; allowed by {}", problem, VigilConfig.ALLOW_INSECURE.name());
+            LOG.warn("{}; allowed by {}", problem, GatewayConfiguration.ALLOW_INSECURE.name());
         }
         if (!loopback) {
             LOG.warn("listening on {} beyond loopback without TLS: events and credentials cross the network in clear", bindHost);
@@ -221,7 +244,23 @@ public final class VigilServer implements AutoCloseable {
      * journal is refused ({@link DataDirectory.DataDirectoryException}).
      */
     public static VigilServer start(final VigilConfig config) throws InterruptedException {
-        return new VigilServer(config, StageAssembler.DEFAULT, false);
+        return start(new GatewayContext(config), new EngineContext(config), StageAssembler.DEFAULT, false);
+    }
+
+    /**
+     * Like {@link #start(VigilConfig)}, from the gateway's and the engine's contexts (embedding, tests that set
+     * values in code); both are concluded here, every bad key of either named in one {@link ConfigurationException}.
+     * The run context records the engine's values and the gateway's.
+     */
+    public static VigilServer start(final GatewayContext context, final EngineContext engineContext)
+        throws InterruptedException {
+        return start(context, engineContext, StageAssembler.DEFAULT, false);
+    }
+
+    /** Like {@link #start(GatewayContext, EngineContext)}, with stages changed by {@code stages} and a repair. */
+    public static VigilServer start(final GatewayContext context, final EngineContext engineContext,
+        final StageAssembler stages, final boolean repair) throws InterruptedException {
+        return new VigilServer(context, engineContext, stages, repair);
     }
 
     /**
@@ -230,7 +269,7 @@ public final class VigilServer implements AutoCloseable {
      * ({@link JournalRepair}).
      */
     public static VigilServer start(final VigilConfig config, final boolean repair) throws InterruptedException {
-        return new VigilServer(config, StageAssembler.DEFAULT, repair);
+        return start(new GatewayContext(config), new EngineContext(config), StageAssembler.DEFAULT, repair);
     }
 
     /**
@@ -238,11 +277,11 @@ public final class VigilServer implements AutoCloseable {
      * journal (the lost events are in them): they are moved into {@code <checkpoints>/damaged/}, so the engine
      * rebuilds that state from the journal as a replay does.
      */
-    private static void setAsideCheckpointsAfter(final VigilConfig config, final long inputSoundUpTo) {
+    private static void setAsideCheckpointsAfter(final EngineContext engineContext, final long inputSoundUpTo) {
         if (inputSoundUpTo == Long.MAX_VALUE) {
             return;
         }
-        final io.vigil.engine.CheckpointStore store = io.vigil.engine.CheckpointStore.from(config);
+        final io.vigil.engine.CheckpointStore store = io.vigil.engine.CheckpointStore.from(engineContext.config());
         try {
             for (final java.nio.file.Path file : store.list()) {
                 final long index;
@@ -266,7 +305,7 @@ public final class VigilServer implements AutoCloseable {
 
     /** Like {@link #start(VigilConfig)}, with the engine's stages changed by {@code stages} (tests inject stages). */
     public static VigilServer start(final VigilConfig config, final StageAssembler stages) throws InterruptedException {
-        return new VigilServer(config, stages, false);
+        return start(new GatewayContext(config), new EngineContext(config), stages, false);
     }
 
     /**
@@ -342,10 +381,9 @@ public final class VigilServer implements AutoCloseable {
                 core.resends.close();
             }).syncUninterruptibly();
             journals.close();
-            final Journals reopened = Journals.reopenAfterFailure(config.path(VigilConfig.DATA_DIR),
-                Journals.rollCycle(config.string(VigilConfig.ROLL_CYCLE)));
+            final Journals reopened = Journals.reopenAfterFailure(engineContext.dataDir(), engineContext.rollCycle());
             journals = reopened;
-            engine = Engine.start(config, reopened, egress, stages, counters);
+            engine = Engine.start(engineContext, reopened, egress, stages, counters);
             loop.submit(() -> {
                 core.resends.journals(reopened);
                 adoptFaultedAppends(reopened);
@@ -379,6 +417,21 @@ public final class VigilServer implements AutoCloseable {
                 core.lastIngestNs(record.timeNs);
             }
         }
+    }
+
+    /** Per-stage latencies, end to end: the gateway's stages around the running engine's. */
+    public ServerLatencies latencies() {
+        return latencies;
+    }
+
+    /** The gateway's context this server was started with, concluded. */
+    public GatewayContext context() {
+        return context;
+    }
+
+    /** The engine's context this server was started with, concluded. */
+    public EngineContext engineContext() {
+        return engineContext;
     }
 
     /** The port the gateway listens on. */

@@ -49,8 +49,8 @@ class CountersEndToEndTest {
     void shouldCountWhatTheServerDidForAReaderInAnotherProcess() throws Exception {
         final VigilConfig config = VigilConfig.of(Map.of(
             VigilConfig.DATA_DIR.name(), dataDir.toString(),
-            VigilConfig.PORT.name(), "0",
-            VigilConfig.CREDENTIAL.name(), CREDENTIAL,
+            GatewayConfiguration.PORT.name(), "0",
+            GatewayConfiguration.CREDENTIAL.name(), CREDENTIAL,
             VigilConfig.CHECKPOINT_INTERVAL.name(), "100",
             VigilConfig.ROLL_CYCLE.name(), "FAST_DAILY"));
         final AtomicInteger answers = new AtomicInteger();
@@ -158,8 +158,8 @@ class CountersEndToEndTest {
         // an inference budget of 1 ns: every batch runs over it and is decided by the rules alone
         final VigilConfig config = VigilConfig.of(Map.of(
             VigilConfig.DATA_DIR.name(), dataDir.toString(),
-            VigilConfig.PORT.name(), "0",
-            VigilConfig.CREDENTIAL.name(), CREDENTIAL,
+            GatewayConfiguration.PORT.name(), "0",
+            GatewayConfiguration.CREDENTIAL.name(), CREDENTIAL,
             VigilConfig.INFERENCE_BUDGET.name(), "1ns"));
         final AtomicInteger answers = new AtomicInteger();
         final VigilClient.Listener listener = new VigilClient.Listener() {

@@ -26,7 +26,7 @@ class DataDirectoryStartTest {
     private static VigilConfig config(final Path data) {
         return VigilConfig.of(Map.of(
             VigilConfig.DATA_DIR.name(), data.toString(),
-            VigilConfig.PORT.name(), "0",
+            GatewayConfiguration.PORT.name(), "0",
             VigilConfig.ROLL_CYCLE.name(), "FAST_DAILY"));
     }
 

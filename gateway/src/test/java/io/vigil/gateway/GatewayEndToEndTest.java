@@ -49,8 +49,8 @@ class GatewayEndToEndTest {
     void startServer() throws InterruptedException {
         server = VigilServer.start(VigilConfig.of(Map.of(
             VigilConfig.DATA_DIR.name(), dataDir.toString(),
-            VigilConfig.PORT.name(), "0",
-            VigilConfig.CREDENTIAL.name(), CREDENTIAL,
+            GatewayConfiguration.PORT.name(), "0",
+            GatewayConfiguration.CREDENTIAL.name(), CREDENTIAL,
             VigilConfig.ROLL_CYCLE.name(), "FAST_DAILY")));
     }
 

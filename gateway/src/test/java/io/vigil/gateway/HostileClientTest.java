@@ -4,6 +4,7 @@ import io.vigil.codecs.sbe.Channel;
 import io.vigil.codecs.sbe.Label;
 import io.vigil.codecs.sbe.LogonAckDecoder;
 import io.vigil.codecs.sbe.RejectReason;
+import io.vigil.engine.EngineContext;
 import io.vigil.engine.VigilConfig;
 import io.vigil.gateway.client.VigilClient;
 import io.vigil.journal.JournalReader;
@@ -15,8 +16,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -30,14 +31,13 @@ class HostileClientTest {
     Path dataDir;
     private VigilServer server;
 
-    private void start(final Map<String, String> extra) throws InterruptedException {
-        final Map<String, String> values = new HashMap<>(extra);
-        values.put(VigilConfig.DATA_DIR.name(), dataDir.toString());
-        values.put(VigilConfig.PORT.name(), "0");
-        values.put(VigilConfig.CREDENTIAL.name(), CREDENTIAL);
-        values.put(VigilConfig.ROLL_CYCLE.name(), "FAST_DAILY");
-        values.putIfAbsent(VigilConfig.HEARTBEAT_INTERVAL.name(), "10s");
-        server = VigilServer.start(VigilConfig.of(values));
+    /** A server on the defaults and a fresh data directory, with the gateway's values {@code settings} sets. */
+    private void start(final java.util.function.UnaryOperator<GatewayContext> settings) throws InterruptedException {
+        final VigilConfig defaults = VigilConfig.of(Map.of());
+        final GatewayContext gateway = new GatewayContext(defaults).port(0).credential(CREDENTIAL)
+            .heartbeatIntervalNs(TimeUnit.SECONDS.toNanos(10));
+        server = VigilServer.start(settings.apply(gateway),
+            new EngineContext(defaults).dataDir(dataDir).rollCycle("FAST_DAILY"));
     }
 
     @AfterEach
@@ -49,7 +49,7 @@ class HostileClientTest {
 
     @Test
     void shouldCloseAConnectionThatHoldsAPartialFrame() throws Exception {
-        start(Map.of(VigilConfig.FRAME_TIMEOUT.name(), "300ms"));
+        start(g -> g.frameTimeoutNs(TimeUnit.MILLISECONDS.toNanos(300)));
         try (RawConnection raw = new RawConnection(server.port())) {
             raw.send(raw.frame, raw.logon(CREDENTIAL, 3));
             assertEquals(LogonAckDecoder.TEMPLATE_ID, raw.readFrame());
@@ -64,7 +64,7 @@ class HostileClientTest {
 
     @Test
     void shouldRefuseConnectionsOverTheLimit() throws Exception {
-        start(Map.of(VigilConfig.MAX_CONNECTIONS.name(), "2"));
+        start(g -> g.maxConnections(2));
         try (RawConnection first = new RawConnection(server.port());
              RawConnection second = new RawConnection(server.port())) {
             first.send(first.frame, first.logon(CREDENTIAL, 1));
@@ -86,7 +86,7 @@ class HostileClientTest {
 
     @Test
     void shouldRefuseAnAddressAfterRepeatedLogonFailures() throws Exception {
-        start(Map.of(VigilConfig.LOGON_FAILURES_MAX.name(), "3", VigilConfig.LOGON_FAILURES_WINDOW.name(), "1m"));
+        start(g -> g.logonFailuresMax(3).logonFailuresWindowNs(TimeUnit.MINUTES.toNanos(1)));
         for (int i = 0; i < 3; i++) {
             try (RawConnection raw = new RawConnection(server.port())) {
                 raw.send(raw.frame, raw.logon("guess-" + i, 5));
@@ -107,7 +107,7 @@ class HostileClientTest {
 
     @Test
     void shouldAcceptSequenceGapsAndRefuseRegressionsIntoThem() throws Exception {
-        start(Map.of());
+        start(g -> g);
         final GatewayEndToEndTest.Answers answers = new GatewayEndToEndTest.Answers();
         final long nowNs = System.currentTimeMillis() * 1_000_000L;
         try (VigilClient client = VigilClient.connect(server.host(), server.port())) {
@@ -128,7 +128,7 @@ class HostileClientTest {
 
     @Test
     void shouldRefuseSequencesAbove2To63Minus1AsOutOfRange() throws Exception {
-        start(Map.of());
+        start(g -> g);
         final GatewayEndToEndTest.Answers answers = new GatewayEndToEndTest.Answers();
         final long nowNs = System.currentTimeMillis() * 1_000_000L;
         final long twoTo63 = Long.MIN_VALUE;
@@ -161,7 +161,7 @@ class HostileClientTest {
 
     @Test
     void shouldCloseAConnectionThatNeverSpeaks() throws Exception {
-        start(Map.of(VigilConfig.HEARTBEAT_INTERVAL.name(), "100ms"));
+        start(g -> g.heartbeatIntervalNs(TimeUnit.MILLISECONDS.toNanos(100)));
         try (RawConnection raw = new RawConnection(server.port())) {
             assertEquals(RejectReason.IDLE_TIMEOUT.value(), raw.readLogoutReason(), "the close is explained");
             assertTrue(raw.closedByServer());
@@ -176,7 +176,7 @@ class HostileClientTest {
 
     @Test
     void shouldSendHeartbeatsToAnIdleSessionAndCloseItWhenSilent() throws Exception {
-        start(Map.of(VigilConfig.HEARTBEAT_INTERVAL.name(), "200ms"));
+        start(g -> g.heartbeatIntervalNs(TimeUnit.MILLISECONDS.toNanos(200)));
         try (RawConnection raw = new RawConnection(server.port())) {
             raw.send(raw.frame, raw.logon(CREDENTIAL, 6));
             assertEquals(LogonAckDecoder.TEMPLATE_ID, raw.readFrame());
@@ -191,7 +191,7 @@ class HostileClientTest {
     @Test
     void shouldRejectAndDeadLetterAPartialFrameWhenTheConnectionFallsSilent() throws Exception {
         // 3 heartbeat intervals (600 ms) of silence come long before the frame timeout (default 5 s)
-        start(Map.of(VigilConfig.HEARTBEAT_INTERVAL.name(), "200ms"));
+        start(g -> g.heartbeatIntervalNs(TimeUnit.MILLISECONDS.toNanos(200)));
         try (RawConnection raw = new RawConnection(server.port())) {
             raw.send(raw.frame, raw.logon(CREDENTIAL, 8));
             assertEquals(LogonAckDecoder.TEMPLATE_ID, raw.readFrame());
@@ -213,7 +213,7 @@ class HostileClientTest {
 
     @Test
     void shouldTellEverySessionThatTheServerIsShuttingDown() throws Exception {
-        start(Map.of());
+        start(g -> g);
         try (RawConnection raw = new RawConnection(server.port())) {
             raw.send(raw.frame, raw.logon(CREDENTIAL, 9));
             assertEquals(LogonAckDecoder.TEMPLATE_ID, raw.readFrame());

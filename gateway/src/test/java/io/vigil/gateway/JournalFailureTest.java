@@ -64,9 +64,9 @@ class JournalFailureTest {
     private VigilConfig config() {
         return VigilConfig.of(Map.of(
             VigilConfig.DATA_DIR.name(), mountPoint.resolve("data").toString(),
-            VigilConfig.PORT.name(), "0",
+            GatewayConfiguration.PORT.name(), "0",
             VigilConfig.ROLL_CYCLE.name(), "FAST_DAILY",
-            VigilConfig.HEARTBEAT_INTERVAL.name(), "10s"));
+            GatewayConfiguration.HEARTBEAT_INTERVAL.name(), "10s"));
     }
 
     @Test

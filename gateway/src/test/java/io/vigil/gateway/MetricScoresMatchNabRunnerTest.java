@@ -46,7 +46,7 @@ class MetricScoresMatchNabRunnerTest {
         final AtomicInteger answered = new AtomicInteger();
         try (VigilServer server = VigilServer.start(VigilConfig.of(Map.of(
                 VigilConfig.DATA_DIR.name(), dir.resolve("data").toString(),
-                VigilConfig.PORT.name(), "0",
+                GatewayConfiguration.PORT.name(), "0",
                 VigilConfig.ROLL_CYCLE.name(), "FAST_DAILY",
                 VigilConfig.MAX_EVENT_AGE.name(), "36500d")));
              VigilClient client = VigilClient.connect(server.host(), server.port())) {

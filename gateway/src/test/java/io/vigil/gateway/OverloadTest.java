@@ -35,9 +35,9 @@ class OverloadTest {
     void shouldApplyBackpressureAndLoseNothingUnderABurst() throws Exception {
         try (VigilServer server = VigilServer.start(VigilConfig.of(Map.of(
             VigilConfig.DATA_DIR.name(), dataDir.toString(),
-            VigilConfig.PORT.name(), "0",
+            GatewayConfiguration.PORT.name(), "0",
             VigilConfig.ROLL_CYCLE.name(), "FAST_DAILY",
-            VigilConfig.HEARTBEAT_INTERVAL.name(), "10s",
+            GatewayConfiguration.HEARTBEAT_INTERVAL.name(), "10s",
             VigilConfig.RING_SIZE.name(), String.valueOf(RING))))) {
 
             final AtomicLong maxUnfinished = new AtomicLong();

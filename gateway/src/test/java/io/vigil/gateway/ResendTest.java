@@ -34,8 +34,8 @@ class ResendTest {
     void startServer() throws InterruptedException {
         server = VigilServer.start(VigilConfig.of(Map.of(
             VigilConfig.DATA_DIR.name(), dataDir.toString(),
-            VigilConfig.PORT.name(), "0",
-            VigilConfig.CREDENTIAL.name(), CREDENTIAL)));
+            GatewayConfiguration.PORT.name(), "0",
+            GatewayConfiguration.CREDENTIAL.name(), CREDENTIAL)));
     }
 
     @AfterEach

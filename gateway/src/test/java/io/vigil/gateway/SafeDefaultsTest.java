@@ -21,12 +21,12 @@ class SafeDefaultsTest {
     private VigilConfig config(final String host, final String credential, final boolean allow) {
         final Map<String, String> values = new HashMap<>();
         values.put(VigilConfig.DATA_DIR.name(), tmp.resolve("data").toString());
-        values.put(VigilConfig.PORT.name(), "0");
-        values.put(VigilConfig.BIND_HOST.name(), host);
+        values.put(GatewayConfiguration.PORT.name(), "0");
+        values.put(GatewayConfiguration.BIND_HOST.name(), host);
         values.put(VigilConfig.ROLL_CYCLE.name(), "FAST_DAILY");
-        values.put(VigilConfig.ALLOW_INSECURE.name(), Boolean.toString(allow));
+        values.put(GatewayConfiguration.ALLOW_INSECURE.name(), Boolean.toString(allow));
         if (credential != null) {
-            values.put(VigilConfig.CREDENTIAL.name(), credential);
+            values.put(GatewayConfiguration.CREDENTIAL.name(), credential);
         }
         return VigilConfig.of(values);
     }
@@ -61,9 +61,9 @@ class SafeDefaultsTest {
 
     @Test
     void aBadAllowanceNamesItsKey() {
-        final VigilConfig config = VigilConfig.of(Map.of(VigilConfig.ALLOW_INSECURE.name(), "yes"));
+        final VigilConfig config = VigilConfig.of(Map.of(GatewayConfiguration.ALLOW_INSECURE.name(), "yes"));
         final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
-            () -> config.bool(VigilConfig.ALLOW_INSECURE));
+            () -> config.bool(GatewayConfiguration.ALLOW_INSECURE));
         assertTrue(ex.getMessage().contains("vigil.bind.allow.insecure"), ex.getMessage());
     }
 }

@@ -49,10 +49,10 @@ class TenancyTest {
             CredentialsTest.line(7, 2, BETA)));
         config = VigilConfig.of(Map.of(
             VigilConfig.DATA_DIR.name(), dir.resolve("data").toString(),
-            VigilConfig.PORT.name(), "0",
-            VigilConfig.CREDENTIALS_FILE.name(), credentials.toString(),
+            GatewayConfiguration.PORT.name(), "0",
+            GatewayConfiguration.CREDENTIALS_FILE.name(), credentials.toString(),
             VigilConfig.ROLL_CYCLE.name(), "FAST_DAILY",
-            VigilConfig.LOGON_FAILURES_MAX.name(), "1000"));
+            GatewayConfiguration.LOGON_FAILURES_MAX.name(), "1000"));
         server = VigilServer.start(config);
     }
 
@@ -184,7 +184,7 @@ class TenancyTest {
         final Path bad = dir.resolve("bad.txt");
         Files.write(bad, List.of("# ok", CredentialsTest.line(1, 1, "x"), "2 1 plain-text-secret"));
         final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> VigilServer.start(config.with(Map.of(
-            VigilConfig.CREDENTIALS_FILE.name(), bad.toString(), VigilConfig.DATA_DIR.name(), dir.resolve("other").toString()))));
+            GatewayConfiguration.CREDENTIALS_FILE.name(), bad.toString(), VigilConfig.DATA_DIR.name(), dir.resolve("other").toString()))));
         assertTrue(ex.getMessage().contains(bad + " line 3"), ex.getMessage());
     }
 
@@ -194,8 +194,8 @@ class TenancyTest {
         server = null;
         server = VigilServer.start(VigilConfig.of(Map.of(
             VigilConfig.DATA_DIR.name(), dir.resolve("shared").toString(),
-            VigilConfig.PORT.name(), "0",
-            VigilConfig.CREDENTIAL.name(), "shared-secret")));
+            GatewayConfiguration.PORT.name(), "0",
+            GatewayConfiguration.CREDENTIAL.name(), "shared-secret")));
         try (VigilClient client = VigilClient.connect(server.host(), server.port())) {
             assertEquals(0, client.logon("shared-secret", 1, 12345, 1, new GatewayEndToEndTest.Answers()));
         }

@@ -64,10 +64,10 @@ class TenantIsolationPropertyTest {
         Files.write(credentials, lines);
         server = VigilServer.start(VigilConfig.of(Map.of(
             VigilConfig.DATA_DIR.name(), dir.resolve("data").toString(),
-            VigilConfig.PORT.name(), "0",
-            VigilConfig.CREDENTIALS_FILE.name(), credentials.toString(),
+            GatewayConfiguration.PORT.name(), "0",
+            GatewayConfiguration.CREDENTIALS_FILE.name(), credentials.toString(),
             VigilConfig.ROLL_CYCLE.name(), "FAST_DAILY",
-            VigilConfig.HEARTBEAT_INTERVAL.name(), "1h")));
+            GatewayConfiguration.HEARTBEAT_INTERVAL.name(), "1h")));
     }
 
     @AfterContainer

@@ -1,9 +1,10 @@
 package io.vigil.perf;
 
-import io.vigil.engine.StageLatencies;
 import io.vigil.engine.Units;
 import io.vigil.engine.VigilConfig;
 import io.vigil.engine.WaitStrategies;
+import io.vigil.gateway.GatewayConfiguration;
+import io.vigil.gateway.ServerLatencies;
 import io.vigil.gateway.VigilServer;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramLogWriter;
@@ -121,7 +122,7 @@ public final class BenchCommand implements Callable<Integer> {
         validate();
         Files.createDirectories(out);
         final Map<String, String> overrides = new LinkedHashMap<>();
-        overrides.put(VigilConfig.PORT.name(), "0");
+        overrides.put(GatewayConfiguration.PORT.name(), "0");
         if (waitStrategy != null) {
             overrides.put(VigilConfig.WAIT_STRATEGY.name(), WaitStrategies.check(waitStrategy));
         }
@@ -144,12 +145,12 @@ public final class BenchCommand implements Callable<Integer> {
                 final int colon = connect.lastIndexOf(':');
                 final String host = connect.substring(0, colon);
                 final int port = Integer.parseInt(connect.substring(colon + 1));
-                return runAll(host, port, credential != null ? credential : config.string(VigilConfig.CREDENTIAL),
+                return runAll(host, port, credential != null ? credential : config.string(GatewayConfiguration.CREDENTIAL),
                     null, header, parts);
             }
             try (VigilServer server = VigilServer.start(config)) {
                 return runAll(server.host(), server.port(),
-                    credential != null ? credential : config.string(VigilConfig.CREDENTIAL), server, header, parts);
+                    credential != null ? credential : config.string(GatewayConfiguration.CREDENTIAL), server, header, parts);
             }
         } finally {
             Baseline.deleteTree(dataDir);
@@ -192,7 +193,7 @@ public final class BenchCommand implements Callable<Integer> {
         s.clientIdBase = clientIdBase;
         s.tenantId = tenantId;
         final LoadGenerator generator = new LoadGenerator(s);
-        final StageLatencies stages = server == null ? null : server.engine().latencies();
+        final ServerLatencies stages = server == null ? null : server.latencies();
         if (findMax) {
             return findMax(generator, s, server, stages, header);
         }
@@ -230,7 +231,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private int findMax(final LoadGenerator generator, final LoadGenerator.Settings s, final VigilServer server,
-        final StageLatencies stages, final String header) throws Exception {
+        final ServerLatencies stages, final String header) throws Exception {
         final long boundNs = durationNs(p99Under, "--p99-under");
         final long stepNs = durationNs(stepDuration, "--step-duration");
         final StringBuilder report = new StringBuilder(header);
@@ -333,11 +334,11 @@ public final class BenchCommand implements Callable<Integer> {
         if (inProcess) {
             sb.append("inside the server, per stage (same period):\n");
             double sumP50 = 0;
-            for (int i = 0; i < StageLatencies.STAGES.length; i++) {
+            for (int i = 0; i < ServerLatencies.STAGES.length; i++) {
                 final Histogram h = r.stages[i];
                 if (h != null) {
-                    sb.append(row("  " + StageLatencies.STAGES[i], h));
-                    if (i != StageLatencies.JOURNAL_APPEND) {
+                    sb.append(row("  " + ServerLatencies.STAGES[i], h));
+                    if (i != ServerLatencies.JOURNAL_APPEND) {
                         sumP50 += us(h.getValueAtPercentile(50));
                     }
                 }

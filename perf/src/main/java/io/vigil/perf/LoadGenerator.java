@@ -5,7 +5,7 @@ import io.vigil.codecs.sbe.DecisionDecoder;
 import io.vigil.codecs.sbe.Label;
 import io.vigil.codecs.sbe.RejectDecoder;
 import io.vigil.engine.EpochClock;
-import io.vigil.engine.StageLatencies;
+import io.vigil.gateway.ServerLatencies;
 import io.vigil.gateway.client.VigilClient;
 import io.vigil.scoring.synthetic.SyntheticTransaction;
 import io.vigil.scoring.synthetic.SyntheticTransactions;
@@ -68,7 +68,7 @@ final class LoadGenerator {
         final Histogram corrected = new Histogram(HIGHEST_NS, 3);
         final Histogram uncorrected = new Histogram(HIGHEST_NS, 3);
         final Histogram generatorLag = new Histogram(HIGHEST_NS, 3);
-        final Histogram[] stages = new Histogram[StageLatencies.STAGES.length];
+        final Histogram[] stages = new Histogram[ServerLatencies.STAGES.length];
         final ThreadAllocation.Delta allocation = new ThreadAllocation.Delta();
         long targetRate;
         long sent;
@@ -116,7 +116,7 @@ final class LoadGenerator {
      * @param stages the in-process server's stage recorders, or null against a remote server.
      * @param log    where interval histograms go (corrected untagged, uncorrected and generator lag tagged), or null.
      */
-    Result run(final Settings s, final StageLatencies stages, final HistogramLogWriter log)
+    Result run(final Settings s, final ServerLatencies stages, final HistogramLogWriter log)
         throws IOException, InterruptedException {
         final int c = s.connections;
         final Connection[] connections = new Connection[c];
@@ -311,7 +311,7 @@ final class LoadGenerator {
     private static final class IntervalLogger extends Thread {
         private final Connection[] connections;
         private final SingleWriterRecorder lag;
-        private final StageLatencies stages;
+        private final ServerLatencies stages;
         private final HistogramLogWriter log;
         private final Result result;
         private final ThreadAllocation allocation = new ThreadAllocation();
@@ -326,7 +326,7 @@ final class LoadGenerator {
         private final Histogram uncorrectedSum = new Histogram(HIGHEST_NS, 3);
         private long intervalStartMs;
 
-        IntervalLogger(final Connection[] connections, final SingleWriterRecorder lag, final StageLatencies stages,
+        IntervalLogger(final Connection[] connections, final SingleWriterRecorder lag, final ServerLatencies stages,
             final HistogramLogWriter log, final Result result) {
             super("vigil-bench-log");
             setDaemon(true);
@@ -361,7 +361,7 @@ final class LoadGenerator {
             answeredAtMeasureStart = answered(connections);
             allocation.start();
             if (stages != null) {
-                for (int i = 0; i < StageLatencies.STAGES.length; i++) {
+                for (int i = 0; i < ServerLatencies.STAGES.length; i++) {
                     stages.interval(i);
                 }
             }
@@ -381,7 +381,7 @@ final class LoadGenerator {
             interval();
             allocation.stop(answered(connections) - answeredAtMeasureStart, result.allocation);
             if (stages != null) {
-                for (int i = 0; i < StageLatencies.STAGES.length; i++) {
+                for (int i = 0; i < ServerLatencies.STAGES.length; i++) {
                     result.stages[i] = stages.interval(i);
                 }
             }

@@ -6,6 +6,7 @@ import io.vigil.codecs.sbe.Label;
 import io.vigil.codecs.sbe.RejectDecoder;
 import io.vigil.engine.EpochClock;
 import io.vigil.engine.VigilConfig;
+import io.vigil.gateway.GatewayConfiguration;
 import io.vigil.gateway.VigilServer;
 import io.vigil.gateway.client.VigilClient;
 import org.junit.jupiter.api.Test;
@@ -39,7 +40,7 @@ class HotPathAllocationTest {
     void shouldAllocateAlmostNothingPerEventOnServerHotThreadsAfterWarmUp(@TempDir final Path dir) throws Exception {
         final VigilConfig config = VigilConfig.of(Map.of(
             VigilConfig.DATA_DIR.name(), dir.toString(),
-            VigilConfig.PORT.name(), "0",
+            GatewayConfiguration.PORT.name(), "0",
             VigilConfig.CHECKPOINT_INTERVAL.name(), "0"));
         final AtomicLong answered = new AtomicLong();
         final AtomicLong rejected = new AtomicLong();
@@ -59,7 +60,7 @@ class HotPathAllocationTest {
         final ThreadAllocation.Delta delta = new ThreadAllocation.Delta();
         try (VigilServer server = VigilServer.start(config);
              VigilClient client = VigilClient.connect(server.host(), server.port())) {
-            long sequence = client.logon(config.string(VigilConfig.CREDENTIAL), 1, 7, 0, listener) + 1;
+            long sequence = client.logon(config.string(GatewayConfiguration.CREDENTIAL), 1, 7, 0, listener) + 1;
             client.autoFlush(false);
             sequence = send(server, client, sequence, WARMUP_EVENTS, answered, 0);
             final long before = answered.get();

@@ -2,6 +2,7 @@ package io.vigil.replay;
 
 import io.vigil.engine.CheckpointStore;
 import io.vigil.engine.Engine;
+import io.vigil.engine.EngineContext;
 import io.vigil.engine.Pipeline;
 import io.vigil.engine.RunContext;
 import io.vigil.engine.VigilConfig;
@@ -180,13 +181,14 @@ public final class ReplayCommand implements Runnable {
         }
 
         private int verify(final VigilConfig config, final Journals journals, final PrintWriter out) throws Exception {
+            final EngineContext engine = EngineContext.of(config);
             {
                 final long fromIndex = ReplayRange.resolve(from, journals, true);
                 final long toIndex = ReplayRange.resolve(to, journals, false);
                 final Verifier verifier = new Verifier(journals, fromIndex, show);
                 final Replayer.Result result;
-                try (Pipeline pipeline = Engine.newPipeline(config, journals, verifier, false)) {
-                    result = Replayer.run(journals, pipeline, config.integer(VigilConfig.MAX_FRAME_BYTES), fromIndex,
+                try (Pipeline pipeline = Engine.newPipeline(engine, journals, verifier, false)) {
+                    result = Replayer.run(journals, pipeline, engine.maxFrameBytes(), fromIndex,
                         toIndex, noCheckpoint ? null : CheckpointStore.from(config), Progress.onStderr("verify"));
                 }
                 verifier.finish(toIndex >= 0 ? toIndex : result.lastIndex);
@@ -274,6 +276,7 @@ public final class ReplayCommand implements Runnable {
                 throw new IllegalArgumentException(outDir + " already holds an output journal; choose an empty directory");
             }
             final PrintWriter out = out();
+            final EngineContext engine = EngineContext.of(config);
             // the what-if directory has one writer, like a live one: two replays into it, or a server, are refused
             try (DataDirectory targetDir = DataDirectory.acquire(outDir, 0);
                  Journals recorded = openReadOnly(config);
@@ -283,10 +286,10 @@ public final class ReplayCommand implements Runnable {
                 final long toIndex = ReplayRange.resolve(to, recorded, false);
                 final Replayer.Result result;
                 final String modelVersion;
-                try (Pipeline pipeline = Engine.newPipeline(config, target, io.vigil.engine.ResponseSink.NONE, true)) {
+                try (Pipeline pipeline = Engine.newPipeline(engine, target, io.vigil.engine.ResponseSink.NONE, true)) {
                     pipeline.rulesOnly(noModel);
                     modelVersion = noModel ? "none (rules only)" : pipeline.modelVersion();
-                    result = Replayer.run(recorded, pipeline, config.integer(VigilConfig.MAX_FRAME_BYTES), fromIndex,
+                    result = Replayer.run(recorded, pipeline, engine.maxFrameBytes(), fromIndex,
                         toIndex, CheckpointStore.from(config), Progress.onStderr("replay run"));
                 }
                 final Path propertiesTemp = outDir.resolve("replay.properties.tmp");
@@ -312,15 +315,16 @@ public final class ReplayCommand implements Runnable {
 
         private int dryRun(final VigilConfig config) throws java.io.IOException {
             final PrintWriter out = out();
+            final EngineContext engine = EngineContext.of(config);
             try (Journals recorded = openReadOnly(config)) {
                 final long fromIndex = ReplayRange.resolve(from, recorded, true);
                 final long toIndex = ReplayRange.resolve(to, recorded, false);
                 final Replayer.Result result;
                 final String modelVersion;
-                try (Pipeline pipeline = Engine.newPipeline(config, recorded, io.vigil.engine.ResponseSink.NONE, false)) {
+                try (Pipeline pipeline = Engine.newPipeline(engine, recorded, io.vigil.engine.ResponseSink.NONE, false)) {
                     pipeline.rulesOnly(noModel);
                     modelVersion = noModel ? "none (rules only)" : pipeline.modelVersion();
-                    result = Replayer.run(recorded, pipeline, config.integer(VigilConfig.MAX_FRAME_BYTES), fromIndex,
+                    result = Replayer.run(recorded, pipeline, engine.maxFrameBytes(), fromIndex,
                         toIndex, CheckpointStore.from(config), Progress.onStderr("replay run"));
                 }
                 out.printf("replay run --dry-run %s, model %s%n", dataDir.toAbsolutePath().normalize(), modelVersion);
@@ -404,6 +408,7 @@ public final class ReplayCommand implements Runnable {
 
         private int export(final VigilConfig config) throws Exception {
             final PrintWriter out = out();
+            final EngineContext engine = EngineContext.of(config);
             try (Journals recorded = openReadOnly(config)) {
                 final long fromIndex = ReplayRange.resolve(from, recorded, true);
                 final long toIndex = ReplayRange.resolve(to, recorded, false);
@@ -411,11 +416,11 @@ public final class ReplayCommand implements Runnable {
                 final long rows;
                 // written under a temporary name and renamed when complete: an interrupted export leaves the old file
                 try (AtomicOutput output = AtomicOutput.start(outFile, "vigil replay export")) {
-                    try (Pipeline pipeline = Engine.newPipeline(config, recorded, io.vigil.engine.ResponseSink.NONE, false);
+                    try (Pipeline pipeline = Engine.newPipeline(engine, recorded, io.vigil.engine.ResponseSink.NONE, false);
                          FeatureExporter.RowWriter writer = writer(format, output.temp())) {
                         final FeatureExporter exporter = new FeatureExporter(writer, pipeline.modelVersion());
                         pipeline.observer(exporter);
-                        result = Replayer.run(recorded, pipeline, config.integer(VigilConfig.MAX_FRAME_BYTES), fromIndex,
+                        result = Replayer.run(recorded, pipeline, engine.maxFrameBytes(), fromIndex,
                             toIndex, CheckpointStore.from(config), Progress.onStderr("export"));
                         rows = exporter.rows();
                     }

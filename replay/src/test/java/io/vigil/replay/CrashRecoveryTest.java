@@ -5,9 +5,11 @@ import io.vigil.codecs.sbe.MessageHeaderDecoder;
 import io.vigil.codecs.sbe.RejectDecoder;
 import io.vigil.engine.CheckpointStore;
 import io.vigil.engine.Engine;
+import io.vigil.engine.EngineContext;
 import io.vigil.engine.Pipeline;
 import io.vigil.engine.ResponseSink;
 import io.vigil.engine.VigilConfig;
+import io.vigil.gateway.GatewayConfiguration;
 import io.vigil.gateway.client.VigilClient;
 import io.vigil.journal.JournalReader;
 import io.vigil.journal.JournalRecord;
@@ -129,9 +131,9 @@ class CrashRecoveryTest {
         final Random random = new Random(seed);
         final Path data = dir.resolve("data");
         final Path config = Files.writeString(dir.resolve("server.properties"),
-            VigilConfig.CREDENTIAL.name() + "=" + LiveRun.CREDENTIAL + "\n" +
+            GatewayConfiguration.CREDENTIAL.name() + "=" + LiveRun.CREDENTIAL + "\n" +
                 VigilConfig.CHECKPOINT_INTERVAL.name() + "=4000\n" +
-                VigilConfig.HEARTBEAT_INTERVAL.name() + "=500ms\n");
+                GatewayConfiguration.HEARTBEAT_INTERVAL.name() + "=500ms\n");
         final Workload workload = Workload.endingNow(seed, EVENTS, 2 * 24 * Workload.HOUR_NS);
         final long[] killAt = new long[KILLS];
         for (int i = 0; i < KILLS; i++) {
@@ -268,7 +270,7 @@ class CrashRecoveryTest {
             .list().get(0));
         final Path replayed = Files.createTempDirectory("vigil-uninterrupted");
         try (Journals journals = Journals.openReadOnly(data, Journals.rollCycle("FAST_HOURLY"));
-             Pipeline pipeline = Engine.newPipeline(config, journals, ResponseSink.NONE, false)) {
+             Pipeline pipeline = Engine.newPipeline(new EngineContext(config), journals, ResponseSink.NONE, false)) {
             final Replayer.Result result = Replayer.run(journals, pipeline, 512, -1, -1, null, Progress.NONE);
             assertEquals(EVENTS, result.events);
             assertEquals(result.lastIndex, live.inputIndex(), "the final checkpoint reflects every event");

@@ -140,8 +140,12 @@ class DamagedJournalTest {
                 }
                 final long journaled = client.logon(LiveRun.CREDENTIAL, 1, LiveRun.CLIENT_ID, EVENTS + 1, listener(answers));
                 assertEquals(EVENTS, journaled, what + ": every answered sequence stays journaled");
-                // a resend of an answered event is answered again, never journaled again
-                final long resent = 1 + random.nextInt(EVENTS);
+                // a resend of an answered (and accepted: a rejected one is answered with its Reject) event is
+                // answered again, never journaled again
+                long resent;
+                do {
+                    resent = 1 + random.nextInt(EVENTS);
+                } while (Workload.rejected(resent));
                 workload.send(client, resent);
                 workload.send(client, EVENTS + 1);
                 client.flush();

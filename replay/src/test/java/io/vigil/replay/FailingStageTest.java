@@ -6,6 +6,7 @@ import io.vigil.codecs.sbe.RejectDecoder;
 import io.vigil.codecs.sbe.RejectReason;
 import io.vigil.codecs.sbe.TransactionDecoder;
 import io.vigil.engine.Engine;
+import io.vigil.engine.EngineContext;
 import io.vigil.engine.EventSlot;
 import io.vigil.engine.Pipeline;
 import io.vigil.engine.Stage;
@@ -165,7 +166,7 @@ class FailingStageTest {
 
             final Verifier verifier = new Verifier(journals, -1, 5);
             final Replayer.Result result;
-            try (Pipeline pipeline = Engine.newPipeline(config, journals, verifier, false, CURSED)) {
+            try (Pipeline pipeline = Engine.newPipeline(new EngineContext(config), journals, verifier, false, CURSED)) {
                 result = Replayer.run(journals, pipeline, config.integer(VigilConfig.MAX_FRAME_BYTES), -1, -1, null,
                     Progress.NONE);
                 assertEquals(cursedFailed, pipeline.internalErrors(), "the replay fails on the same events");

@@ -3,6 +3,7 @@ package io.vigil.replay;
 import io.vigil.codecs.sbe.DecisionDecoder;
 import io.vigil.codecs.sbe.RejectDecoder;
 import io.vigil.engine.VigilConfig;
+import io.vigil.gateway.GatewayConfiguration;
 import io.vigil.gateway.VigilServer;
 import io.vigil.gateway.client.VigilClient;
 
@@ -24,8 +25,8 @@ final class LiveRun {
     static VigilConfig config(final Path dataDir, final Map<String, String> extra) {
         final Map<String, String> values = new LinkedHashMap<>();
         values.put(VigilConfig.DATA_DIR.name(), dataDir.toString());
-        values.put(VigilConfig.PORT.name(), "0");
-        values.put(VigilConfig.CREDENTIAL.name(), CREDENTIAL);
+        values.put(GatewayConfiguration.PORT.name(), "0");
+        values.put(GatewayConfiguration.CREDENTIAL.name(), CREDENTIAL);
         values.putAll(extra);
         return VigilConfig.of(values);
     }

@@ -2,6 +2,7 @@ package io.vigil.replay;
 
 import io.vigil.engine.RunContext;
 import io.vigil.engine.VigilConfig;
+import io.vigil.gateway.GatewayConfiguration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,7 +39,7 @@ class RecordedContextTest {
         assertEquals("0.05", recorded.getProperty(VigilConfig.RULE_MODEL_REVIEW.name()));
         assertEquals(RunContext.vigilVersion(), recorded.getProperty(RunContext.VERSION));
         assertTrue(recorded.getProperty(RunContext.MODEL_SHA256).matches("[0-9a-f]{64}"), recorded.toString());
-        assertFalse(recorded.containsKey(VigilConfig.CREDENTIAL.name()), "the credential is never written down");
+        assertFalse(recorded.containsKey(GatewayConfiguration.CREDENTIAL.name()), "the credential is never written down");
         try (var history = Files.list(dataDir.resolve(RunContext.HISTORY))) {
             assertEquals(1, history.count());
         }

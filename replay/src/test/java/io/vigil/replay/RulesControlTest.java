@@ -5,6 +5,7 @@ import io.vigil.codecs.sbe.MessageHeaderDecoder;
 import io.vigil.codecs.sbe.RejectDecoder;
 import io.vigil.engine.CheckpointStore;
 import io.vigil.engine.Engine;
+import io.vigil.engine.EngineContext;
 import io.vigil.engine.Pipeline;
 import io.vigil.engine.VigilConfig;
 import io.vigil.gateway.VigilServer;
@@ -108,7 +109,7 @@ class RulesControlTest {
         final CheckpointStore checkpoints, final long expectedControls) throws Exception {
         final Verifier verifier = new Verifier(journals, from, 5);
         final Replayer.Result result;
-        try (Pipeline pipeline = Engine.newPipeline(config, journals, verifier, false)) {
+        try (Pipeline pipeline = Engine.newPipeline(new EngineContext(config), journals, verifier, false)) {
             result = Replayer.run(journals, pipeline, config.integer(VigilConfig.MAX_FRAME_BYTES), from, -1, checkpoints,
                 Progress.NONE);
             assertEquals(expectedControls, pipeline.controls(), "control records the replay met");

@@ -36,6 +36,11 @@ final class Workload {
         return new Workload(seed, nowNs - spanNs, spanNs / events);
     }
 
+    /** Whether the event {@link #send} sends for {@code sequence} is rejected by validation (zero amount, QQQ). */
+    static boolean rejected(final long sequence) {
+        return sequence % 10 != 3 && (sequence % 89 == 0 || sequence % 97 == 0);
+    }
+
     void send(final VigilClient client, final long sequence) throws IOException {
         final SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + sequence);
         long eventTimeNs = startEventTimeNs + sequence * gapNs;

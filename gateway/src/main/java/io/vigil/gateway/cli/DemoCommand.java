@@ -6,8 +6,9 @@ import io.vigil.codecs.sbe.Channel;
 import io.vigil.codecs.sbe.DecisionDecoder;
 import io.vigil.codecs.sbe.Label;
 import io.vigil.codecs.sbe.RejectDecoder;
-import io.vigil.engine.StageLatencies;
 import io.vigil.engine.VigilConfig;
+import io.vigil.gateway.GatewayConfiguration;
+import io.vigil.gateway.ServerLatencies;
 import io.vigil.gateway.VigilServer;
 import io.vigil.gateway.client.VigilClient;
 import io.vigil.scoring.synthetic.SyntheticTransaction;
@@ -81,7 +82,7 @@ public final class DemoCommand implements Callable<Integer> {
         final Path data = dataDirectory();
         final Map<String, String> overrides = new LinkedHashMap<>();
         overrides.put(VigilConfig.DATA_DIR.name(), data.toString());
-        overrides.put(VigilConfig.PORT.name(), "0");
+        overrides.put(GatewayConfiguration.PORT.name(), "0");
         final VigilConfig config = VigilConfig.load(configFile).with(overrides);
         for (final String warning : config.unknownLookalikes()) {
             System.err.println("vigil demo: warning: " + warning);
@@ -89,7 +90,7 @@ public final class DemoCommand implements Callable<Integer> {
         System.out.printf("Vigil demo: %,d transactions over %,d accounts at %,d/s, fraud rate %.2f%%, seed %d, data in %s%n",
             events, accounts, rate, fraudRate * 100, seed, data);
         try (VigilServer server = VigilServer.start(config)) {
-            final Report report = stream(server, config.string(VigilConfig.CREDENTIAL));
+            final Report report = stream(server, server.context().credential());
             report.print(server, rate);
             return report.answered == events && report.lostOrDuplicate() == 0 ? 0 : 1;
         }
@@ -166,8 +167,8 @@ public final class DemoCommand implements Callable<Integer> {
                 }
                 if (sent >= report.warmup && report.measuredStartNs == 0) {
                     report.measuredStartNs = System.nanoTime();
-                    for (int stage = 0; stage < StageLatencies.STAGES.length; stage++) {
-                        server.engine().latencies().interval(stage);
+                    for (int stage = 0; stage < ServerLatencies.STAGES.length; stage++) {
+                        server.latencies().interval(stage);
                     }
                 }
                 if (sent < events) {
@@ -184,8 +185,8 @@ public final class DemoCommand implements Callable<Integer> {
                 Thread.sleep(5);
             }
             report.answered = report.answered();
-            for (int stage = 0; stage < StageLatencies.STAGES.length; stage++) {
-                report.stages[stage] = server.engine().latencies().interval(stage);
+            for (int stage = 0; stage < ServerLatencies.STAGES.length; stage++) {
+                report.stages[stage] = server.latencies().interval(stage);
             }
             client.logout();
             client.awaitClosed(5, TimeUnit.SECONDS);
@@ -210,7 +211,7 @@ public final class DemoCommand implements Callable<Integer> {
         final long[] patternFlagged = new long[SyntheticTransaction.PATTERNS];
         final long[] reasonAlerts = new long[ReasonNames.NAMES.size()];
         final long[] reasonFraud = new long[ReasonNames.NAMES.size()];
-        final Histogram[] stages = new Histogram[StageLatencies.STAGES.length];
+        final Histogram[] stages = new Histogram[ServerLatencies.STAGES.length];
         final int warmup;
         final long periodNs;
         volatile long measuredStartNs;
@@ -345,7 +346,7 @@ public final class DemoCommand implements Callable<Integer> {
             System.out.println("inside the server, per stage (same events):");
             for (int stage = 0; stage < stages.length; stage++) {
                 if (stages[stage] != null) {
-                    printPercentiles(StageLatencies.STAGES[stage], stages[stage]);
+                    printPercentiles(ServerLatencies.STAGES[stage], stages[stage]);
                 }
             }
             final long flagged = actions[1] + actions[2];

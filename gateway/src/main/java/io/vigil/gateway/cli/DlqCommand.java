@@ -11,6 +11,7 @@ import io.vigil.codecs.sbe.RejectDecoder;
 import io.vigil.codecs.sbe.RejectReason;
 import io.vigil.codecs.sbe.TransactionDecoder;
 import io.vigil.engine.VigilConfig;
+import io.vigil.gateway.GatewayConfiguration;
 import io.vigil.gateway.VigilServer;
 import io.vigil.gateway.client.VigilClient;
 import io.vigil.journal.DeadLetterTrailer;
@@ -141,7 +142,7 @@ public final class DlqCommand implements Runnable {
         public Integer call() throws Exception {
             requireJournals(dataDir);
             final VigilConfig config = VigilConfig.load(configFile).with(Map.of(
-                VigilConfig.DATA_DIR.name(), dataDir.toString(), VigilConfig.PORT.name(), "0"));
+                VigilConfig.DATA_DIR.name(), dataDir.toString(), GatewayConfiguration.PORT.name(), "0"));
             final List<Fix> fixes = new ArrayList<>(Fix.parse(fixFile));
             if (fixes.isEmpty()) {
                 out.println("no corrections in " + fixFile);
@@ -179,7 +180,7 @@ public final class DlqCommand implements Runnable {
             }
             final Map<Integer, Login> logins = credentialsFile != null ? Login.parse(credentialsFile, err) :
                 Map.of(DEFAULT_TENANT, new Login(DEFAULT_TENANT, clientId,
-                    credential != null ? credential : config.string(VigilConfig.CREDENTIAL)));
+                    credential != null ? credential : config.string(GatewayConfiguration.CREDENTIAL)));
             final java.util.TreeSet<String> missing = new java.util.TreeSet<>();
             final Map<Integer, List<Corrected>> byTenant = new LinkedHashMap<>();
             for (final Corrected event : events) {

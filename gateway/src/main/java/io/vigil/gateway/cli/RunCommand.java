@@ -1,6 +1,7 @@
 package io.vigil.gateway.cli;
 
 import io.vigil.engine.VigilConfig;
+import io.vigil.gateway.GatewayConfiguration;
 import io.vigil.gateway.VigilServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -36,7 +37,7 @@ public final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         final Map<String, String> overrides = new LinkedHashMap<>();
         if (port != null) {
-            overrides.put(VigilConfig.PORT.name(), port.toString());
+            overrides.put(GatewayConfiguration.PORT.name(), port.toString());
         }
         if (dataDir != null) {
             overrides.put(VigilConfig.DATA_DIR.name(), dataDir.toString());
@@ -45,6 +46,8 @@ public final class RunCommand implements Callable<Integer> {
         for (final String warning : config.unknownLookalikes()) {
             System.err.println("vigil run: warning: " + warning);
         }
+        // every key of every module checked once, before anything starts: one line per bad key, exit 2
+        config.validate();
         System.out.println("Vigil effective configuration:");
         System.out.print(config.describe());
         final CountDownLatch stop = new CountDownLatch(1);

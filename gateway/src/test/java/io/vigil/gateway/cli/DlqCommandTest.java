@@ -8,6 +8,7 @@ import io.vigil.engine.EventSlot;
 import io.vigil.engine.Stage;
 import io.vigil.engine.StageAssembler;
 import io.vigil.engine.VigilConfig;
+import io.vigil.gateway.GatewayConfiguration;
 import io.vigil.gateway.VigilServer;
 import io.vigil.gateway.client.VigilClient;
 import io.vigil.journal.JournalReader;
@@ -42,7 +43,7 @@ class DlqCommandTest {
         final long nowNs = System.currentTimeMillis() * 1_000_000L;
         final AtomicInteger answers = new AtomicInteger();
         try (VigilServer server = VigilServer.start(VigilConfig.of(Map.of(
-                VigilConfig.DATA_DIR.name(), dataDir.toString(), VigilConfig.PORT.name(), "0")));
+                VigilConfig.DATA_DIR.name(), dataDir.toString(), GatewayConfiguration.PORT.name(), "0")));
              VigilClient client = VigilClient.connect(server.host(), server.port())) {
             client.logon("vigil-demo-secret", 1, 8, 1, new VigilClient.Listener() {
                 @Override
@@ -148,11 +149,11 @@ class DlqCommandTest {
             line(8, 1, "one-8"), line(8, 2, "two-8"),
             line(100, 1, "one-100"), line(200, 2, "two-200")));
         final Path config = dataDir.resolve("vigil.properties");
-        Files.writeString(config, VigilConfig.CREDENTIALS_FILE.name() + "=" + credentials + "\n");
+        Files.writeString(config, GatewayConfiguration.CREDENTIALS_FILE.name() + "=" + credentials + "\n");
         final long nowNs = System.currentTimeMillis() * 1_000_000L;
         final Path data = dataDir.resolve("data");
         try (VigilServer server = VigilServer.start(VigilConfig.load(config).with(Map.of(
-                VigilConfig.DATA_DIR.name(), data.toString(), VigilConfig.PORT.name(), "0")))) {
+                VigilConfig.DATA_DIR.name(), data.toString(), GatewayConfiguration.PORT.name(), "0")))) {
             for (final int tenant : new int[] {1, 2}) {
                 final AtomicInteger answers = new AtomicInteger();
                 try (VigilClient client = VigilClient.connect(server.host(), server.port())) {
@@ -270,7 +271,7 @@ class DlqCommandTest {
             }
         });
         try (VigilServer server = VigilServer.start(VigilConfig.of(Map.of(
-                VigilConfig.DATA_DIR.name(), dataDir.toString(), VigilConfig.PORT.name(), "0")), failing);
+                VigilConfig.DATA_DIR.name(), dataDir.toString(), GatewayConfiguration.PORT.name(), "0")), failing);
              VigilClient client = VigilClient.connect(server.host(), server.port())) {
             client.logon("vigil-demo-secret", 1, 8, 1, new VigilClient.Listener() {
                 @Override

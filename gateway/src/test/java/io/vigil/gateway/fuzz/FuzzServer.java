@@ -2,6 +2,7 @@ package io.vigil.gateway.fuzz;
 
 import io.vigil.engine.EpochClock;
 import io.vigil.engine.VigilConfig;
+import io.vigil.gateway.GatewayConfiguration;
 import io.vigil.gateway.VigilServer;
 
 import java.io.IOException;
@@ -30,12 +31,12 @@ final class FuzzServer implements AutoCloseable {
         dataDir = Files.createTempDirectory("vigil-fuzz");
         server = VigilServer.start(VigilConfig.of(Map.of(
             VigilConfig.DATA_DIR.name(), dataDir.toString(),
-            VigilConfig.PORT.name(), "0",
-            VigilConfig.CREDENTIAL.name(), CREDENTIAL,
+            GatewayConfiguration.PORT.name(), "0",
+            GatewayConfiguration.CREDENTIAL.name(), CREDENTIAL,
             VigilConfig.MAX_FRAME_BYTES.name(), String.valueOf(MAX_FRAME),
             VigilConfig.ROLL_CYCLE.name(), "FAST_DAILY",
-            VigilConfig.HEARTBEAT_INTERVAL.name(), "1h",
-            VigilConfig.LOGON_FAILURES_MAX.name(), "1000000000")));
+            GatewayConfiguration.HEARTBEAT_INTERVAL.name(), "1h",
+            GatewayConfiguration.LOGON_FAILURES_MAX.name(), "1000000000")));
     }
 
     /**

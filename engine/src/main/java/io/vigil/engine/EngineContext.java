@@ -1,0 +1,327 @@
+package io.vigil.engine;
+
+import io.vigil.codecs.Framing;
+import io.vigil.journal.Journals;
+import io.vigil.scoring.rules.RulesConfig;
+import net.openhft.chronicle.queue.RollCycle;
+import net.openhft.chronicle.queue.RollCycles;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The engine's configuration (the keys {@link VigilConfig} declares: data and journals, the ring, threads and
+ * waits, inference, checkpoints, validation limits, decision rules), read from a {@link VigilConfig}, changed by the
+ * fluent setters below, and checked once in {@link #conclude()}; see {@link ConfigContext}. {@link Engine} and its
+ * pipeline factory take one; the server and a replay build it from the same configuration.
+ */
+public final class EngineContext extends ConfigContext {
+    private Path dataDir;
+    private RollCycle rollCycle;
+    private long dataFreeMinBytes;
+    private int maxFrameBytes;
+    private int ringSize;
+    private String waitStrategy;
+    private String cpuAffinity;
+    private long watchdogStallTimeoutNs;
+    private int inferenceBatchMax;
+    private long inferenceBudgetNs;
+    private Path modelPath;
+    private int expectedAccounts;
+    private int expectedSeries;
+    private long checkpointIntervalEvents;
+    private int checkpointRetain;
+    private long maxAmountMinor;
+    private long maxFutureSkewNs;
+    private long maxEventAgeNs;
+    private RulesConfig rules;
+
+    /** Seeded from {@code config}; set what differs, then {@link #conclude()}. */
+    public EngineContext(final VigilConfig config) {
+        super(config);
+    }
+
+    /** The context of {@code config}, concluded. */
+    public static EngineContext of(final VigilConfig config) {
+        return new EngineContext(config).conclude();
+    }
+
+    /**
+     * Reads and checks every engine key once, then freezes the context; again, it does nothing.
+     *
+     * @throws ConfigurationException naming every bad key.
+     */
+    public EngineContext conclude() {
+        concludeOnce();
+        return this;
+    }
+
+    @Override
+    protected List<VigilConfig.Key> keys() {
+        return engineKeys();
+    }
+
+    static List<VigilConfig.Key> engineKeys() {
+        return VigilConfig.keys().stream().filter(k -> k.module().equals(VigilConfig.ENGINE_MODULE)).toList();
+    }
+
+    @Override
+    protected void read(final Values v) {
+        dataDir = Path.of(v.string(VigilConfig.DATA_DIR));
+        rollCycle = v.parse(VigilConfig.ROLL_CYCLE, Journals::rollCycle, RollCycles.FAST_HOURLY);
+        dataFreeMinBytes = v.size(VigilConfig.DATA_FREE_MIN, 0);
+        maxFrameBytes = v.integer(VigilConfig.MAX_FRAME_BYTES, Framing.MIN_FRAME_LENGTH, 65_536);
+        ringSize = v.integer(VigilConfig.RING_SIZE, Integer.MIN_VALUE, Integer.MAX_VALUE);
+        if (ringSize < 2 || Integer.bitCount(ringSize) != 1) {
+            v.invalid(VigilConfig.RING_SIZE, "must be a power of two, at least 2");
+            ringSize = 2;
+        }
+        waitStrategy = v.parse(VigilConfig.WAIT_STRATEGY, WaitStrategies::check, "sleep");
+        cpuAffinity = v.string(VigilConfig.CPU_AFFINITY).trim();
+        if (!cpuAffinity.isEmpty() && !cpuAffinity.matches("\\d+( *, *\\d+)*")) {
+            v.invalid(VigilConfig.CPU_AFFINITY, "not a comma-separated list of cpu numbers");
+        }
+        watchdogStallTimeoutNs = v.durationNs(VigilConfig.WATCHDOG_STALL_TIMEOUT, 1);
+        inferenceBatchMax = v.integer(VigilConfig.INFERENCE_BATCH, 1);
+        inferenceBudgetNs = v.durationNs(VigilConfig.INFERENCE_BUDGET, 0);
+        final String model = v.string(VigilConfig.MODEL_PATH);
+        modelPath = model.isEmpty() ? null : Path.of(model);
+        expectedAccounts = v.integer(VigilConfig.EXPECTED_ACCOUNTS, 1);
+        expectedSeries = v.integer(VigilConfig.EXPECTED_SERIES, 1);
+        checkpointIntervalEvents = v.size(VigilConfig.CHECKPOINT_INTERVAL, 0);
+        checkpointRetain = v.integer(VigilConfig.CHECKPOINT_RETAIN, 1);
+        maxAmountMinor = v.size(VigilConfig.MAX_AMOUNT_MINOR, 1);
+        maxFutureSkewNs = v.durationNs(VigilConfig.MAX_FUTURE_SKEW, 0);
+        maxEventAgeNs = v.durationNs(VigilConfig.MAX_EVENT_AGE, 1);
+        final double modelReview = v.fraction(VigilConfig.RULE_MODEL_REVIEW);
+        final double modelDecline = v.fraction(VigilConfig.RULE_MODEL_DECLINE);
+        final double anomalyReview = v.fraction(VigilConfig.RULE_ANOMALY_REVIEW);
+        final String zWhy = "must be a positive number of standard deviations";
+        final double amountZ = v.positive(VigilConfig.RULE_AMOUNT_Z, zWhy);
+        final double velocityZ = v.positive(VigilConfig.RULE_VELOCITY_Z, zWhy);
+        final int declineHits = v.integer(VigilConfig.RULE_DECLINE_HITS, 1);
+        if (v.sound() && modelReview > modelDecline) {
+            v.problem("configuration key " + VigilConfig.RULE_MODEL_REVIEW.name() + " = '" +
+                v.string(VigilConfig.RULE_MODEL_REVIEW) + "' is above " + VigilConfig.RULE_MODEL_DECLINE.name() + " = '" +
+                v.string(VigilConfig.RULE_MODEL_DECLINE) + "': review must not need a higher score than decline");
+        }
+        if (v.sound()) {
+            final RulesConfig d = RulesConfig.DEFAULTS;
+            rules = new RulesConfig((float)modelReview, (float)modelDecline, (float)anomalyReview, (float)amountZ,
+                (float)velocityZ, d.hoppingMinNewMerchantRate(), d.hoppingMinCount1h(), d.hoppingMaxSecsSincePrev(),
+                d.hoppingMinHistoryEvents(), d.cardTestingMinCount1m(), d.cardTestingMaxAmountMinor(), declineHits);
+        }
+    }
+
+    // --- accessors (after conclude) and setters (before it) ---
+
+    /** Directory holding the journals ({@link VigilConfig#DATA_DIR}). */
+    public Path dataDir() {
+        requireConcluded();
+        return dataDir;
+    }
+
+    public EngineContext dataDir(final Path dir) {
+        set(VigilConfig.DATA_DIR, dir.toString());
+        return this;
+    }
+
+    /** Roll cycle of every journal ({@link VigilConfig#ROLL_CYCLE}). */
+    public RollCycle rollCycle() {
+        requireConcluded();
+        return rollCycle;
+    }
+
+    public EngineContext rollCycle(final String name) {
+        set(VigilConfig.ROLL_CYCLE, name);
+        return this;
+    }
+
+    /** Least free space of the data directory's file system, 0: no check ({@link VigilConfig#DATA_FREE_MIN}). */
+    public long dataFreeMinBytes() {
+        requireConcluded();
+        return dataFreeMinBytes;
+    }
+
+    public EngineContext dataFreeMinBytes(final long bytes) {
+        set(VigilConfig.DATA_FREE_MIN, Long.toString(bytes));
+        return this;
+    }
+
+    /** Largest frame, the capacity of a ring slot's payload ({@link VigilConfig#MAX_FRAME_BYTES}). */
+    public int maxFrameBytes() {
+        requireConcluded();
+        return maxFrameBytes;
+    }
+
+    public EngineContext maxFrameBytes(final int bytes) {
+        set(VigilConfig.MAX_FRAME_BYTES, Integer.toString(bytes));
+        return this;
+    }
+
+    /** Slots in the ring ({@link VigilConfig#RING_SIZE}). */
+    public int ringSize() {
+        requireConcluded();
+        return ringSize;
+    }
+
+    public EngineContext ringSize(final int slots) {
+        set(VigilConfig.RING_SIZE, Integer.toString(slots));
+        return this;
+    }
+
+    /** Idle strategy of the tailer and pipeline threads, its canonical name ({@link VigilConfig#WAIT_STRATEGY}). */
+    public String waitStrategy() {
+        requireConcluded();
+        return waitStrategy;
+    }
+
+    public EngineContext waitStrategy(final String name) {
+        set(VigilConfig.WAIT_STRATEGY, name);
+        return this;
+    }
+
+    /** CPUs to pin the tailer and pipeline threads to, empty: none ({@link VigilConfig#CPU_AFFINITY}). */
+    public String cpuAffinity() {
+        requireConcluded();
+        return cpuAffinity;
+    }
+
+    public EngineContext cpuAffinity(final String cpus) {
+        set(VigilConfig.CPU_AFFINITY, cpus);
+        return this;
+    }
+
+    /** {@link VigilConfig#WATCHDOG_STALL_TIMEOUT}. */
+    public long watchdogStallTimeoutNs() {
+        requireConcluded();
+        return watchdogStallTimeoutNs;
+    }
+
+    public EngineContext watchdogStallTimeoutNs(final long ns) {
+        set(VigilConfig.WATCHDOG_STALL_TIMEOUT, ns + "ns");
+        return this;
+    }
+
+    /** {@link VigilConfig#INFERENCE_BATCH}. */
+    public int inferenceBatchMax() {
+        requireConcluded();
+        return inferenceBatchMax;
+    }
+
+    public EngineContext inferenceBatchMax(final int events) {
+        set(VigilConfig.INFERENCE_BATCH, Integer.toString(events));
+        return this;
+    }
+
+    /** {@link VigilConfig#INFERENCE_BUDGET}, 0: none. */
+    public long inferenceBudgetNs() {
+        requireConcluded();
+        return inferenceBudgetNs;
+    }
+
+    public EngineContext inferenceBudgetNs(final long ns) {
+        set(VigilConfig.INFERENCE_BUDGET, ns + "ns");
+        return this;
+    }
+
+    /** The ONNX model file, null for the bundled model ({@link VigilConfig#MODEL_PATH}). */
+    public Path modelPath() {
+        requireConcluded();
+        return modelPath;
+    }
+
+    public EngineContext modelPath(final Path file) {
+        set(VigilConfig.MODEL_PATH, file == null ? "" : file.toString());
+        return this;
+    }
+
+    /** {@link VigilConfig#EXPECTED_ACCOUNTS}. */
+    public int expectedAccounts() {
+        requireConcluded();
+        return expectedAccounts;
+    }
+
+    public EngineContext expectedAccounts(final int accounts) {
+        set(VigilConfig.EXPECTED_ACCOUNTS, Integer.toString(accounts));
+        return this;
+    }
+
+    /** {@link VigilConfig#EXPECTED_SERIES}. */
+    public int expectedSeries() {
+        requireConcluded();
+        return expectedSeries;
+    }
+
+    public EngineContext expectedSeries(final int series) {
+        set(VigilConfig.EXPECTED_SERIES, Integer.toString(series));
+        return this;
+    }
+
+    /** Input events between two checkpoints, 0: at shutdown only ({@link VigilConfig#CHECKPOINT_INTERVAL}). */
+    public long checkpointIntervalEvents() {
+        requireConcluded();
+        return checkpointIntervalEvents;
+    }
+
+    public EngineContext checkpointIntervalEvents(final long events) {
+        set(VigilConfig.CHECKPOINT_INTERVAL, Long.toString(events));
+        return this;
+    }
+
+    /** {@link VigilConfig#CHECKPOINT_RETAIN}; the checkpoint store reads it, and the directory, from {@link #config()}. */
+    public int checkpointRetain() {
+        requireConcluded();
+        return checkpointRetain;
+    }
+
+    public EngineContext checkpointRetain(final int checkpoints) {
+        set(VigilConfig.CHECKPOINT_RETAIN, Integer.toString(checkpoints));
+        return this;
+    }
+
+    /** Where the checkpoints go: {@link VigilConfig#CHECKPOINT_DIR}, or checkpoints/ in the data directory. */
+    public EngineContext checkpointDir(final Path dir) {
+        set(VigilConfig.CHECKPOINT_DIR, dir == null ? "" : dir.toString());
+        return this;
+    }
+
+    /** {@link VigilConfig#MAX_AMOUNT_MINOR}. */
+    public long maxAmountMinor() {
+        requireConcluded();
+        return maxAmountMinor;
+    }
+
+    public EngineContext maxAmountMinor(final long minor) {
+        set(VigilConfig.MAX_AMOUNT_MINOR, Long.toString(minor));
+        return this;
+    }
+
+    /** {@link VigilConfig#MAX_FUTURE_SKEW}. */
+    public long maxFutureSkewNs() {
+        requireConcluded();
+        return maxFutureSkewNs;
+    }
+
+    public EngineContext maxFutureSkewNs(final long ns) {
+        set(VigilConfig.MAX_FUTURE_SKEW, ns + "ns");
+        return this;
+    }
+
+    /** {@link VigilConfig#MAX_EVENT_AGE}. */
+    public long maxEventAgeNs() {
+        requireConcluded();
+        return maxEventAgeNs;
+    }
+
+    public EngineContext maxEventAgeNs(final long ns) {
+        set(VigilConfig.MAX_EVENT_AGE, ns + "ns");
+        return this;
+    }
+
+    /** The decision rules' thresholds: the {@code vigil.rules.*} keys over {@link RulesConfig#DEFAULTS}. */
+    public RulesConfig rules() {
+        requireConcluded();
+        return rules;
+    }
+}
