@@ -8,7 +8,7 @@ import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.util.List;
 
-import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.UnsafeApi;
 
 import io.vigil.scoring.state.KeyedSlotTable;
 
@@ -237,39 +237,39 @@ public final class TransactionFeatures {
         } else {
             t.beforeUpdate(slot);
         }
-        final UnsafeBuffer s = t.buffer(slot);
-        final int base = t.offset(slot);
+        // the slot's address: every offset below is a constant inside the slot, so no bounds check is needed
+        final long a = t.address(slot);
         final double logAmount = Math.log1p(Math.max(0L, amountMinor) / 100.0);
         final long amount = Math.max(0L, amountMinor);
 
         final float secsSincePrev;
         if (first) {
             secsSincePrev = MAX_GAP_SECONDS;
-            s.putLong(base + LAST_TIME, eventTimeNs);
-            s.putLong(base + HEAD_1M, Math.floorDiv(eventTimeNs, MINUTE_BUCKET_NS));
-            s.putLong(base + HEAD_1H, Math.floorDiv(eventTimeNs, HOUR_BUCKET_NS));
-            s.putLong(base + HALF_INDEX, Math.floorDiv(eventTimeNs, HALF_DAY_NS));
+            UnsafeApi.putLong(a + LAST_TIME, eventTimeNs);
+            UnsafeApi.putLong(a + HEAD_1M, Math.floorDiv(eventTimeNs, MINUTE_BUCKET_NS));
+            UnsafeApi.putLong(a + HEAD_1H, Math.floorDiv(eventTimeNs, HOUR_BUCKET_NS));
+            UnsafeApi.putLong(a + HALF_INDEX, Math.floorDiv(eventTimeNs, HALF_DAY_NS));
         } else {
-            final long last = s.getLong(base + LAST_TIME);
+            final long last = UnsafeApi.getLong(a + LAST_TIME);
             final long gapNs = eventTimeNs - last;
             if (gapNs <= 0) {
                 secsSincePrev = 0f;
             } else {
                 secsSincePrev = (float)Math.min(MAX_GAP_SECONDS, gapNs / 1e9);
-                s.putLong(base + LAST_TIME, eventTimeNs);
+                UnsafeApi.putLong(a + LAST_TIME, eventTimeNs);
             }
         }
 
-        addToWindow(s, base, HEAD_1M, TOTAL_COUNT_1M, TOTAL_SUM_1M, COUNTS_1M, SUMS_1M, MINUTE_BUCKET_NS,
+        addToWindow(a, HEAD_1M, TOTAL_COUNT_1M, TOTAL_SUM_1M, COUNTS_1M, SUMS_1M, MINUTE_BUCKET_NS,
             eventTimeNs, amount);
-        addToWindow(s, base, HEAD_1H, TOTAL_COUNT_1H, TOTAL_SUM_1H, COUNTS_1H, SUMS_1H, HOUR_BUCKET_NS,
+        addToWindow(a, HEAD_1H, TOTAL_COUNT_1H, TOTAL_SUM_1H, COUNTS_1H, SUMS_1H, HOUR_BUCKET_NS,
             eventTimeNs, amount);
-        final long count1m = s.getLong(base + TOTAL_COUNT_1M);
+        final long count1m = UnsafeApi.getLong(a + TOTAL_COUNT_1M);
 
-        final boolean newMerchant = markMerchant(s, base, merchantId, eventTimeNs);
-        final double distinct = distinctMerchants(s, base);
+        final boolean newMerchant = markMerchant(a, merchantId, eventTimeNs);
+        final double distinct = distinctMerchants(a);
 
-        final long events = s.getLong(base + EVENTS);
+        final long events = UnsafeApi.getLong(a + EVENTS);
         final double amountMean;
         final double amountZ;
         final double velocityZ;
@@ -277,39 +277,39 @@ public final class TransactionFeatures {
             amountMean = logAmount;
             amountZ = 0.0;
             velocityZ = 0.0;
-            s.putDouble(base + AMOUNT_MEAN, logAmount);
-            s.putDouble(base + AMOUNT_VAR, AMOUNT_INITIAL_VARIANCE);
-            s.putDouble(base + VELOCITY_MEAN, count1m);
-            s.putDouble(base + VELOCITY_VAR, 0.0);
+            UnsafeApi.putDouble(a + AMOUNT_MEAN, logAmount);
+            UnsafeApi.putDouble(a + AMOUNT_VAR, AMOUNT_INITIAL_VARIANCE);
+            UnsafeApi.putDouble(a + VELOCITY_MEAN, count1m);
+            UnsafeApi.putDouble(a + VELOCITY_VAR, 0.0);
         } else {
-            amountMean = s.getDouble(base + AMOUNT_MEAN);
-            final double amountVar = s.getDouble(base + AMOUNT_VAR);
+            amountMean = UnsafeApi.getDouble(a + AMOUNT_MEAN);
+            final double amountVar = UnsafeApi.getDouble(a + AMOUNT_VAR);
             final double amountStd = Math.max(Math.sqrt(amountVar), AMOUNT_STD_FLOOR);
             amountZ = (logAmount - amountMean) / amountStd;
             final double d = clip(logAmount - amountMean, UPDATE_CLIP_STDS * amountStd);
-            s.putDouble(base + AMOUNT_MEAN, amountMean + AMOUNT_ALPHA * d);
-            s.putDouble(base + AMOUNT_VAR, (1.0 - AMOUNT_ALPHA) * (amountVar + AMOUNT_ALPHA * d * d));
+            UnsafeApi.putDouble(a + AMOUNT_MEAN, amountMean + AMOUNT_ALPHA * d);
+            UnsafeApi.putDouble(a + AMOUNT_VAR, (1.0 - AMOUNT_ALPHA) * (amountVar + AMOUNT_ALPHA * d * d));
 
-            final double velocityMean = s.getDouble(base + VELOCITY_MEAN);
-            final double velocityVar = s.getDouble(base + VELOCITY_VAR);
+            final double velocityMean = UnsafeApi.getDouble(a + VELOCITY_MEAN);
+            final double velocityVar = UnsafeApi.getDouble(a + VELOCITY_VAR);
             final double velocityStd = Math.max(Math.sqrt(velocityVar), VELOCITY_STD_FLOOR);
             velocityZ = (count1m - velocityMean) / velocityStd;
             final double dv = clip(count1m - velocityMean, UPDATE_CLIP_STDS * velocityStd);
-            s.putDouble(base + VELOCITY_MEAN, velocityMean + VELOCITY_ALPHA * dv);
-            s.putDouble(base + VELOCITY_VAR, (1.0 - VELOCITY_ALPHA) * (velocityVar + VELOCITY_ALPHA * dv * dv));
+            UnsafeApi.putDouble(a + VELOCITY_MEAN, velocityMean + VELOCITY_ALPHA * dv);
+            UnsafeApi.putDouble(a + VELOCITY_VAR, (1.0 - VELOCITY_ALPHA) * (velocityVar + VELOCITY_ALPHA * dv * dv));
         }
-        s.putLong(base + EVENTS, events + 1);
+        UnsafeApi.putLong(a + EVENTS, events + 1);
         final double newMerchantFlag = newMerchant ? 1.0 : 0.0;
         final double newMerchantRate = first ? newMerchantFlag :
-            s.getDouble(base + NEW_MERCHANT_EWMA) + NEW_MERCHANT_ALPHA * (newMerchantFlag - s.getDouble(base + NEW_MERCHANT_EWMA));
-        s.putDouble(base + NEW_MERCHANT_EWMA, newMerchantRate);
+            UnsafeApi.getDouble(a + NEW_MERCHANT_EWMA) + NEW_MERCHANT_ALPHA * (newMerchantFlag - UnsafeApi.getDouble(a + NEW_MERCHANT_EWMA));
+        UnsafeApi.putDouble(a + NEW_MERCHANT_EWMA, newMerchantRate);
 
         out[outOffset + LOG_AMOUNT] = (float)logAmount;
         out[outOffset + CHANNEL] = channel;
         out[outOffset + COUNT_1M] = count1m;
-        out[outOffset + LOG_SUM_1M] = (float)Math.log1p(s.getLong(base + TOTAL_SUM_1M) / 100.0);
-        out[outOffset + COUNT_1H] = s.getLong(base + TOTAL_COUNT_1H);
-        out[outOffset + LOG_SUM_1H] = (float)Math.log1p(s.getLong(base + TOTAL_SUM_1H) / 100.0);
+        out[outOffset + LOG_SUM_1M] = (float)Math.log1p(UnsafeApi.getLong(a + TOTAL_SUM_1M) / 100.0);
+        out[outOffset + COUNT_1H] = UnsafeApi.getLong(a + TOTAL_COUNT_1H);
+        out[outOffset + LOG_SUM_1H] = (float)Math.log1p(UnsafeApi.getLong(a + TOTAL_SUM_1H) / 100.0);
         out[outOffset + AMOUNT_EWMA] = (float)amountMean;
         out[outOffset + AMOUNT_Z] = (float)amountZ;
         out[outOffset + SECS_SINCE_PREV] = secsSincePrev;
@@ -326,8 +326,7 @@ public final class TransactionFeatures {
     }
 
     private static void addToWindow(
-        final UnsafeBuffer s,
-        final int base,
+        final long a,
         final int headOffset,
         final int totalCountOffset,
         final int totalSumOffset,
@@ -337,70 +336,70 @@ public final class TransactionFeatures {
         final long eventTimeNs,
         final long amount) {
         final long bucket = Math.floorDiv(eventTimeNs, bucketNs);
-        final long head = s.getLong(base + headOffset);
-        long totalCount = s.getLong(base + totalCountOffset);
-        long totalSum = s.getLong(base + totalSumOffset);
+        final long head = UnsafeApi.getLong(a + headOffset);
+        long totalCount = UnsafeApi.getLong(a + totalCountOffset);
+        long totalSum = UnsafeApi.getLong(a + totalSumOffset);
         if (bucket > head) {
             final long advance = bucket - head;
             if (advance >= BUCKETS) {
                 // the whole window expired (most events of an account seen less than once a window): two memsets
                 // rather than 120 bounds-checked stores
-                s.setMemory(base + countsOffset, BUCKETS * 4, (byte)0);
-                s.setMemory(base + sumsOffset, BUCKETS * 8, (byte)0);
+                UnsafeApi.setMemory(a + countsOffset, BUCKETS * 4, (byte)0);
+                UnsafeApi.setMemory(a + sumsOffset, BUCKETS * 8, (byte)0);
                 totalCount = 0;
                 totalSum = 0;
             } else {
                 for (long b = head + 1; b <= bucket; b++) {
                     final int i = (int)Math.floorMod(b, (long)BUCKETS);
-                    totalCount -= s.getInt(base + countsOffset + i * 4);
-                    totalSum -= s.getLong(base + sumsOffset + i * 8);
-                    s.putInt(base + countsOffset + i * 4, 0);
-                    s.putLong(base + sumsOffset + i * 8, 0L);
+                    totalCount -= UnsafeApi.getInt(a + countsOffset + i * 4);
+                    totalSum -= UnsafeApi.getLong(a + sumsOffset + i * 8);
+                    UnsafeApi.putInt(a + countsOffset + i * 4, 0);
+                    UnsafeApi.putLong(a + sumsOffset + i * 8, 0L);
                 }
             }
-            s.putLong(base + headOffset, bucket);
+            UnsafeApi.putLong(a + headOffset, bucket);
         } else if (head - bucket >= BUCKETS) {
             return; // too late for this window
         }
         final int i = (int)Math.floorMod(bucket, (long)BUCKETS);
-        s.putInt(base + countsOffset + i * 4, s.getInt(base + countsOffset + i * 4) + 1);
-        s.putLong(base + sumsOffset + i * 8, s.getLong(base + sumsOffset + i * 8) + amount);
-        s.putLong(base + totalCountOffset, totalCount + 1);
-        s.putLong(base + totalSumOffset, totalSum + amount);
+        UnsafeApi.putInt(a + countsOffset + i * 4, UnsafeApi.getInt(a + countsOffset + i * 4) + 1);
+        UnsafeApi.putLong(a + sumsOffset + i * 8, UnsafeApi.getLong(a + sumsOffset + i * 8) + amount);
+        UnsafeApi.putLong(a + totalCountOffset, totalCount + 1);
+        UnsafeApi.putLong(a + totalSumOffset, totalSum + amount);
     }
 
     /** @return true if the merchant's bit was set in neither half before. */
     private static boolean markMerchant(
-        final UnsafeBuffer s, final int base, final long merchantId, final long eventTimeNs) {
+        final long a, final long merchantId, final long eventTimeNs) {
         final long half = Math.floorDiv(eventTimeNs, HALF_DAY_NS);
-        final long current = s.getLong(base + HALF_INDEX);
+        final long current = UnsafeApi.getLong(a + HALF_INDEX);
         if (half > current) {
             final boolean keepCurrentAsPrevious = half == current + 1;
             for (int i = 0; i < SKETCH_LONGS; i++) {
-                final long cur = s.getLong(base + SKETCH_CUR + i * 8);
-                s.putLong(base + SKETCH_PREV + i * 8, keepCurrentAsPrevious ? cur : 0L);
-                s.putLong(base + SKETCH_CUR + i * 8, 0L);
+                final long cur = UnsafeApi.getLong(a + SKETCH_CUR + i * 8);
+                UnsafeApi.putLong(a + SKETCH_PREV + i * 8, keepCurrentAsPrevious ? cur : 0L);
+                UnsafeApi.putLong(a + SKETCH_CUR + i * 8, 0L);
             }
-            s.putLong(base + HALF_INDEX, half);
+            UnsafeApi.putLong(a + HALF_INDEX, half);
         }
         final int bit = (int)(mix(merchantId) >>> 56); // 0..255
         final int word = (bit >>> 6) * 8;
         final long mask = 1L << (bit & 63);
-        final long cur = s.getLong(base + SKETCH_CUR + word);
-        final long prev = s.getLong(base + SKETCH_PREV + word);
+        final long cur = UnsafeApi.getLong(a + SKETCH_CUR + word);
+        final long prev = UnsafeApi.getLong(a + SKETCH_PREV + word);
         final boolean seen = ((cur | prev) & mask) != 0;
         if (half >= current) {
-            s.putLong(base + SKETCH_CUR + word, cur | mask);
+            UnsafeApi.putLong(a + SKETCH_CUR + word, cur | mask);
         } else if (half == current - 1) {
-            s.putLong(base + SKETCH_PREV + word, prev | mask);
+            UnsafeApi.putLong(a + SKETCH_PREV + word, prev | mask);
         }
         return !seen;
     }
 
-    private static double distinctMerchants(final UnsafeBuffer s, final int base) {
+    private static double distinctMerchants(final long a) {
         int zeros = 0;
         for (int i = 0; i < SKETCH_LONGS; i++) {
-            zeros += Long.bitCount(~(s.getLong(base + SKETCH_CUR + i * 8) | s.getLong(base + SKETCH_PREV + i * 8)));
+            zeros += Long.bitCount(~(UnsafeApi.getLong(a + SKETCH_CUR + i * 8) | UnsafeApi.getLong(a + SKETCH_PREV + i * 8)));
         }
         if (zeros == 0) {
             zeros = 1; // saturated: the estimate is a lower bound

@@ -292,6 +292,15 @@ public final class KeyedSlotTable {
         return segments[(int)(slot >>> segmentShift)];
     }
 
+    /**
+     * @return the native address of {@code slot}'s first byte, valid while this table is reachable (keep it so with
+     * {@code Reference.reachabilityFence}); the slot's {@code slotBytes} bytes follow. For accessors that compute
+     * their own offsets inside a slot and want no bounds check per access.
+     */
+    public long address(final long slot) {
+        return segmentAddresses[(int)(slot >>> segmentShift)] + (slot & segmentMask) * slotBytes;
+    }
+
     /** @return the byte offset of {@code slot} in its {@link #buffer}. */
     public int offset(final long slot) {
         return (int)(slot & segmentMask) * slotBytes;
