@@ -289,8 +289,9 @@ public final class ReplayCommand implements Runnable {
                 try (Pipeline pipeline = Engine.newPipeline(engine, target, io.vigil.engine.ResponseSink.NONE, true)) {
                     pipeline.rulesOnly(noModel);
                     modelVersion = noModel ? "none (rules only)" : pipeline.modelVersion();
+                    // without the model every event is decided by the rules: the recorded fallbacks change nothing
                     result = Replayer.run(recorded, pipeline, engine.maxFrameBytes(), fromIndex,
-                        toIndex, CheckpointStore.from(config), Progress.onStderr("replay run"));
+                        toIndex, CheckpointStore.from(config), Progress.onStderr("replay run"), !noModel);
                 }
                 final Path propertiesTemp = outDir.resolve("replay.properties.tmp");
                 Files.writeString(propertiesTemp, String.join("\n",
@@ -305,8 +306,10 @@ public final class ReplayCommand implements Runnable {
                 out.printf("replay run %s -> %s, model %s%n", dataDir.toAbsolutePath().normalize(),
                     outDir.toAbsolutePath().normalize(), modelVersion);
                 printStart(out, result, fromIndex, toIndex);
-                out.printf("  %,d decided by the rules alone as in the recorded run (model fallbacks)%n",
-                    result.forcedFallbacks);
+                if (!noModel) {
+                    out.printf("  %,d decided by the rules alone as in the recorded run (model fallbacks)%n",
+                        result.forcedFallbacks);
+                }
                 out.printf("  compare: vigil replay diff %s %s%n", dataDir, outDir);
                 out.flush();
                 return 0;
@@ -324,8 +327,9 @@ public final class ReplayCommand implements Runnable {
                 try (Pipeline pipeline = Engine.newPipeline(engine, recorded, io.vigil.engine.ResponseSink.NONE, false)) {
                     pipeline.rulesOnly(noModel);
                     modelVersion = noModel ? "none (rules only)" : pipeline.modelVersion();
+                    // without the model every event is decided by the rules: the recorded fallbacks change nothing
                     result = Replayer.run(recorded, pipeline, engine.maxFrameBytes(), fromIndex,
-                        toIndex, CheckpointStore.from(config), Progress.onStderr("replay run"));
+                        toIndex, CheckpointStore.from(config), Progress.onStderr("replay run"), !noModel);
                 }
                 out.printf("replay run --dry-run %s, model %s%n", dataDir.toAbsolutePath().normalize(), modelVersion);
                 printStart(out, result, fromIndex, toIndex);
