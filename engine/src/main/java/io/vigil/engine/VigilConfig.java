@@ -154,7 +154,7 @@ public final class VigilConfig {
     public static final Key RING_SIZE = key("vigil.ring.size", "16384",
         "Slots in the Disruptor ring (power of two).");
     public static final Key WAIT_STRATEGY = key("vigil.wait.strategy", "sleep",
-        "How pipeline and tailer threads idle when they have no work: spin, yield, sleep (parks up to 20 us), block (parks up to 1 ms). spin burns a core per thread.");
+        "How pipeline and tailer threads idle when they have no work: spin, yield, sleep (after work spins, yields 100 times, then parks up to 20 us), block (the same, parking up to 1 ms). spin burns a core per thread.");
     public static final Key CPU_AFFINITY = key("vigil.cpu.affinity", "",
         "Comma-separated CPUs to pin the tailer and pipeline threads to, in that order; empty: no pinning.");
     public static final Key WATCHDOG_STALL_TIMEOUT = key("vigil.watchdog.stall.timeout", "10s",
