@@ -153,16 +153,24 @@ public final class TransactionFeatures {
     private static final int HALF_INDEX = LAST_TIME + 104;
     private static final int SKETCH_PREV = LAST_TIME + 112;
     private static final int SKETCH_CUR = SKETCH_PREV + SKETCH_LONGS * 8;
-    private static final int COUNTS_1M = SKETCH_CUR + SKETCH_LONGS * 8;
-    private static final int SUMS_1M = COUNTS_1M + BUCKETS * 4;
-    private static final int COUNTS_1H = SUMS_1M + BUCKETS * 8;
-    private static final int SUMS_1H = COUNTS_1H + BUCKETS * 4;
+    static final int COUNTS_1M = SKETCH_CUR + SKETCH_LONGS * 8;
+    static final int SUMS_1M = COUNTS_1M + BUCKETS * 4;
+    static final int COUNTS_1H = SUMS_1M + BUCKETS * 8;
+    static final int SUMS_1H = COUNTS_1H + BUCKETS * 4;
+    // which buckets of each window hold data of the window (bit i: bucket i); the others are stale and read as empty,
+    // so an expired window is cleared by clearing its mask, not its 720 bytes (they fit in the slot's padding)
+    static final int LIVE_1M = SUMS_1H + BUCKETS * 8;
+    static final int LIVE_1H = LIVE_1M + 8;
     /** Bytes of state per account (a slot, the table's trailer included). */
-    public static final int SLOT_BYTES = (SUMS_1H + BUCKETS * 8 + KeyedSlotTable.TRAILER_BYTES + 63) & ~63;
+    public static final int SLOT_BYTES = (LIVE_1H + 8 + KeyedSlotTable.TRAILER_BYTES + 63) & ~63;
+    private static final long ALL_BUCKETS = (1L << BUCKETS) - 1;
 
     private static final int SNAPSHOT_MAGIC = 0x56545846; // "VTXF"
-    /** Format 2: slots keyed by (tenant, account), in the {@link KeyedSlotTable} record layout. */
-    private static final int SNAPSHOT_FORMAT = 2;
+    /**
+     * Format 3: slots keyed by (tenant, account), in the {@link KeyedSlotTable} record layout, with the windows'
+     * live-bucket masks. Format 2 had no masks (expired buckets were zeroed): it is read by deriving them.
+     */
+    private static final int SNAPSHOT_FORMAT = 3;
     private static final int HEADER_BYTES = 32;
 
     private final KeyedSlotTable table;
@@ -260,9 +268,9 @@ public final class TransactionFeatures {
             }
         }
 
-        addToWindow(a, HEAD_1M, TOTAL_COUNT_1M, TOTAL_SUM_1M, COUNTS_1M, SUMS_1M, MINUTE_BUCKET_NS,
+        addToWindow(a, HEAD_1M, TOTAL_COUNT_1M, TOTAL_SUM_1M, COUNTS_1M, SUMS_1M, LIVE_1M, MINUTE_BUCKET_NS,
             eventTimeNs, amount);
-        addToWindow(a, HEAD_1H, TOTAL_COUNT_1H, TOTAL_SUM_1H, COUNTS_1H, SUMS_1H, HOUR_BUCKET_NS,
+        addToWindow(a, HEAD_1H, TOTAL_COUNT_1H, TOTAL_SUM_1H, COUNTS_1H, SUMS_1H, LIVE_1H, HOUR_BUCKET_NS,
             eventTimeNs, amount);
         final long count1m = UnsafeApi.getLong(a + TOTAL_COUNT_1M);
 
@@ -325,6 +333,12 @@ public final class TransactionFeatures {
         return value > limit ? limit : value < -limit ? -limit : value;
     }
 
+    /**
+     * Adds one event to a window of {@link #BUCKETS} buckets. A bucket whose bit in the live mask is clear is empty
+     * whatever its bytes hold: expiring buckets only clears bits (and takes their counts off the totals), and the
+     * first event in a bucket writes it rather than adding to it. Same results as zeroing expired buckets, without
+     * touching their memory.
+     */
     private static void addToWindow(
         final long a,
         final int headOffset,
@@ -332,6 +346,7 @@ public final class TransactionFeatures {
         final int totalSumOffset,
         final int countsOffset,
         final int sumsOffset,
+        final int liveOffset,
         final long bucketNs,
         final long eventTimeNs,
         final long amount) {
@@ -339,33 +354,50 @@ public final class TransactionFeatures {
         final long head = UnsafeApi.getLong(a + headOffset);
         long totalCount = UnsafeApi.getLong(a + totalCountOffset);
         long totalSum = UnsafeApi.getLong(a + totalSumOffset);
+        long live = UnsafeApi.getLong(a + liveOffset);
         if (bucket > head) {
             final long advance = bucket - head;
             if (advance >= BUCKETS) {
-                // the whole window expired (most events of an account seen less than once a window): two memsets
-                // rather than 120 bounds-checked stores
-                UnsafeApi.setMemory(a + countsOffset, BUCKETS * 4, (byte)0);
-                UnsafeApi.setMemory(a + sumsOffset, BUCKETS * 8, (byte)0);
+                live = 0L;
                 totalCount = 0;
                 totalSum = 0;
             } else {
-                for (long b = head + 1; b <= bucket; b++) {
-                    final int i = (int)Math.floorMod(b, (long)BUCKETS);
+                final long expiring = live & expiringBuckets((int)Math.floorMod(head + 1, (long)BUCKETS), (int)advance);
+                long m = expiring;
+                while (m != 0) {
+                    final int i = Long.numberOfTrailingZeros(m);
                     totalCount -= UnsafeApi.getInt(a + countsOffset + i * 4);
                     totalSum -= UnsafeApi.getLong(a + sumsOffset + i * 8);
-                    UnsafeApi.putInt(a + countsOffset + i * 4, 0);
-                    UnsafeApi.putLong(a + sumsOffset + i * 8, 0L);
+                    m &= m - 1;
                 }
+                live &= ~expiring;
             }
             UnsafeApi.putLong(a + headOffset, bucket);
         } else if (head - bucket >= BUCKETS) {
             return; // too late for this window
         }
         final int i = (int)Math.floorMod(bucket, (long)BUCKETS);
-        UnsafeApi.putInt(a + countsOffset + i * 4, UnsafeApi.getInt(a + countsOffset + i * 4) + 1);
-        UnsafeApi.putLong(a + sumsOffset + i * 8, UnsafeApi.getLong(a + sumsOffset + i * 8) + amount);
+        final long bit = 1L << i;
+        if ((live & bit) != 0) {
+            UnsafeApi.putInt(a + countsOffset + i * 4, UnsafeApi.getInt(a + countsOffset + i * 4) + 1);
+            UnsafeApi.putLong(a + sumsOffset + i * 8, UnsafeApi.getLong(a + sumsOffset + i * 8) + amount);
+        } else {
+            UnsafeApi.putInt(a + countsOffset + i * 4, 1);
+            UnsafeApi.putLong(a + sumsOffset + i * 8, amount);
+            live |= bit;
+        }
+        UnsafeApi.putLong(a + liveOffset, live);
         UnsafeApi.putLong(a + totalCountOffset, totalCount + 1);
         UnsafeApi.putLong(a + totalSumOffset, totalSum + amount);
+    }
+
+    /** The mask of {@code count} (1..BUCKETS-1) consecutive buckets from {@code first}, wrapping at BUCKETS. */
+    static long expiringBuckets(final int first, final int count) {
+        final int end = first + count;
+        if (end <= BUCKETS) {
+            return ((1L << count) - 1) << first;
+        }
+        return (ALL_BUCKETS & (-1L << first)) | ((1L << (end - BUCKETS)) - 1);
     }
 
     /** @return true if the merchant's bit was set in neither half before. */
@@ -470,8 +502,9 @@ public final class TransactionFeatures {
             throw new IOException("TransactionFeatures snapshot format 1 keys state by account alone; this version " +
                 "reads format " + SNAPSHOT_FORMAT + " (keyed by tenant and account): rebuild the state from the journal");
         }
-        if (format != SNAPSHOT_FORMAT) {
-            throw new IOException("TransactionFeatures snapshot format " + format + ", this version reads " + SNAPSHOT_FORMAT);
+        if (format != SNAPSHOT_FORMAT && format != 2) {
+            throw new IOException("TransactionFeatures snapshot format " + format + ", this version reads 2 and " +
+                SNAPSHOT_FORMAT);
         }
         if (slotBytes != SLOT_BYTES || width != WIDTH || versionHash != VERSION.hashCode()) {
             throw new IOException("snapshot is of another feature set than " + VERSION);
@@ -481,6 +514,30 @@ public final class TransactionFeatures {
         }
         table.clear();
         table.readSlots(channel, count);
+        if (format == 2) {
+            deriveLiveMasks();
+        }
+    }
+
+    /** Format 2 zeroed expired buckets and had no masks: a bucket is live when its count is not 0. */
+    private void deriveLiveMasks() {
+        final KeyedSlotTable t = table;
+        for (long slot = 0, n = t.size(); slot < n; slot++) {
+            final long a = t.address(slot);
+            UnsafeApi.putLong(a + LIVE_1M, nonZeroCounts(a + COUNTS_1M));
+            UnsafeApi.putLong(a + LIVE_1H, nonZeroCounts(a + COUNTS_1H));
+        }
+        Reference.reachabilityFence(this);
+    }
+
+    private static long nonZeroCounts(final long counts) {
+        long mask = 0;
+        for (int i = 0; i < BUCKETS; i++) {
+            if (UnsafeApi.getInt(counts + i * 4) != 0) {
+                mask |= 1L << i;
+            }
+        }
+        return mask;
     }
 
     /**

@@ -185,6 +185,71 @@ class TransactionFeaturesStateTest {
         }
     }
 
+    /** A format 2 image of a format 3 snapshot: buckets the masks call stale zeroed, masks zeroed, format 2. */
+    private static byte[] toFormatTwo(final byte[] snapshot) {
+        final byte[] v2 = snapshot.clone();
+        final ByteBuffer b = ByteBuffer.wrap(v2).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(4, 2);
+        final long count = b.getLong(24);
+        for (long n = 0; n < count; n++) {
+            final int slot = (int)(32 + n * TransactionFeatures.SLOT_BYTES);
+            final int[][] windows = {
+                {TransactionFeatures.LIVE_1M, TransactionFeatures.COUNTS_1M, TransactionFeatures.SUMS_1M},
+                {TransactionFeatures.LIVE_1H, TransactionFeatures.COUNTS_1H, TransactionFeatures.SUMS_1H}};
+            for (final int[] w : windows) {
+                final long live = b.getLong(slot + w[0]);
+                for (int i = 0; i < TransactionFeatures.BUCKETS; i++) {
+                    if ((live & (1L << i)) == 0) {
+                        b.putInt(slot + w[1] + i * 4, 0);
+                        b.putLong(slot + w[2] + i * 8, 0L);
+                    } else {
+                        assertTrue(b.getInt(slot + w[1] + i * 4) > 0, "a live bucket counts at least one event");
+                    }
+                }
+                b.putLong(slot + w[0], 0L);
+            }
+        }
+        return v2;
+    }
+
+    /**
+     * A snapshot of the format before the windows' live masks (expired buckets zeroed, format 2) is read by deriving
+     * the masks, and the state continues exactly as the original does.
+     */
+    @Test
+    void shouldContinueFromAFormatTwoSnapshotExactly() throws IOException {
+        final TransactionFeatures original = new TransactionFeatures(16);
+        final SyntheticTransactions stream = new SyntheticTransactions(9, 400, T, 200_000_000L, 0.01);
+        final SyntheticTransaction tx = new SyntheticTransaction();
+        final float[] out = new float[WIDTH];
+        for (int i = 0; i < 30_000; i++) {
+            stream.next(tx);
+            feed(original, 1, tx, out);
+        }
+        final byte[] v3 = snapshot(original);
+        final byte[] v2 = toFormatTwo(v3);
+        assertTrue(!java.util.Arrays.equals(v2, v3), "the stream leaves stale buckets and masks to remove");
+        final TransactionFeatures restored = new TransactionFeatures(1);
+        restored.readSnapshot(Channels.newChannel(new ByteArrayInputStream(v2)));
+        final float[] expected = new float[WIDTH];
+        final float[] actual = new float[WIDTH];
+        for (int i = 0; i < 30_000; i++) {
+            stream.next(tx);
+            feed(original, 1, tx, expected);
+            feed(restored, 1, tx, actual);
+            assertArrayEquals(expected, actual, "event " + i + " after the restore");
+        }
+    }
+
+    @Test
+    void shouldMaskTheBucketsThatExpireWrappingAroundTheWindow() {
+        assertEquals(0b1110L, TransactionFeatures.expiringBuckets(1, 3));
+        assertEquals(1L << 59, TransactionFeatures.expiringBuckets(59, 1));
+        assertEquals((1L << 59) | 0b11L, TransactionFeatures.expiringBuckets(59, 3));
+        assertEquals(((1L << 60) - 1) & ~1L, TransactionFeatures.expiringBuckets(1, 59));
+        assertEquals(((1L << 60) - 1) & ~(1L << 30), TransactionFeatures.expiringBuckets(31, 59));
+    }
+
     @Test
     void shouldRejectTheFormerSnapshotFormatClearly() {
         final ByteBuffer v1 = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN);
