@@ -503,11 +503,7 @@ public final class CheckpointStore {
                 if (!buffer.hasRemaining()) {
                     flush();
                 }
-                final int n = Math.min(src.remaining(), buffer.remaining());
-                final ByteBuffer part = src.duplicate();
-                part.limit(part.position() + n);
-                buffer.put(part);
-                src.position(src.position() + n);
+                SnapshotChannel.transfer(src, buffer);
             }
         }
 
@@ -576,12 +572,7 @@ public final class CheckpointStore {
                 left -= buffer.remaining();
                 crc.update(buffer.duplicate());
             }
-            final int n = Math.min(dst.remaining(), buffer.remaining());
-            final ByteBuffer part = buffer.duplicate();
-            part.limit(part.position() + n);
-            dst.put(part);
-            buffer.position(buffer.position() + n);
-            return n;
+            return SnapshotChannel.transfer(buffer, dst);
         }
 
         /** Checks the CRC; call when the whole section was read (the stage read it all). */

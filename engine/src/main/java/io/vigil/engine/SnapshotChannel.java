@@ -43,11 +43,15 @@ final class SnapshotChannel implements ReadableByteChannel, WritableByteChannel 
         if (!buffer.hasRemaining()) {
             return -1;
         }
-        final int n = Math.min(dst.remaining(), buffer.remaining());
-        final ByteBuffer part = buffer.duplicate();
-        part.limit(part.position() + n);
-        dst.put(part);
-        buffer.position(buffer.position() + n);
+        return transfer(buffer, dst);
+    }
+
+    /** Moves as many bytes as {@code dst} has room for from {@code src}, advancing both; returns how many. */
+    static int transfer(final ByteBuffer src, final ByteBuffer dst) {
+        final int n = Math.min(dst.remaining(), src.remaining());
+        dst.put(dst.position(), src, src.position(), n);
+        dst.position(dst.position() + n);
+        src.position(src.position() + n);
         return n;
     }
 
