@@ -54,21 +54,33 @@ class InterruptedOutputTest {
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
-    /** Waits until a file under {@code dir} matches, then signals the process; false if it ended first. */
+    /**
+     * Waits until a file under {@code dir} matches, then signals the process; false if it ended first. The signal
+     * comes from a shell started beforehand that only waits for a line: spawning {@code kill} at the moment it is
+     * needed took long enough on a loaded machine for the export to finish first.
+     */
     private static boolean signalWhen(final Process process, final Path dir, final Predicate<Path> writing,
         final String signal) throws Exception {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (process.isAlive() && System.nanoTime() < deadline) {
-            if (Files.isDirectory(dir)) {
-                try (Stream<Path> files = Files.walk(dir)) {
-                    if (files.anyMatch(writing)) {
-                        return new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).start().waitFor() == 0;
+        final Process killer = new ProcessBuilder("bash", "-c", "read -r _ && kill -" + signal + " " + process.pid())
+            .redirectErrorStream(true).start();
+        try {
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (process.isAlive() && System.nanoTime() < deadline) {
+                if (Files.isDirectory(dir)) {
+                    try (Stream<Path> files = Files.walk(dir)) {
+                        if (files.anyMatch(writing)) {
+                            killer.getOutputStream().write('\n');
+                            killer.getOutputStream().flush();
+                            return killer.waitFor(30, TimeUnit.SECONDS) && killer.exitValue() == 0;
+                        }
                     }
                 }
+                Thread.sleep(2);
             }
-            Thread.sleep(5);
+            return false;
+        } finally {
+            killer.destroyForcibly();
         }
-        return false;
     }
 
     @Test
