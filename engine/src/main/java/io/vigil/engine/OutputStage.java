@@ -30,7 +30,8 @@ final class OutputStage implements Stage {
     private final JournalWriter output;
     private final JournalWriter deadLetters;
     private final ResponseSink sink;
-    private final String modelVersion;
+    private final byte[] modelVersion;
+    private final byte[] noModelVersion = new byte[DecisionEncoder.modelVersionLength()];
     private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
     private final DecisionEncoder decisionEncoder = new DecisionEncoder();
     private final RejectEncoder rejectEncoder = new RejectEncoder();
@@ -51,7 +52,24 @@ final class OutputStage implements Stage {
         this.output = output;
         this.deadLetters = deadLetters;
         this.sink = sink;
-        this.modelVersion = modelVersion;
+        this.modelVersion = fixedAscii(modelVersion, DecisionEncoder.modelVersionLength());
+    }
+
+    /**
+     * The bytes the encoder's {@code modelVersion(String)} writes for {@code text} (ASCII, '?' for any other
+     * character, zeros after it), once, so that each decision copies them instead of encoding the text again.
+     */
+    static byte[] fixedAscii(final String text, final int length) {
+        if (text.length() > length) {
+            throw new IllegalArgumentException("model version '" + text + "' is longer than the " + length +
+                " characters a Decision holds");
+        }
+        final byte[] bytes = new byte[length];
+        for (int i = 0; i < text.length(); i++) {
+            final char c = text.charAt(i);
+            bytes[i] = c > 127 ? (byte)'?' : (byte)c;
+        }
+        return bytes;
     }
 
     @Override
@@ -174,7 +192,7 @@ final class OutputStage implements Stage {
             .journalIndex(slot.input.index)
             .modelScore(slot.modelScore)
             .anomalyScore(slot.anomalyScore)
-            .modelVersion(slot.templateId == TransactionDecoder.TEMPLATE_ID ? modelVersion : "")
+            .putModelVersion(slot.templateId == TransactionDecoder.TEMPLATE_ID ? modelVersion : noModelVersion, 0)
             .action(Action.get((short)DecisionRules.action(decision)));
         answer.putInt(encoder.offset() + DecisionEncoder.reasonsEncodingOffset(), DecisionRules.reasons(decision),
             DecisionEncoder.BYTE_ORDER);
