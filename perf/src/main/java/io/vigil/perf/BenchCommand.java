@@ -97,6 +97,15 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--baseline-samples", defaultValue = "20000", description = "Samples per baseline part (default ${DEFAULT-VALUE}).")
     int baselineSamples;
 
+    @Option(names = "--cost", description = "In-process server: print the cost model: CPU-us per event per thread " +
+        "(measured) and per pipeline stage (estimated), events/s per core, cores and monthly cost for 100 K / 1 M / " +
+        "10 M events/s, memory per million keys, journal disk per day.")
+    boolean cost;
+
+    @Option(names = "--vcpu-hour-price", defaultValue = "0.04", paramLabel = "USD",
+        description = "Price of one vCPU-hour for --cost (an example figure; default ${DEFAULT-VALUE}).")
+    double vcpuHourPrice;
+
     @Option(names = "--config", description = "In-process server: properties file with configuration keys.")
     Path configFile;
 
@@ -150,11 +159,12 @@ public final class BenchCommand implements Callable<Integer> {
                 final String host = connect.substring(0, colon);
                 final int port = Integer.parseInt(connect.substring(colon + 1));
                 return runAll(host, port, credential != null ? credential : config.string(GatewayConfiguration.CREDENTIAL),
-                    null, header, parts);
+                    null, header, parts, null);
             }
             try (VigilServer server = VigilServer.start(config)) {
                 return runAll(server.host(), server.port(),
-                    credential != null ? credential : config.string(GatewayConfiguration.CREDENTIAL), server, header, parts);
+                    credential != null ? credential : config.string(GatewayConfiguration.CREDENTIAL), server, header, parts,
+                    config.string(VigilConfig.WAIT_STRATEGY));
             }
         } finally {
             Baseline.deleteTree(dataDir);
@@ -174,6 +184,13 @@ public final class BenchCommand implements Callable<Integer> {
         if (connect != null && connect.lastIndexOf(':') <= 0) {
             throw new IllegalArgumentException("--connect takes HOST:PORT");
         }
+        if (cost && (connect != null || findMax)) {
+            throw new IllegalArgumentException("--cost measures the threads of the in-process server over one run: " +
+                "not with --connect or --find-max");
+        }
+        if (!(vcpuHourPrice >= 0) || Double.isInfinite(vcpuHourPrice)) {
+            throw new IllegalArgumentException("--vcpu-hour-price must be a price, >= 0");
+        }
         if (connect != null && (waitStrategy != null || affinity != null || configFile != null)) {
             throw new IllegalArgumentException("--wait-strategy, --affinity and --config configure the in-process server; " +
                 "with --connect, configure the running server instead");
@@ -185,7 +202,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private int runAll(final String host, final int port, final String secret, final VigilServer server,
-        final String header, final Histogram[] parts) throws Exception {
+        final String header, final Histogram[] parts, final String serverWait) throws Exception {
         final LoadGenerator.Settings s = new LoadGenerator.Settings();
         s.host = host;
         s.port = port;
@@ -213,6 +230,9 @@ public final class BenchCommand implements Callable<Integer> {
         report.append(describe(result, server != null));
         if (parts != null) {
             report.append(Baseline.report(parts, baselineNotes, result.corrected, result.uncorrected));
+        }
+        if (cost && server != null) {
+            report.append(costReport(result, server, serverWait));
         }
         stdout.print(report.substring(header.length()));
         writeDistribution(out.resolve("bench.hgrm"), result.corrected);
@@ -316,6 +336,22 @@ public final class BenchCommand implements Callable<Integer> {
         Files.writeString(out.resolve("find-max.txt"), report.toString(), StandardCharsets.UTF_8);
         stdout.printf("wrote %s/{find-max.png, find-max.html, find-max.txt, find-max.hgrm}%n", out.toAbsolutePath().normalize());
         return good > 0 ? 0 : 1;
+    }
+
+    private String costReport(final LoadGenerator.Result result, final VigilServer server, final String serverWait)
+        throws IOException {
+        final CostModel.Inputs in = new CostModel.Inputs();
+        in.cpu = result.cpu;
+        in.stages = result.stages;
+        in.achievedRate = result.achievedRate();
+        in.waitStrategy = serverWait;
+        in.pricePerVcpuHour = vcpuHourPrice;
+        final Path dataDir = server.journals().dataDir();
+        in.inputJournalBytes = CostModel.writtenBytes(CostModel.inputJournal(dataDir));
+        in.outputJournalBytes = CostModel.writtenBytes(CostModel.outputJournal(dataDir));
+        in.inputEvents = result.sent;
+        in.outputEvents = result.answered;
+        return CostModel.report(in);
     }
 
     /** After a failed step, lets the server finish its backlog so the next step starts clean. */
