@@ -42,6 +42,8 @@ final class CostModel {
     static final int[] PIPELINE_STAGES = {
         ServerLatencies.PIPELINE + 1, ServerLatencies.PIPELINE + 2, ServerLatencies.PIPELINE + 3,
         ServerLatencies.PIPELINE + 4, ServerLatencies.PIPELINE + 5, ServerLatencies.PIPELINE + 6};
+    private static final int VALIDATE = 0;
+    private static final int INFERENCE = 3;
 
     private CostModel() {
     }
@@ -84,6 +86,15 @@ final class CostModel {
             shares[i] = totalNs * Math.max(0, weights[i]) / sum;
         }
         return shares;
+    }
+
+    /** The share of the weights in the stages that contain waits (validate: the ring hop; inference: the batch). */
+    static double waitShare(final double[] pipelineWeights) {
+        double sum = 0;
+        for (final double w : pipelineWeights) {
+            sum += w;
+        }
+        return sum > 0 ? (pipelineWeights[VALIDATE] + pipelineWeights[INFERENCE]) / sum : 0;
     }
 
     /** A histogram's sum of values (mean x count), the weight of its stage in {@link #split}. */
@@ -175,6 +186,7 @@ final class CostModel {
         }
         sb.append("  thread                                CPU ms  CPU-us/event   cores busy\n");
         final long serverNs = cpu.server();
+        double waitShare = 0;
         for (final Map.Entry<String, Long> e : cpu.serverNs.entrySet()) {
             sb.append(line(e.getKey(), e.getValue(), cpu));
             if (ThreadCpu.PIPELINE.equals(e.getKey())) {
@@ -183,6 +195,7 @@ final class CostModel {
                     weights[i] = in.stages == null ? 0 : latencySum(in.stages[PIPELINE_STAGES[i]]);
                 }
                 final double[] shares = split(e.getValue(), weights);
+                waitShare = waitShare(weights);
                 for (int i = 0; i < shares.length; i++) {
                     sb.append(line("  ~ " + ServerLatencies.STAGES[PIPELINE_STAGES[i]], (long)shares[i], cpu));
                 }
@@ -192,6 +205,11 @@ final class CostModel {
         sb.append("  (the '~' stage rows are an ESTIMATE: the pipeline thread's measured CPU split in proportion to each\n" +
             "   stage's latency sum; validate includes the ring hop and inference the batch wait, so those two get the\n" +
             "   thread's idle CPU too. Every other row is measured.)\n");
+        if (waitShare > 0.5) {
+            sb.append(String.format(Locale.ROOT, "  (this run %.0f%% of the stages' latency is validate and inference, " +
+                "which hold the ring hop and the batch wait: events queued or waited, and the split says little)%n",
+                100 * waitShare));
+        }
         final StringBuilder generator = new StringBuilder();
         for (final Map.Entry<String, Long> e : cpu.generatorNs.entrySet()) {
             generator.append(generator.length() == 0 ? "" : ", ").append(e.getKey()).append(' ')

@@ -62,6 +62,12 @@ class CostModelTest {
     }
 
     @Test
+    void shouldTellTheShareOfTheStagesThatHoldWaits() {
+        assertEquals(0.5, CostModel.waitShare(new double[] {20, 10, 5, 5, 8, 2}), 1e-9);
+        assertEquals(0, CostModel.waitShare(new double[6]), 0);
+    }
+
+    @Test
     void shouldWeighAStageByItsMeanTimesCount() {
         final Histogram h = new Histogram(LoadGenerator.HIGHEST_NS, 3);
         h.recordValue(1_000);
