@@ -89,11 +89,22 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--step-duration", defaultValue = "5s", description = "Measured duration of each --find-max step (default ${DEFAULT-VALUE}).")
     String stepDuration;
 
-    @Option(names = "--baseline", description = "Measure the raw parts (Netty echo, Chronicle append, Disruptor hop, ONNX run) in this run and print the end-to-end latency as a ratio over their sum.")
+    @Option(names = "--baseline", description = "Measure the raw parts, each at its best (Netty echo in its fastest " +
+        "set-up, Chronicle append, Disruptor hop in its fastest set-up, ONNX run), before the engine starts, and print the end-to-end latency as a " +
+        "ratio over their sum (a lower bound; a WARNING names a part noisier than the engine).")
     boolean baseline;
 
     @Option(names = "--baseline-samples", defaultValue = "20000", description = "Samples per baseline part (default ${DEFAULT-VALUE}).")
     int baselineSamples;
+
+    @Option(names = "--cost", description = "In-process server: print the cost model: CPU-us per event per thread " +
+        "(measured) and per pipeline stage (estimated), events/s per core, cores and monthly cost for 100 K / 1 M / " +
+        "10 M events/s, memory per million keys, journal disk per day.")
+    boolean cost;
+
+    @Option(names = "--vcpu-hour-price", defaultValue = "0.04", paramLabel = "USD",
+        description = "Price of one vCPU-hour for --cost (an example figure; default ${DEFAULT-VALUE}).")
+    double vcpuHourPrice;
 
     @Option(names = "--config", description = "In-process server: properties file with configuration keys.")
     Path configFile;
@@ -110,6 +121,7 @@ public final class BenchCommand implements Callable<Integer> {
     int tenantId;
 
     private final PrintStream stdout = System.out;
+    private List<String> baselineNotes = List.of();
 
     /** Runs the command without the {@code vigil} launcher: {@code java -cp perf/target/benchmarks.jar io.vigil.perf.BenchCommand}. */
     public static void main(final String[] args) {
@@ -132,25 +144,27 @@ public final class BenchCommand implements Callable<Integer> {
         final Path dataDir = Files.createTempDirectory("vigil-bench-data");
         overrides.put(VigilConfig.DATA_DIR.name(), dataDir.toString());
         final VigilConfig config = VigilConfig.load(configFile).with(overrides);
-        final String serverWait = config.string(VigilConfig.WAIT_STRATEGY);
         final String header = header(config);
         stdout.print(header);
         try {
             Histogram[] parts = null;
             if (baseline) {
-                stdout.println("baseline: measuring the parts on this machine...");
-                parts = new Baseline(serverWait, baselineSamples).measure(dataDir);
+                stdout.println("baseline: measuring the parts on this machine, each at its best, before the engine starts...");
+                final Baseline measured = new Baseline(baselineSamples);
+                parts = measured.measure(dataDir);
+                baselineNotes = measured.notes();
             }
             if (connect != null) {
                 final int colon = connect.lastIndexOf(':');
                 final String host = connect.substring(0, colon);
                 final int port = Integer.parseInt(connect.substring(colon + 1));
                 return runAll(host, port, credential != null ? credential : config.string(GatewayConfiguration.CREDENTIAL),
-                    null, header, parts);
+                    null, header, parts, null);
             }
             try (VigilServer server = VigilServer.start(config)) {
                 return runAll(server.host(), server.port(),
-                    credential != null ? credential : config.string(GatewayConfiguration.CREDENTIAL), server, header, parts);
+                    credential != null ? credential : config.string(GatewayConfiguration.CREDENTIAL), server, header, parts,
+                    config.string(VigilConfig.WAIT_STRATEGY));
             }
         } finally {
             Baseline.deleteTree(dataDir);
@@ -170,6 +184,13 @@ public final class BenchCommand implements Callable<Integer> {
         if (connect != null && connect.lastIndexOf(':') <= 0) {
             throw new IllegalArgumentException("--connect takes HOST:PORT");
         }
+        if (cost && (connect != null || findMax)) {
+            throw new IllegalArgumentException("--cost measures the threads of the in-process server over one run: " +
+                "not with --connect or --find-max");
+        }
+        if (!(vcpuHourPrice >= 0) || Double.isInfinite(vcpuHourPrice)) {
+            throw new IllegalArgumentException("--vcpu-hour-price must be a price, >= 0");
+        }
         if (connect != null && (waitStrategy != null || affinity != null || configFile != null)) {
             throw new IllegalArgumentException("--wait-strategy, --affinity and --config configure the in-process server; " +
                 "with --connect, configure the running server instead");
@@ -181,7 +202,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private int runAll(final String host, final int port, final String secret, final VigilServer server,
-        final String header, final Histogram[] parts) throws Exception {
+        final String header, final Histogram[] parts, final String serverWait) throws Exception {
         final LoadGenerator.Settings s = new LoadGenerator.Settings();
         s.host = host;
         s.port = port;
@@ -208,7 +229,10 @@ public final class BenchCommand implements Callable<Integer> {
         final StringBuilder report = new StringBuilder(header);
         report.append(describe(result, server != null));
         if (parts != null) {
-            report.append(baselineReport(parts, result));
+            report.append(Baseline.report(parts, baselineNotes, result.corrected, result.uncorrected));
+        }
+        if (cost && server != null) {
+            report.append(costReport(result, server, serverWait));
         }
         stdout.print(report.substring(header.length()));
         writeDistribution(out.resolve("bench.hgrm"), result.corrected);
@@ -314,6 +338,22 @@ public final class BenchCommand implements Callable<Integer> {
         return good > 0 ? 0 : 1;
     }
 
+    private String costReport(final LoadGenerator.Result result, final VigilServer server, final String serverWait)
+        throws IOException {
+        final CostModel.Inputs in = new CostModel.Inputs();
+        in.cpu = result.cpu;
+        in.stages = result.stages;
+        in.achievedRate = result.achievedRate();
+        in.waitStrategy = serverWait;
+        in.pricePerVcpuHour = vcpuHourPrice;
+        final Path dataDir = server.journals().dataDir();
+        in.inputJournalBytes = CostModel.writtenBytes(CostModel.inputJournal(dataDir));
+        in.outputJournalBytes = CostModel.writtenBytes(CostModel.outputJournal(dataDir));
+        in.inputEvents = result.sent;
+        in.outputEvents = result.answered;
+        return CostModel.report(in);
+    }
+
     /** After a failed step, lets the server finish its backlog so the next step starts clean. */
     private static void settle(final VigilServer server) throws InterruptedException {
         if (server != null) {
@@ -361,31 +401,6 @@ public final class BenchCommand implements Callable<Integer> {
         return String.format(Locale.ROOT, "  %-30s %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f %,7d%n", name,
             us(h.getValueAtPercentile(50)), us(h.getValueAtPercentile(90)), us(h.getValueAtPercentile(99)),
             us(h.getValueAtPercentile(99.9)), us(h.getValueAtPercentile(99.99)), us(h.getMaxValue()), h.getTotalCount());
-    }
-
-    private static String baselineReport(final Histogram[] parts, final LoadGenerator.Result r) {
-        final StringBuilder sb = new StringBuilder("baseline: the parts on this machine, same run, microseconds\n");
-        sb.append("  part                               p50       p99     p99.9   count\n");
-        double sum50 = 0;
-        double sum99 = 0;
-        for (int i = 0; i < parts.length; i++) {
-            final Histogram h = parts[i];
-            sum50 += us(h.getValueAtPercentile(50));
-            sum99 += us(h.getValueAtPercentile(99));
-            sb.append(String.format(Locale.ROOT, "  %-30s %9.2f %9.2f %9.2f %,7d%n", Baseline.PARTS[i],
-                us(h.getValueAtPercentile(50)), us(h.getValueAtPercentile(99)), us(h.getValueAtPercentile(99.9)), h.getTotalCount()));
-        }
-        sb.append(String.format(Locale.ROOT, "  %-30s %9.2f %9.2f%n", "sum of parts", sum50, sum99));
-        final double e50 = us(r.corrected.getValueAtPercentile(50));
-        final double e99 = us(r.corrected.getValueAtPercentile(99));
-        final double u50 = us(r.uncorrected.getValueAtPercentile(50));
-        final double u99 = us(r.uncorrected.getValueAtPercentile(99));
-        sb.append(String.format(Locale.ROOT, "  %-30s %9.2f %9.2f%n", "engine end to end, corrected", e50, e99));
-        sb.append(String.format(Locale.ROOT, "  %-30s %9.2f %9.2f%n", "engine end to end, uncorrected", u50, u99));
-        sb.append(String.format(Locale.ROOT,
-            "headline ratio (engine corrected / sum of parts): p50 %.2fx, p99 %.2fx  (uncorrected: p50 %.2fx, p99 %.2fx)%n",
-            e50 / sum50, e99 / sum99, u50 / sum50, u99 / sum99));
-        return sb.toString();
     }
 
     private String header(final VigilConfig config) {

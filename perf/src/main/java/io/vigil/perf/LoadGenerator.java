@@ -70,6 +70,8 @@ final class LoadGenerator {
         final Histogram generatorLag = new Histogram(HIGHEST_NS, 3);
         final Histogram[] stages = new Histogram[ServerLatencies.STAGES.length];
         final ThreadAllocation.Delta allocation = new ThreadAllocation.Delta();
+        /** CPU of the server's and the generator's threads over the same period as the stages and allocation. */
+        final ThreadCpu.Delta cpu = new ThreadCpu.Delta();
         long targetRate;
         long sent;
         long answered;
@@ -130,7 +132,8 @@ final class LoadGenerator {
                 connections[i] = new Connection(i, c, s.rate, warmupEvents);
                 connections[i].open(s);
             }
-            final IntervalLogger logger = new IntervalLogger(connections, lag, stages, log, result);
+            final IntervalLogger logger = new IntervalLogger(connections, lag, stages, log, result,
+                Thread.currentThread().getId());
             logger.start();
             final long startNs = System.nanoTime();
             for (final Connection connection : connections) {
@@ -315,6 +318,8 @@ final class LoadGenerator {
         private final HistogramLogWriter log;
         private final Result result;
         private final ThreadAllocation allocation = new ThreadAllocation();
+        private final ThreadCpu cpu = new ThreadCpu();
+        private final long senderId;
         private volatile boolean measuring;
         private volatile boolean finishing;
         volatile long measureStartNs;
@@ -327,8 +332,9 @@ final class LoadGenerator {
         private long intervalStartMs;
 
         IntervalLogger(final Connection[] connections, final SingleWriterRecorder lag, final ServerLatencies stages,
-            final HistogramLogWriter log, final Result result) {
+            final HistogramLogWriter log, final Result result, final long senderId) {
             super("vigil-bench-log");
+            this.senderId = senderId;
             setDaemon(true);
             this.connections = connections;
             this.lag = lag;
@@ -365,6 +371,7 @@ final class LoadGenerator {
                     stages.interval(i);
                 }
             }
+            cpu.start(senderId);
             intervalStartMs = System.currentTimeMillis();
             if (log != null) {
                 log.outputStartTime(intervalStartMs);
@@ -379,7 +386,9 @@ final class LoadGenerator {
                 interval();
             }
             interval();
-            allocation.stop(answered(connections) - answeredAtMeasureStart, result.allocation);
+            final long measuredAnswers = answered(connections) - answeredAtMeasureStart;
+            cpu.stop(measuredAnswers, result.cpu);
+            allocation.stop(measuredAnswers, result.allocation);
             if (stages != null) {
                 for (int i = 0; i < ServerLatencies.STAGES.length; i++) {
                     result.stages[i] = stages.interval(i);
