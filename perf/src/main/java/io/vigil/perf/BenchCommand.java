@@ -351,6 +351,7 @@ public final class BenchCommand implements Callable<Integer> {
         in.outputJournalBytes = CostModel.writtenBytes(CostModel.outputJournal(dataDir));
         in.inputEvents = result.sent;
         in.outputEvents = result.answered;
+        in.bytesPerAccount = CostModel.measureBytesPerAccount();
         return CostModel.report(in);
     }
 

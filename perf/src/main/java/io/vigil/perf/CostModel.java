@@ -33,11 +33,22 @@ final class CostModel {
     static final double DEFAULT_VCPU_HOUR_PRICE = 0.04;
     /** Rates the report sizes for, events per second. */
     static final long[] TARGET_RATES = {100_000, 1_000_000, 10_000_000};
+    /** Accounts {@link #measureBytesPerAccount()} fills a table with (about 170 MB, for a fraction of a second). */
+    static final int MEMORY_PROBE_ACCOUNTS = 100_000;
+
     /**
-     * Feature state per account, state segments and index together, measured at 5 M accounts (docs/state.md,
-     * {@code StateGrowthMain}): 8,322,101,568 B of segments + 134,217,728 B of index.
+     * Feature state per account, state segments and index together, measured now on a fresh table of
+     * {@link #MEMORY_PROBE_ACCOUNTS} accounts (5 M accounts gave 1,691.3 B, docs/state.md). Allocates and frees it.
      */
-    static final double MEASURED_BYTES_PER_ACCOUNT = 1_691.3;
+    static double measureBytesPerAccount() {
+        final TransactionFeatures features = new TransactionFeatures(1);
+        final float[] out = new float[TransactionFeatures.WIDTH];
+        for (int account = 0; account < MEMORY_PROBE_ACCOUNTS; account++) {
+            features.onTransaction(1, account, 1, 5411, 100, 0, 1_000_000_000L, out, 0);
+        }
+        return features.bytesPerAccount();
+    }
+
     /** The pipeline thread's stages, as {@link ServerLatencies#STAGES} indices (tailer pickup is the tailer's). */
     static final int[] PIPELINE_STAGES = {
         ServerLatencies.PIPELINE + 1, ServerLatencies.PIPELINE + 2, ServerLatencies.PIPELINE + 3,
@@ -171,6 +182,8 @@ final class CostModel {
         long inputEvents;
         /** Records in the output journal (every answer). */
         long outputEvents;
+        /** Feature state bytes per account ({@link #measureBytesPerAccount()}). */
+        double bytesPerAccount;
     }
 
     /** The cost block of the report. */
@@ -242,9 +255,10 @@ final class CostModel {
             sb.append(sizing(String.format(Locale.ROOT, "%,d", rate), rate, perCore, in.pricePerVcpuHour, diskPerEvent));
         }
         sb.append(String.format(Locale.ROOT, "memory per million keys: %.2f GB of feature state (%,.0f B/account: " +
-            "%,d B slot off-heap + its index on the heap, measured at 5 M accounts, docs/state.md); add the JVM heap " +
+            "the %,d B slot and its index entry, both off-heap, measured on %,d accounts); add the JVM heap " +
             "and the journals' page cache%n",
-            gbPerMillionKeys(MEASURED_BYTES_PER_ACCOUNT), MEASURED_BYTES_PER_ACCOUNT, TransactionFeatures.SLOT_BYTES));
+            gbPerMillionKeys(in.bytesPerAccount), in.bytesPerAccount, TransactionFeatures.SLOT_BYTES,
+            MEMORY_PROBE_ACCOUNTS));
         return sb.toString();
     }
 

@@ -124,6 +124,7 @@ class CostModelTest {
         in.outputJournalBytes = 9_000_000;
         in.inputEvents = 130_000;
         in.outputEvents = 130_000;
+        in.bytesPerAccount = 1_700;
         final String report = CostModel.report(in);
         assertTrue(report.contains("server total"), report);
         assertTrue(report.contains("events/s per core (server threads): 80,000"), report);
@@ -131,5 +132,13 @@ class CostModelTest {
         assertTrue(report.contains("load generator (not the server's cost): 5.00 CPU-us/event"), report);
         assertTrue(report.contains("rest of the process (JIT, GC, Chronicle's background threads; not attributed): 12.50"), report);
         assertTrue(report.matches("(?s).*\\n  10,000,000 +125 +3,650\\.00 .*"), report);
+        assertTrue(report.contains("memory per million keys: 1.70 GB"), report);
+    }
+
+    @Test
+    void shouldMeasureTheFeatureStatePerAccountFromARealTable() {
+        final double bytes = CostModel.measureBytesPerAccount();
+        assertTrue(bytes >= io.vigil.scoring.features.TransactionFeatures.SLOT_BYTES + 16 &&
+            bytes < io.vigil.scoring.features.TransactionFeatures.SLOT_BYTES + 200, "bytes per account " + bytes);
     }
 }
