@@ -104,7 +104,8 @@ class CrashRecoveryTest {
                 command.add(flag);
             }
         }
-        command.addAll(List.of("-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp",
+        // a small, quick-starting JVM for each of the many restarts: the default collector off, the serial one on
+        command.addAll(List.of("-Xmx512m", "-XX:-UseZGC", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp",
             System.getProperty("java.class.path"), CrashServerMain.class.getName(),
             "--port", Integer.toString(port), "--data", data.toString(), "--config", config.toString()));
         return new ProcessBuilder(command).redirectErrorStream(true)
