@@ -55,9 +55,26 @@ class InterruptedOutputTest {
     }
 
     /**
+     * Whether this process ignores SIGINT ({@code SigIgn} in /proc/self/status, bit 1), as a process started in the
+     * background of a non-interactive shell does; its children inherit that, and the JVM then installs no handler.
+     */
+    private static boolean sigintIgnored() throws IOException {
+        final Path status = Path.of("/proc/self/status");
+        if (!Files.isReadable(status)) {
+            return false;
+        }
+        for (final String line : Files.readAllLines(status)) {
+            if (line.startsWith("SigIgn:")) {
+                return (Long.parseUnsignedLong(line.substring("SigIgn:".length()).trim(), 16) & (1L << 1)) != 0;
+            }
+        }
+        return false;
+    }
+
+    /**
      * Waits until a file under {@code dir} matches, then signals the process; false if it ended first. The signal
-     * comes from a shell started beforehand that only waits for a line: spawning {@code kill} at the moment it is
-     * needed took long enough on a loaded machine for the export to finish first.
+     * comes from a shell started beforehand that only waits for a line, so that it lands right after the match
+     * rather than after a process start.
      */
     private static boolean signalWhen(final Process process, final Path dir, final Predicate<Path> writing,
         final String signal) throws Exception {
@@ -85,6 +102,9 @@ class InterruptedOutputTest {
 
     @Test
     void anInterruptedExportLeavesThePreviousFileIntact() throws Exception {
+        assertFalse(sigintIgnored(), "SIGINT is ignored by this test JVM (and so by every process it starts): it was " +
+            "started in the background of a shell without job control. Run the tests in the foreground, or from a " +
+            "shell with job control (set -m), for Ctrl-C to be testable.");
         final Path out = tmp.resolve("exports/features.csv");
         Files.createDirectories(out.getParent());
         Files.writeString(out, "the previous export\n");
