@@ -220,6 +220,11 @@ class WhatIfReplayTest {
             assertEquals(TransactionFeatures.VERSION,
                 reader.getFooter().getFileMetaData().getKeyValueMetaData().get("vigil.feature_set"));
             assertEquals(columns.size(), schema.getFieldCount());
+            assertTrue(columns.containsAll(ParquetRowWriter.PLAIN_COLUMNS), "plain columns name real columns");
+            for (final var chunk : reader.getFooter().getBlocks().get(0).getColumns()) {
+                final boolean plain = ParquetRowWriter.PLAIN_COLUMNS.contains(chunk.getPath().toDotString());
+                assertEquals(!plain, chunk.hasDictionaryPage(), chunk.getPath() + ": dictionary page");
+            }
             PageReadStore pages;
             while ((pages = reader.readNextRowGroup()) != null) {
                 final RecordReader<Group> records = new ColumnIOFactory().getColumnIO(schema)
