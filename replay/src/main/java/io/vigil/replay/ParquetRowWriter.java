@@ -26,7 +26,8 @@ import java.util.Map;
 
 /**
  * Writes feature rows as an Apache Parquet file with the Parquet Java library: one row group per 128 MB, dictionary
- * encoding, no compression (Parquet's codecs load Hadoop classes, which the Vigil jar does not carry), and the
+ * encoding where it pays ({@link #PLAIN_COLUMNS}), pages compressed with zstd ({@link ZstdCodecFactory}: Parquet's
+ * own codecs load Hadoop classes, which the Vigil jar does not carry) or not at all, and the
  * columns of {@link FeatureRow#COLUMNS}: lineage as int64 and UTF-8 strings, features and scores as float (null where
  * the event has no feature vector). The file's key-value metadata names the feature set and the writer.
  *
@@ -47,12 +48,18 @@ final class ParquetRowWriter implements FeatureExporter.RowWriter {
         "client_sequence", "log_amount", "log_sum_1m", "log_sum_1h", "amount_ewma", "amount_z", "secs_since_prev",
         "velocity_z", "new_merchant_rate", "anomaly_score", "model_score");
 
-    ParquetRowWriter(final Path file) throws IOException {
+    /** @param zstdLevel zstd level of the pages, or 0 for none. */
+    ParquetRowWriter(final Path file, final int zstdLevel) throws IOException {
         Builder builder = new Builder(new LocalOutputFile(file))
             .withConf(new PlainParquetConfiguration())
             .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
-            .withCompressionCodec(CompressionCodecName.UNCOMPRESSED)
             .withDictionaryEncoding(true);
+        if (zstdLevel == 0) {
+            builder = builder.withCompressionCodec(CompressionCodecName.UNCOMPRESSED);
+        } else {
+            builder = builder.withCodecFactory(new ZstdCodecFactory(zstdLevel))
+                .withCompressionCodec(CompressionCodecName.ZSTD);
+        }
         for (final String column : PLAIN_COLUMNS) {
             builder = builder.withDictionaryEncoding(column, false);
         }

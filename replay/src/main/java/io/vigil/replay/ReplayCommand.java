@@ -391,6 +391,11 @@ public final class ReplayCommand implements Runnable {
         @Option(names = "--out", required = true, description = "File to write.")
         Path outFile;
 
+        @Option(names = "--compression", defaultValue = "zstd", paramLabel = "zstd|zstd:LEVEL|none",
+            description = "Parquet page compression (default ${DEFAULT-VALUE}, level " + ZstdCodecFactory.DEFAULT_LEVEL +
+                "); csv is never compressed.")
+        String compression;
+
         @Option(names = "--from", description = "First input event to export (index or time, as for verify).")
         String from;
 
@@ -399,6 +404,7 @@ public final class ReplayCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            zstdLevel(compression); // a bad value is refused before anything is read or written
             final VigilConfig config = config(Map.of());
             if (!sound("export", config)) {
                 return EXIT_DAMAGED;
@@ -421,7 +427,7 @@ public final class ReplayCommand implements Runnable {
                 // written under a temporary name and renamed when complete: an interrupted export leaves the old file
                 try (AtomicOutput output = AtomicOutput.start(outFile, "vigil replay export")) {
                     try (Pipeline pipeline = Engine.newPipeline(engine, recorded, io.vigil.engine.ResponseSink.NONE, false);
-                         FeatureExporter.RowWriter writer = writer(format, output.temp())) {
+                         FeatureExporter.RowWriter writer = writer(format, zstdLevel(compression), output.temp())) {
                         final FeatureExporter exporter = new FeatureExporter(writer, pipeline.modelVersion());
                         pipeline.observer(exporter);
                         result = Replayer.run(recorded, pipeline, engine.maxFrameBytes(), fromIndex,
@@ -439,12 +445,36 @@ public final class ReplayCommand implements Runnable {
             }
         }
 
-        static FeatureExporter.RowWriter writer(final String format, final Path file) throws java.io.IOException {
+        /** The zstd level a --compression value names: 0 for none. */
+        static int zstdLevel(final String compression) {
+            final String c = compression.trim().toLowerCase(java.util.Locale.ROOT);
+            if (c.equals("none")) {
+                return 0;
+            }
+            if (c.equals("zstd")) {
+                return ZstdCodecFactory.DEFAULT_LEVEL;
+            }
+            if (c.startsWith("zstd:")) {
+                try {
+                    final int level = Integer.parseInt(c.substring("zstd:".length()));
+                    if (level >= 1 && level <= 22) {
+                        return level;
+                    }
+                } catch (final NumberFormatException ignored) {
+                    // the message below
+                }
+            }
+            throw new IllegalArgumentException("unknown compression '" + compression + "', expected zstd, zstd:LEVEL " +
+                "(1 to 22) or none");
+        }
+
+        static FeatureExporter.RowWriter writer(final String format, final int zstdLevel, final Path file)
+            throws java.io.IOException {
             switch (format.toLowerCase(java.util.Locale.ROOT)) {
                 case "csv":
                     return new CsvRowWriter(file);
                 case "parquet":
-                    return new ParquetRowWriter(file);
+                    return new ParquetRowWriter(file, zstdLevel);
                 default:
                     throw new IllegalArgumentException("unknown format '" + format + "', expected csv or parquet");
             }

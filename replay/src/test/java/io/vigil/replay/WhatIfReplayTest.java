@@ -214,14 +214,17 @@ class WhatIfReplayTest {
         final List<String> lines = Files.readAllLines(csv);
         final List<String> columns = FeatureRow.COLUMNS;
         int rows = 0;
+        // the pages are zstd (the default): read them with the same Hadoop-free codec (Parquet's own needs Hadoop)
         try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(parquet),
-            ParquetReadOptions.builder(new PlainParquetConfiguration()).build())) {
+            ParquetReadOptions.builder(new PlainParquetConfiguration())
+                .withCodecFactory(new ZstdCodecFactory(ZstdCodecFactory.DEFAULT_LEVEL)).build())) {
             final MessageType schema = reader.getFooter().getFileMetaData().getSchema();
             assertEquals(TransactionFeatures.VERSION,
                 reader.getFooter().getFileMetaData().getKeyValueMetaData().get("vigil.feature_set"));
             assertEquals(columns.size(), schema.getFieldCount());
             assertTrue(columns.containsAll(ParquetRowWriter.PLAIN_COLUMNS), "plain columns name real columns");
             for (final var chunk : reader.getFooter().getBlocks().get(0).getColumns()) {
+                assertEquals(org.apache.parquet.hadoop.metadata.CompressionCodecName.ZSTD, chunk.getCodec(), chunk.getPath().toString());
                 final boolean plain = ParquetRowWriter.PLAIN_COLUMNS.contains(chunk.getPath().toDotString());
                 assertEquals(!plain, chunk.hasDictionaryPage(), chunk.getPath() + ": dictionary page");
             }
