@@ -74,6 +74,14 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "vigil-bench", description = "Directory for .hlog, .hgrm, .png, .html (default ${DEFAULT-VALUE}).")
     Path out;
 
+    @Option(names = "--pipelined", description = "Closed loop for throughput: no pacing (--rate is ignored), each " +
+        "connection keeps --window events in flight for --warmup plus --duration; latency is measured from each send.")
+    boolean pipelined;
+
+    @Option(names = "--window", defaultValue = "256",
+        description = "With --pipelined: events in flight per connection (default ${DEFAULT-VALUE}).")
+    int window;
+
     @Option(names = "--find-max", description = "Ramp the rate to find the highest one whose corrected p99 stays under --p99-under.")
     boolean findMax;
 
@@ -184,6 +192,13 @@ public final class BenchCommand implements Callable<Integer> {
         if (connect != null && connect.lastIndexOf(':') <= 0) {
             throw new IllegalArgumentException("--connect takes HOST:PORT");
         }
+        if (pipelined && findMax) {
+            throw new IllegalArgumentException("--pipelined and --find-max exclude each other: one finds the highest " +
+                "paced rate, the other runs unpaced");
+        }
+        if (window < 1 || window > 65_536) {
+            throw new IllegalArgumentException("--window must be in [1, 65536]");
+        }
         if (cost && (connect != null || findMax)) {
             throw new IllegalArgumentException("--cost measures the threads of the in-process server over one run: " +
                 "not with --connect or --find-max");
@@ -219,9 +234,15 @@ public final class BenchCommand implements Callable<Integer> {
             return findMax(generator, s, server, stages, header);
         }
         s.rate = rate;
+        s.window = pipelined ? window : 0;
         s.warmupNs = durationNs(warmup, "--warmup");
         s.durationNs = durationNs(duration, "--duration");
-        stdout.printf(Locale.ROOT, "running: %,d events/s for %s after %s of warm-up...%n", rate, duration, warmup);
+        if (pipelined) {
+            stdout.printf(Locale.ROOT, "running: closed loop, %d in flight per connection, for %s after %s of warm-up...%n",
+                window, duration, warmup);
+        } else {
+            stdout.printf(Locale.ROOT, "running: %,d events/s for %s after %s of warm-up...%n", rate, duration, warmup);
+        }
         final LoadGenerator.Result result;
         try (HlogFile hlog = new HlogFile(out.resolve("bench.hlog"))) {
             result = generator.run(s, stages, hlog.writer);
@@ -237,8 +258,10 @@ public final class BenchCommand implements Callable<Integer> {
         stdout.print(report.substring(header.length()));
         writeDistribution(out.resolve("bench.hgrm"), result.corrected);
         writeDistribution(out.resolve("bench-uncorrected.hgrm"), result.uncorrected);
-        final PercentilePlot plot = new PercentilePlot(String.format(Locale.ROOT,
-            "Vigil end-to-end latency at %,d events/s, %d connection(s)", rate, connections))
+        final PercentilePlot plot = new PercentilePlot(pipelined ?
+            String.format(Locale.ROOT, "Vigil end-to-end latency, closed loop at %,.0f answers/s, %d connection(s) x %d in flight",
+                result.achievedRate(), connections, window) :
+            String.format(Locale.ROOT, "Vigil end-to-end latency at %,d events/s, %d connection(s)", rate, connections))
             .add("corrected", result.corrected)
             .add("uncorrected", result.uncorrected);
         if (parts != null) {
@@ -366,8 +389,9 @@ public final class BenchCommand implements Callable<Integer> {
     private String describe(final LoadGenerator.Result r, final boolean inProcess) {
         final StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "sent %,d events (%,d measured), answered %,d (%,d rejected), missing %,d; " +
-            "achieved %,.0f answers/s over the measured period (target %,d/s)%n",
-            r.sent, r.measuredSent, r.answered, r.rejected, r.missing(), r.achievedRate(), r.targetRate));
+            "achieved %,.0f answers/s over the measured period (%s)%n",
+            r.sent, r.measuredSent, r.answered, r.rejected, r.missing(), r.achievedRate(),
+            r.targetRate > 0 ? String.format(Locale.ROOT, "target %,d/s", r.targetRate) : "closed loop, no target"));
         sb.append("latency, microseconds            p50       p90       p99     p99.9    p99.99       max   count\n");
         sb.append(row("end to end, corrected", r.corrected));
         sb.append(row("end to end, uncorrected", r.uncorrected));
@@ -421,8 +445,9 @@ public final class BenchCommand implements Callable<Integer> {
                 config.string(VigilConfig.INFERENCE_BATCH)));
         }
         sb.append(String.format(Locale.ROOT,
-            "load: open loop, %d connection(s), generator wait %s, unpinned, mix %.0f%% transactions / %.0f%% metric samples, %,d accounts%n",
-            connections, generatorWait, 100 * (1 - metricShare), 100 * metricShare, accounts));
+            "load: %s, %d connection(s), generator wait %s, unpinned, mix %.0f%% transactions / %.0f%% metric samples, %,d accounts%n",
+            pipelined ? "closed loop (--pipelined), " + window + " in flight per connection" : "open loop", connections,
+            generatorWait, 100 * (1 - metricShare), 100 * metricShare, accounts));
         return sb.toString();
     }
 

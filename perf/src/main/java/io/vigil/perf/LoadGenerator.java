@@ -61,6 +61,12 @@ final class LoadGenerator {
         /** How the sender waits for the next intended send time: spin, yield or sleep. */
         String generatorWait = "sleep";
         long drainTimeoutNs = TimeUnit.SECONDS.toNanos(15);
+        /**
+         * Closed loop when positive: no pacing, each connection keeps up to this many events in flight (sent, not yet
+         * answered) for warm-up plus duration, and {@link #rate} is ignored. Latency is then measured from each event's
+         * send (corrected and uncorrected are the same: there is no intended schedule to fall behind).
+         */
+        int window;
     }
 
     /** What a run measured. Histograms hold nanoseconds. */
@@ -123,6 +129,9 @@ final class LoadGenerator {
         final int c = s.connections;
         final Connection[] connections = new Connection[c];
         final Result result = new Result();
+        if (s.window > 0) {
+            return runPipelined(s, stages, log);
+        }
         result.targetRate = s.rate;
         final long warmupEvents = s.rate * s.warmupNs / 1_000_000_000L;
         final long totalEvents = warmupEvents + s.rate * s.durationNs / 1_000_000_000L;
@@ -154,6 +163,92 @@ final class LoadGenerator {
             result.measuredSent = totalEvents - warmupEvents;
             result.measuredSeconds = (endNs - logger.measureStartNs) / 1e9;
             result.measuredAnswered = result.answered - logger.answeredAtMeasureStart;
+        } finally {
+            for (final Connection connection : connections) {
+                if (connection != null) {
+                    connection.close();
+                }
+            }
+        }
+        return result;
+    }
+
+    /** {@link #run} in closed loop: see {@link Settings#window}. */
+    private Result runPipelined(final Settings s, final ServerLatencies stages, final HistogramLogWriter log)
+        throws IOException, InterruptedException {
+        final int c = s.connections;
+        final Connection[] connections = new Connection[c];
+        final Result result = new Result();
+        final SingleWriterRecorder lag = new SingleWriterRecorder(HIGHEST_NS, 3);
+        try {
+            for (int i = 0; i < c; i++) {
+                connections[i] = new Connection(i, c, 0, 0);
+                connections[i].open(s);
+            }
+            final IntervalLogger logger = new IntervalLogger(connections, lag, stages, log, result,
+                Thread.currentThread().getId());
+            logger.start();
+            final long startNs = System.nanoTime();
+            final long measureNs = startNs + s.warmupNs;
+            final long endNs = measureNs + s.durationNs;
+            final boolean spin = "spin".equals(s.generatorWait);
+            final boolean sleep = "sleep".equals(s.generatorWait);
+            final long[] sent = new long[c];
+            long k = 0;
+            long measuredFrom = -1;
+            int idle = 0;
+            long now;
+            while ((now = System.nanoTime()) < endNs) {
+                if (measuredFrom < 0 && now >= measureNs) {
+                    measuredFrom = k;
+                    for (final Connection connection : connections) {
+                        connection.measureFromSequence = connection.nextSequence;
+                    }
+                    logger.startMeasuring();
+                }
+                boolean progress = false;
+                for (int i = 0; i < c; i++) {
+                    final Connection connection = connections[i];
+                    final long room = s.window - (sent[i] - connection.answered.get());
+                    if (room <= 0) {
+                        continue;
+                    }
+                    for (long j = 0; j < room; j++) {
+                        sendEvent(connection, k++, System.nanoTime());
+                    }
+                    sent[i] += room;
+                    connection.client.flush();
+                    progress = true;
+                }
+                if (progress) {
+                    idle = 0;
+                } else if (spin || ++idle < 100) {
+                    Thread.onSpinWait();
+                } else if (sleep && idle > 200) {
+                    LockSupport.parkNanos(1_000);
+                } else {
+                    Thread.yield();
+                }
+            }
+            if (measuredFrom < 0) {
+                measuredFrom = k;
+                logger.startMeasuring();
+            }
+            result.sent = k;
+            final long drainDeadline = System.nanoTime() + s.drainTimeoutNs;
+            while (answered(connections) < k && System.nanoTime() < drainDeadline) {
+                Thread.sleep(1);
+            }
+            logger.finish();
+            result.answered = answered(connections);
+            for (final Connection connection : connections) {
+                result.rejected += connection.rejected.get();
+            }
+            result.measuredSent = k - measuredFrom;
+            // the measured period ends when sending stops: the drain afterwards is not throughput
+            result.measuredSeconds = (endNs - logger.measureStartNs) / 1e9;
+            result.measuredAnswered = Math.min(result.answered, k) - logger.answeredAtMeasureStart;
+            result.targetRate = 0;
         } finally {
             for (final Connection connection : connections) {
                 if (connection != null) {
@@ -248,6 +343,8 @@ final class LoadGenerator {
         private final long rate;
         private final long warmupEvents;
         volatile long startNs;
+        /** Closed loop only: answers to this sequence and later are measured (from their send). */
+        volatile long measureFromSequence = Long.MAX_VALUE;
         long firstSequence;
         long nextSequence;
         VigilClient client;
@@ -268,6 +365,15 @@ final class LoadGenerator {
 
         private void onAnswer(final long sequence) {
             final long nowNs = System.nanoTime();
+            if (rate == 0) {
+                if (sequence >= measureFromSequence) {
+                    final long fromSend = Math.min(HIGHEST_NS, Math.max(0, nowNs - sendNs.get((int)(sequence & (SEND_RING - 1)))));
+                    corrected.recordValue(fromSend);
+                    uncorrected.recordValue(fromSend);
+                }
+                answered.lazySet(answered.get() + 1);
+                return;
+            }
             final long k = (sequence - firstSequence) * connections + index;
             if (k >= warmupEvents) {
                 final long intendedNs = startNs + k * 1_000_000_000L / rate;
@@ -324,8 +430,9 @@ final class LoadGenerator {
         private volatile boolean finishing;
         volatile long measureStartNs;
         volatile long answeredAtMeasureStart;
-        private Histogram corrected;
-        private Histogram uncorrected;
+        // one spare per recorder: a recorder takes back only the histograms it handed out
+        private final Histogram[] corrected;
+        private final Histogram[] uncorrected;
         private Histogram lagInterval;
         private final Histogram correctedSum = new Histogram(HIGHEST_NS, 3);
         private final Histogram uncorrectedSum = new Histogram(HIGHEST_NS, 3);
@@ -337,6 +444,8 @@ final class LoadGenerator {
             this.senderId = senderId;
             setDaemon(true);
             this.connections = connections;
+            this.corrected = new Histogram[connections.length];
+            this.uncorrected = new Histogram[connections.length];
             this.lag = lag;
             this.stages = stages;
             this.log = log;
@@ -400,11 +509,11 @@ final class LoadGenerator {
             final long endMs = System.currentTimeMillis();
             correctedSum.reset();
             uncorrectedSum.reset();
-            for (final Connection connection : connections) {
-                corrected = connection.corrected.getIntervalHistogram(corrected);
-                uncorrected = connection.uncorrected.getIntervalHistogram(uncorrected);
-                correctedSum.add(corrected);
-                uncorrectedSum.add(uncorrected);
+            for (int i = 0; i < connections.length; i++) {
+                corrected[i] = connections[i].corrected.getIntervalHistogram(corrected[i]);
+                uncorrected[i] = connections[i].uncorrected.getIntervalHistogram(uncorrected[i]);
+                correctedSum.add(corrected[i]);
+                uncorrectedSum.add(uncorrected[i]);
             }
             result.corrected.add(correctedSum);
             result.uncorrected.add(uncorrectedSum);
