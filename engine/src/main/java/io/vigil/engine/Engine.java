@@ -49,6 +49,9 @@ public final class Engine implements AutoCloseable {
     private final Pipeline pipeline;
     private final PipelineAgent pipelineAgent;
     private final TailerAgent tailerAgent;
+    private final RingFeeder feeder;
+    private final boolean inlineFeed;
+    private final long timerSlackNs;
     private final AgentRunner pipelineRunner;
     private final AgentRunner tailerRunner;
     private final Watchdog watchdog;
@@ -74,16 +77,23 @@ public final class Engine implements AutoCloseable {
         pipeline.answeredUpTo(recoveredUpToIndex);
         pipeline.recordLatencies(latencies);
         final int maxPayload = context.maxFrameBytes();
-        this.ring = RingBuffer.createSingleProducer(() -> new EventSlot(maxPayload), context.ringSize(),
+        // fed by one thread at a time (RingFeeder's flag), but by two threads: the tailer and the network thread. A
+        // single-producer sequencer assumes one thread for good (and checks it under -ea); the multi-producer one
+        // costs an atomic add per claim
+        this.ring = RingBuffer.createMultiProducer(() -> new EventSlot(maxPayload), context.ringSize(),
             WaitStrategies.ringWaitStrategy());
         counters.counter(CounterType.RING_SIZE).setRelease(ring.getBufferSize());
         this.pipelineAgent = new PipelineAgent(pipeline, ring, checkpoints,
             context.checkpointIntervalEvents(), restoredIndex, recoveredUpToIndex, pipelineCounters);
-        this.tailerAgent = new TailerAgent(journals, ring, restoredIndex);
+        this.feeder = new RingFeeder(ring);
+        this.inlineFeed = context.inlineFeed();
+        this.timerSlackNs = context.timerSlackNs();
+        this.tailerAgent = new TailerAgent(journals, ring, restoredIndex, feeder);
         pipelineAgent.errorCounter(pipelineCounters);
         tailerAgent.errorCounter(pipelineCounters);
         this.pipelineRunner = new AgentRunner(WaitStrategies.idleStrategy(wait), pipelineAgent, null, pipelineAgent);
-        this.tailerRunner = new AgentRunner(WaitStrategies.idleStrategy(wait), tailerAgent, null, tailerAgent);
+        this.tailerRunner = new AgentRunner(inlineFeed ? WaitStrategies.catchUpIdleStrategy(wait) :
+            WaitStrategies.idleStrategy(wait), tailerAgent, null, tailerAgent);
         AgentRunner.startOnThread(pipelineRunner, pinningFactory(PIPELINE_THREAD, Affinity.cpuFor(affinity, 1)));
         AgentRunner.startOnThread(tailerRunner, pinningFactory(TAILER_THREAD, Affinity.cpuFor(affinity, 0)));
         this.watchdog = new Watchdog(List.of(tailerAgent, pipelineAgent), List.of(tailerRunner, pipelineRunner),
@@ -219,6 +229,7 @@ public final class Engine implements AutoCloseable {
     private ThreadFactory pinningFactory(final String name, final int cpu) {
         return runnable -> {
             final Thread thread = new Thread(() -> {
+                TimerSlack.applyToCurrentThread(timerSlackNs);
                 final AffinityLock lock = Affinity.pin(cpu);
                 try {
                     runnable.run();
@@ -287,6 +298,26 @@ public final class Engine implements AutoCloseable {
             Thread.sleep(1);
         }
         return true;
+    }
+
+    /**
+     * True when the gateway feeds the ring inline ({@link VigilConfig#FEED}): it then calls {@link #journaled} after
+     * each append.
+     */
+    public boolean feedsInline() {
+        return inlineFeed;
+    }
+
+    /**
+     * The caller journaled the input record at {@code index}: moves it (and anything before it not yet moved) into the
+     * ring on the calling thread, unless another thread is doing so. Never blocks; a record it cannot move (the ring
+     * is full, or the tailer thread is moving records) is moved by the tailer thread. The gateway's network thread,
+     * after each append, when {@link #feedsInline()}.
+     *
+     * @return records moved by this call.
+     */
+    public int journaled(final long index) {
+        return feeder.journaled(index, TailerAgent.MAX_RECORDS_PER_CYCLE);
     }
 
     /**

@@ -22,6 +22,8 @@ public final class EngineContext extends ConfigContext {
     private int maxFrameBytes;
     private int ringSize;
     private String waitStrategy;
+    private boolean inlineFeed;
+    private long timerSlackNs;
     private String cpuAffinity;
     private long watchdogStallTimeoutNs;
     private int inferenceBatchMax;
@@ -77,6 +79,8 @@ public final class EngineContext extends ConfigContext {
             ringSize = 2;
         }
         waitStrategy = v.parse(VigilConfig.WAIT_STRATEGY, WaitStrategies::check, "sleep");
+        inlineFeed = v.parse(VigilConfig.FEED, EngineContext::inlineFeed, true);
+        timerSlackNs = v.durationNs(VigilConfig.TIMER_SLACK, 0);
         cpuAffinity = v.string(VigilConfig.CPU_AFFINITY).trim();
         if (!cpuAffinity.isEmpty() && !cpuAffinity.matches("\\d+( *, *\\d+)*")) {
             v.invalid(VigilConfig.CPU_AFFINITY, "not a comma-separated list of cpu numbers");
@@ -179,6 +183,31 @@ public final class EngineContext extends ConfigContext {
     public EngineContext waitStrategy(final String name) {
         set(VigilConfig.WAIT_STRATEGY, name);
         return this;
+    }
+
+    /** True when the gateway's network thread feeds the ring after its appends ({@link VigilConfig#FEED}). */
+    public boolean inlineFeed() {
+        requireConcluded();
+        return inlineFeed;
+    }
+
+    public EngineContext inlineFeed(final boolean inline) {
+        set(VigilConfig.FEED, inline ? "inline" : "tailer");
+        return this;
+    }
+
+    /** Timer slack of the tailer and pipeline threads in ns, 0: the system's ({@link VigilConfig#TIMER_SLACK}). */
+    public long timerSlackNs() {
+        requireConcluded();
+        return timerSlackNs;
+    }
+
+    private static boolean inlineFeed(final String name) {
+        switch (name.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "inline": return true;
+            case "tailer": return false;
+            default: throw new IllegalArgumentException("expected inline or tailer");
+        }
     }
 
     /** CPUs to pin the tailer and pipeline threads to, empty: none ({@link VigilConfig#CPU_AFFINITY}). */

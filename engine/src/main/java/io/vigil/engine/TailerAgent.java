@@ -21,33 +21,15 @@ final class TailerAgent extends SupervisedAgent {
     private final Journals journals;
     private final RingBuffer<EventSlot> ring;
     private final long restoredIndex;
-    private final JournalReader.Claim claim;
-    private JournalReader reader;
-    private volatile long tailedIndex = RecordHeader.NO_INDEX;
-    private long lastClaimedIndex = RecordHeader.NO_INDEX;
+    private final RingFeeder feeder;
 
-    TailerAgent(final Journals journals, final RingBuffer<EventSlot> ring, final long restoredIndex) {
+    TailerAgent(final Journals journals, final RingBuffer<EventSlot> ring, final long restoredIndex,
+        final RingFeeder feeder) {
         super(Engine.TAILER_THREAD);
         this.journals = journals;
         this.ring = ring;
         this.restoredIndex = restoredIndex;
-        this.claim = new JournalReader.Claim() {
-            private long sequence;
-
-            @Override
-            public JournalRecord claim() {
-                sequence = ring.next();
-                final EventSlot slot = ring.get(sequence);
-                slot.tailerNs = System.nanoTime();
-                return slot.input;
-            }
-
-            @Override
-            public void commit() {
-                lastClaimedIndex = ring.get(sequence).input.index;
-                ring.publish(sequence);
-            }
-        };
+        this.feeder = feeder;
     }
 
     @Override
@@ -58,32 +40,22 @@ final class TailerAgent extends SupervisedAgent {
             opened.close();
             throw new IllegalStateException("input index " + Long.toHexString(restoredIndex) + " of the checkpoint vanished");
         }
-        reader = opened;
-        tailedIndex = restoredIndex;
+        feeder.open(opened, restoredIndex);
     }
 
     @Override
     public int doWork() {
         beat();
-        int work = 0;
-        while (work < MAX_RECORDS_PER_CYCLE && ring.hasAvailableCapacity(1) && reader.poll(claim)) {
-            work++;
-        }
-        if (work > 0) {
-            tailedIndex = lastClaimedIndex;
-        }
-        return work;
+        return feeder.feed(MAX_RECORDS_PER_CYCLE);
     }
 
     @Override
     boolean hasWork() {
-        return ring.remainingCapacity() > 0 && journals.lastInputIndex() > tailedIndex;
+        return ring.remainingCapacity() > 0 && journals.lastInputIndex() > feeder.fedIndex();
     }
 
     @Override
     public void onClose() {
-        if (reader != null) {
-            reader.close();
-        }
+        feeder.close();
     }
 }

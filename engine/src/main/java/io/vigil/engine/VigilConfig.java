@@ -155,6 +155,10 @@ public final class VigilConfig {
         "Slots in the Disruptor ring (power of two).");
     public static final Key WAIT_STRATEGY = key("vigil.wait.strategy", "sleep",
         "How pipeline and tailer threads idle when they have no work: spin, yield, sleep (after work spins, yields 100 times, then parks up to 20 us), block (the same, parking up to 1 ms). spin burns a core per thread.");
+    public static final Key FEED = key("vigil.pipeline.feed", "inline",
+        "Who moves journaled events into the pipeline's ring: inline (the gateway's network thread, right after its own append: no thread wake-up between journal and pipeline; the tailer thread then only catches up: recovery, records of other writers such as vigil rules set, a ring that was full) or tailer (the tailer thread moves every record).");
+    public static final Key TIMER_SLACK = key("vigil.timer.slack", "1us",
+        "Linux timer slack of the tailer and pipeline threads: how late the kernel may end their parks (its default, 50us, adds that much to the wake-up of a quiet pipeline); 0: leave the system's.");
     public static final Key CPU_AFFINITY = key("vigil.cpu.affinity", "",
         "Comma-separated CPUs to pin the tailer and pipeline threads to, in that order; empty: no pinning.");
     public static final Key WATCHDOG_STALL_TIMEOUT = key("vigil.watchdog.stall.timeout", "10s",

@@ -76,6 +76,16 @@ public final class WaitStrategies {
         }
     }
 
+    /**
+     * The tailer thread's idle strategy when the gateway feeds the ring inline ({@link VigilConfig#FEED}): it only
+     * catches up (recovery, other writers' records, a ring that was full), so after its spins and yields it parks up
+     * to 1 ms whatever the strategy, except spin, which stays spin.
+     */
+    public static IdleStrategy catchUpIdleStrategy(final String name) {
+        return "spin".equals(normalise(name)) ? new BusySpinIdleStrategy() :
+            new BackoffIdleStrategy(100, 10, 1_000L, 1_000_000L);
+    }
+
     /** Validates a name, returning it normalised. */
     public static String check(final String name) {
         return normalise(name);

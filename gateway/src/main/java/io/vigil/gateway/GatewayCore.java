@@ -11,6 +11,7 @@ import io.vigil.codecs.sbe.MetricSampleDecoder;
 import io.vigil.codecs.sbe.RejectEncoder;
 import io.vigil.codecs.sbe.RejectReason;
 import io.vigil.codecs.sbe.TransactionDecoder;
+import io.vigil.engine.Engine;
 import io.vigil.engine.EpochClock;
 import io.vigil.engine.counters.VigilCounters;
 import io.vigil.journal.JournalWriter;
@@ -73,6 +74,8 @@ final class GatewayCore {
     private boolean deadLetterFailureLogged;
     private long lastIngestNs;
     private volatile String journalProblem;
+    /** The running engine when it takes its events inline from this thread ({@link Engine#feedsInline()}), else null. */
+    private Engine inlineFeed;
     private final GatewayCounters counters;
 
     GatewayCore(final int maxFrameBytes, final int heartbeatIntervalMs, final Authenticator authenticator,
@@ -183,6 +186,14 @@ final class GatewayCore {
     void appended(final long index) {
         lastAppendedIndex = index;
         counters.appended(index);
+        if (inlineFeed != null) {
+            inlineFeed.journaled(index);
+        }
+    }
+
+    /** The engine now running: its ring is fed from here after each append if it feeds inline. The event loop. */
+    void engine(final Engine engine) {
+        inlineFeed = engine.feedsInline() ? engine : null;
     }
 
     /** A Reject is being sent (any reason, whether the frame is dead-lettered or not). */

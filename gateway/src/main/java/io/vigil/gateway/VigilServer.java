@@ -135,6 +135,7 @@ public final class VigilServer implements AutoCloseable {
                 ringSize * 3L / 4, ringSize / 4L);
             final int pendingBytes = context.clientPendingBytes();
             // set before bind: the network thread sees them through the bind task it runs
+            core.engine(started);
             core.latencies = latencies;
             egress.latencies(latencies);
             final ServerBootstrap bootstrap = new ServerBootstrap()
@@ -383,8 +384,10 @@ public final class VigilServer implements AutoCloseable {
             journals.close();
             final Journals reopened = Journals.reopenAfterFailure(engineContext.dataDir(), engineContext.rollCycle());
             journals = reopened;
-            engine = Engine.start(engineContext, reopened, egress, stages, counters);
+            final Engine restarted = Engine.start(engineContext, reopened, egress, stages, counters);
+            engine = restarted;
             loop.submit(() -> {
+                core.engine(restarted);
                 core.resends.journals(reopened);
                 adoptFaultedAppends(reopened);
                 core.journalsReopened(reopened.inputWriter(), reopened.deadLetterWriter());

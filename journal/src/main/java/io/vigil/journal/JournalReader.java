@@ -15,8 +15,8 @@ import java.util.zip.CRC32C;
  * never returned; the read throws {@link JournalDamageException} naming the journal and the record's index, and the
  * reader stays before that record.
  *
- * <p>Single-reader: one instance per reading thread. Allocation-free in steady state (it holds one record-sized
- * scratch array); it allocates only to report damage.
+ * <p>Single-reader: one instance per reading thread, or handed between threads with {@link #handedBetweenThreads()}.
+ * Allocation-free in steady state (it holds one record-sized scratch array); it allocates only to report damage.
  */
 public final class JournalReader implements AutoCloseable {
     /**
@@ -40,6 +40,16 @@ public final class JournalReader implements AutoCloseable {
     JournalReader(final ChronicleQueue queue, final String journal) {
         this.tailer = queue.createTailer();
         this.journal = journal;
+    }
+
+    /**
+     * Lets more than one thread use this reader, one at a time: the caller guarantees that each use happens-before
+     * the next one on another thread (a lock or an atomic hand-over), which Chronicle's own per-thread check cannot
+     * see. Returns this.
+     */
+    public JournalReader handedBetweenThreads() {
+        tailer.singleThreadedCheckDisabled(true);
+        return this;
     }
 
     /** Positions the reader so that the next record read is the one at {@code index}; false if there is none. */
