@@ -14,8 +14,8 @@ import java.util.Set;
 /**
  * {@code GET /metrics}: the metrics of a {@link PrometheusRegistry} in the Prometheus text format, or in OpenMetrics
  * when the {@code Accept} header asks for {@code application/openmetrics-text}, written by the official Prometheus
- * client's writers. {@code name[]=NAME} (repeatable) keeps only those metric families, as Prometheus's own exporters
- * do; any other parameter is refused with 400. Thread-safe (the registry and writers are).
+ * client's writers. {@code name[]=NAME} (repeatable) keeps only those metric families (named as exposed, with or
+ * without {@code _total}, {@code _count}, ...), as Prometheus's own exporters do; any other parameter is refused with 400. Thread-safe (the registry and writers are).
  */
 public final class MetricsEndpoint implements AdminRoute {
     public static final String PATH = "/metrics";
@@ -41,7 +41,9 @@ public final class MetricsEndpoint implements AdminRoute {
             snapshots = registry.scrape();
         } else {
             final Set<String> wanted = Set.copyOf(names);
-            snapshots = registry.scrape(wanted::contains);
+            snapshots = registry.scrape(name -> wanted.contains(name) || wanted.contains(name + "_total") ||
+                wanted.contains(name + "_count") || wanted.contains(name + "_sum") || wanted.contains(name + "_bucket") ||
+                wanted.contains(name + "_info"));
         }
         final String accept = request.header("accept");
         final ExpositionFormatWriter writer = accept != null && openMetrics.accepts(accept) ? openMetrics : text;
