@@ -2,6 +2,8 @@ package io.vigil.gateway.admin;
 
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vigil.engine.VigilConfig;
+import io.vigil.gateway.GatewayConfiguration;
 import io.vigil.gateway.GatewayContext;
 import io.vigil.gateway.VigilServer;
 
@@ -66,6 +68,29 @@ public final class VigilAdmin implements AutoCloseable {
     /** Starts the admin server of {@code vigil} where its gateway context says, without authentication. */
     public static VigilAdmin start(final VigilServer vigil) throws InterruptedException {
         return new VigilAdmin(vigil, vigil.context(), AdminAccess.ALLOW_ALL);
+    }
+
+    /** {@link #start(VigilServer)} when {@code vigil.admin.enabled}; null otherwise. */
+    public static VigilAdmin startIfEnabled(final VigilServer vigil) throws InterruptedException {
+        return vigil.context().adminEnabled() ? start(vigil) : null;
+    }
+
+    /**
+     * For commands that start a server of their own beside whatever runs on the machine ({@code vigil demo},
+     * {@code vigil bench}): unless {@code vigil.admin.port} is set somewhere in {@code config}, puts port 0 (a free
+     * one) into {@code overrides}, so that they never clash with a {@code vigil run} on 7071 or with each other.
+     */
+    public static void freePortUnlessSet(final VigilConfig config, final Map<String, String> overrides) {
+        if (!overrides.containsKey(GatewayConfiguration.ADMIN_PORT.name()) &&
+            "default".equals(config.source(GatewayConfiguration.ADMIN_PORT))) {
+            overrides.put(GatewayConfiguration.ADMIN_PORT.name(), "0");
+        }
+    }
+
+    /** One line for a command's output: where the admin server listens, or that it is off. */
+    public static String describe(final VigilAdmin admin) {
+        return admin == null ? "admin server off (" + GatewayConfiguration.ADMIN_ENABLED.name() + "=false)" :
+            "admin on " + admin.url() + " (/metrics, /health/live, /health/ready)";
     }
 
     /** Like {@link #start(VigilServer)}, behind {@code access} (the authentication hook). */
