@@ -44,7 +44,10 @@ class VigilMainTest {
         assertNull(unknown("dlq", "list", "--help"));
     }
 
-    /** A real `vigil run` in its own JVM: SIGTERM stops it cleanly and it exits 0. */
+    /**
+     * A real `vigil run` in its own JVM: it prints where its admin server listens, which answers the probes and
+     * /metrics; SIGTERM stops it cleanly and it exits 0.
+     */
     @Test
     @Timeout(120)
     void runExitsZeroAfterACleanStopOnSigterm() throws Exception {
@@ -55,6 +58,7 @@ class VigilMainTest {
                 command.add(arg);
             }
         }
+        command.add("-Dvigil.admin.port=0");
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), VigilMain.class.getName(),
             "run", "--port", "0", "--data", tmp.resolve("data").toString()));
         final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -63,7 +67,19 @@ class VigilMainTest {
             String line;
             while ((line = out.readLine()) != null) {
                 seen.append(line).append('\n');
-                if (line.startsWith("Vigil listening on")) {
+                final java.util.regex.Matcher admin = java.util.regex.Pattern
+                    .compile("^Vigil admin on (http://\\S+) ").matcher(line);
+                if (admin.find()) {
+                    final java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+                    final java.net.http.HttpResponse<String> ready = http.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(admin.group(1) + "/health/ready")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                    seen.append("ready: ").append(ready.statusCode()).append('\n');
+                    final java.net.http.HttpResponse<String> metrics = http.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(admin.group(1) + "/metrics")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                    seen.append(metrics.body().contains("vigil_engine_state{state=\"LIVE\"} 1") ? "metrics: live\n" :
+                        "metrics: " + metrics.body());
                     process.toHandle().destroy(); // SIGTERM (Process.destroy would also close our end of its output)
                 }
             }
@@ -71,6 +87,8 @@ class VigilMainTest {
         assertTrue(process.waitFor(60, TimeUnit.SECONDS), seen.toString());
         assertEquals(0, process.exitValue(), seen.toString());
         assertTrue(seen.toString().contains("Vigil stopped"), seen.toString());
+        assertTrue(seen.toString().contains("ready: 200\n"), seen.toString());
+        assertTrue(seen.toString().contains("metrics: live\n"), seen.toString());
         assertTrue(seen.toString().matches("(?s).*\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}(Z|[+-]\\d{2}:\\d{2}) .*"),
             "log lines carry date and zone: " + seen);
     }

@@ -267,6 +267,11 @@ public final class Engine implements AutoCloseable {
         return pipelineAgent.completedIndex();
     }
 
+    /** Version of the model the pipeline loaded at start; any thread. */
+    public String modelVersion() {
+        return pipeline.modelVersion();
+    }
+
     /** Per-stage latency recorders of the live pipeline. */
     public StageLatencies latencies() {
         return latencies;

@@ -1,6 +1,8 @@
 package io.vigil.engine;
 
 import io.vigil.codecs.sbe.Action;
+import io.vigil.engine.counters.CounterType;
+import io.vigil.engine.counters.VigilCounters;
 import io.vigil.codecs.sbe.DecisionEncoder;
 import io.vigil.codecs.sbe.MessageHeaderEncoder;
 import io.vigil.codecs.sbe.RejectEncoder;
@@ -40,6 +42,8 @@ final class OutputStage implements Stage {
     private long answered;
     private long rejected;
     private final RejectCounts rejectCounts = new RejectCounts();
+    private final long[] answeredByType = new long[CounterType.EVENT_TYPES.length];
+    private final long[] decisionsByAction = new long[VigilCounters.ACTIONS.length];
     private StageLatencies latencies;
     private Pipeline.Observer observer;
 
@@ -98,6 +102,16 @@ final class OutputStage implements Stage {
         return rejected;
     }
 
+    /** Answered events per event type, as {@link CounterType#EVENT_TYPES} (the pipeline thread only). */
+    long[] answeredByType() {
+        return answeredByType;
+    }
+
+    /** Decisions per action wire value (the pipeline thread only). */
+    long[] decisionsByAction() {
+        return decisionsByAction;
+    }
+
     /** Rejects by reason since start (the pipeline thread only: published to the counters at batch end). */
     RejectCounts rejectCounts() {
         return rejectCounts;
@@ -147,6 +161,13 @@ final class OutputStage implements Stage {
             }
         }
         answered++;
+        final int[] types = CounterType.EVENT_TYPES;
+        for (int i = 0; i < types.length; i++) {
+            if (types[i] == slot.templateId) {
+                answeredByType[i]++;
+                break;
+            }
+        }
         if (latencies != null && slot.validatedNs != 0) {
             latencies.record(slot);
         }
@@ -187,13 +208,17 @@ final class OutputStage implements Stage {
 
     private int encodeDecision(final EventSlot slot) {
         final int decision = slot.decision;
+        final int action = DecisionRules.action(decision);
+        if (action >= 0 && action < decisionsByAction.length) {
+            decisionsByAction[action]++;
+        }
         final DecisionEncoder encoder = decisionEncoder.wrapAndApplyHeader(answer, 0, headerEncoder)
             .clientSequence(slot.input.clientSequence)
             .journalIndex(slot.input.index)
             .modelScore(slot.modelScore)
             .anomalyScore(slot.anomalyScore)
             .putModelVersion(slot.templateId == TransactionDecoder.TEMPLATE_ID ? modelVersion : noModelVersion, 0)
-            .action(Action.get((short)DecisionRules.action(decision)));
+            .action(Action.get((short)action));
         answer.putInt(encoder.offset() + DecisionEncoder.reasonsEncodingOffset(), DecisionRules.reasons(decision),
             DecisionEncoder.BYTE_ORDER);
         return MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength();

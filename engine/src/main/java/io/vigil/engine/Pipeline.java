@@ -265,6 +265,19 @@ public final class Pipeline implements AutoCloseable {
         return output.rejectCounts();
     }
 
+    /**
+     * Events answered since start per event type, indexed as {@link io.vigil.engine.counters.CounterType#EVENT_TYPES}
+     * (the live array; the pipeline thread only).
+     */
+    public long[] answeredByType() {
+        return output.answeredByType();
+    }
+
+    /** Decisions since start per action wire value (APPROVE, REVIEW, DECLINE; the live array; the pipeline thread only). */
+    public long[] decisionsByAction() {
+        return output.decisionsByAction();
+    }
+
     /** Records appended to the dead-letter journal since start; the pipeline thread only. */
     public long deadLettered() {
         return output.deadLettered();

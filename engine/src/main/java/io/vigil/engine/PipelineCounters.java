@@ -33,6 +33,10 @@ final class PipelineCounters {
     private long fallbacksPublished;
     private long errorsPublished;
     private long outputIndexPublished = Long.MIN_VALUE;
+    private final AtomicCounter[] events = new AtomicCounter[CounterType.EVENT_TYPES.length];
+    private final long[] eventsPublished = new long[CounterType.EVENT_TYPES.length];
+    private final AtomicCounter[] decisions = new AtomicCounter[VigilCounters.ACTIONS.length];
+    private final long[] decisionsPublished = new long[VigilCounters.ACTIONS.length];
 
     PipelineCounters(final VigilCounters counters) {
         this.counters = counters;
@@ -46,6 +50,12 @@ final class PipelineCounters {
         this.checkpoints = counters.counter(CounterType.CHECKPOINTS);
         this.lastCheckpoint = counters.counter(CounterType.LAST_CHECKPOINT);
         this.checkpointPause = counters.counter(CounterType.CHECKPOINT_PAUSE);
+        for (int i = 0; i < events.length; i++) {
+            events[i] = counters.events(CounterType.EVENT_TYPES[i]);
+        }
+        for (int i = 0; i < decisions.length; i++) {
+            decisions[i] = counters.decisions(i);
+        }
     }
 
     /** The ring whose occupancy is reported; set before the pipeline thread starts. */
@@ -61,6 +71,8 @@ final class PipelineCounters {
         if (answeredNow != answeredPublished) {
             answered.getAndAddRelease(answeredNow - answeredPublished);
             answeredPublished = answeredNow;
+            publish(pipeline.answeredByType(), eventsPublished, events);
+            publish(pipeline.decisionsByAction(), decisionsPublished, decisions);
         }
         pipeline.rejectCounts().publish(counters);
         final long deadLettersNow = pipeline.deadLettered();
@@ -87,6 +99,17 @@ final class PipelineCounters {
         completedIndex.setRelease(pipeline.lastInputIndex());
         if (ring != null) {
             ringOccupancy.setRelease(Math.max(0, ring.getCursor() - sequence));
+        }
+    }
+
+    /** Adds what {@code now} gained over {@code published} to the single-writer {@code counters}. */
+    private static void publish(final long[] now, final long[] published, final AtomicCounter[] counters) {
+        for (int i = 0; i < now.length; i++) {
+            final long value = now[i];
+            if (value != published[i]) {
+                counters[i].getAndAddRelease(value - published[i]);
+                published[i] = value;
+            }
         }
     }
 

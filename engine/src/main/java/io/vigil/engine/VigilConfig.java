@@ -26,8 +26,8 @@ import java.util.ServiceLoader;
  * concluded once at start; {@link #validate()} concludes every module's.
  *
  * <p>A value is looked up, first match wins, in: a Java system property with the key's name
- * ({@code -Dvigil.port=7071}); an environment variable named after the key in upper case with dots as underscores
- * ({@code VIGIL_PORT=7071}); the config file given to {@code vigil run --config FILE} (Java properties format);
+ * ({@code -Dvigil.port=7080}); an environment variable named after the key in upper case with dots as underscores
+ * ({@code VIGIL_PORT=7080}); the config file given to {@code vigil run --config FILE} (Java properties format);
  * the default. Durations take a unit ({@code ns us ms s m h d}; only {@code 0} may go without), sizes
  * {@code k m g}, both parsed by {@link Units}. A malformed value is an {@link IllegalArgumentException} naming the key.
  *

@@ -46,6 +46,25 @@ public final class GatewayConfiguration implements ConfigKeys {
     public static final Key RESEND_WINDOW = KEYS.add("vigil.resend.window.events", "65536",
         "A client's latest journaled events that a resend can be answered for from the journals; a resend of an older sequence is rejected with SEQUENCE_NOT_INCREASING.");
 
+    public static final Key ADMIN_ENABLED = KEYS.add("vigil.admin.enabled", "true",
+        "Whether vigil run starts the HTTP admin server (/metrics, /health/live, /health/ready; docs/admin-api.md). vigil demo and vigil bench start it on a free port unless vigil.admin.port is set.",
+        Key.Recording.LOCAL);
+    public static final Key ADMIN_HOST = KEYS.add("vigil.admin.host", "127.0.0.1",
+        "Address the HTTP admin server listens on (no authentication yet: keep it on loopback or a private network).",
+        Key.Recording.LOCAL);
+    public static final Key ADMIN_PORT = KEYS.add("vigil.admin.port", "7071",
+        "TCP port of the HTTP admin server; 0 picks a free port.", Key.Recording.LOCAL);
+    public static final Key ADMIN_MAX_CONNECTIONS = KEYS.add("vigil.admin.max.connections", "16",
+        "HTTP connections the admin server holds at once; one more is answered 503 and closed.", Key.Recording.LOCAL);
+    public static final Key ADMIN_MAX_BODY_BYTES = KEYS.add("vigil.admin.max.body.bytes", "64k",
+        "Largest admin request body; a longer one is answered 413 and the connection closed.", Key.Recording.LOCAL);
+    public static final Key ADMIN_MAX_HEADER_BYTES = KEYS.add("vigil.admin.max.header.bytes", "8k",
+        "Largest admin request header block (the request line may be up to 4k); longer is answered 431 (414 for the line) and closed.",
+        Key.Recording.LOCAL);
+    public static final Key ADMIN_REQUEST_TIMEOUT = KEYS.add("vigil.admin.request.timeout", "10s",
+        "Time an admin request may take to arrive in full, counted from the connection's opening or its previous answer; then a partial request is answered 408 and an idle connection closed.",
+        Key.Recording.LOCAL);
+
     /** The keys above, in declaration order. */
     static final List<Key> KEYS_IN_ORDER = KEYS.keys();
 

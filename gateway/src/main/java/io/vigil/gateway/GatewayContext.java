@@ -7,6 +7,13 @@ import io.vigil.engine.VigilConfig;
 import java.nio.file.Path;
 import java.util.List;
 
+import static io.vigil.gateway.GatewayConfiguration.ADMIN_ENABLED;
+import static io.vigil.gateway.GatewayConfiguration.ADMIN_HOST;
+import static io.vigil.gateway.GatewayConfiguration.ADMIN_MAX_BODY_BYTES;
+import static io.vigil.gateway.GatewayConfiguration.ADMIN_MAX_CONNECTIONS;
+import static io.vigil.gateway.GatewayConfiguration.ADMIN_MAX_HEADER_BYTES;
+import static io.vigil.gateway.GatewayConfiguration.ADMIN_PORT;
+import static io.vigil.gateway.GatewayConfiguration.ADMIN_REQUEST_TIMEOUT;
 import static io.vigil.gateway.GatewayConfiguration.ALLOW_INSECURE;
 import static io.vigil.gateway.GatewayConfiguration.BIND_HOST;
 import static io.vigil.gateway.GatewayConfiguration.CLIENT_PENDING_BYTES;
@@ -43,6 +50,13 @@ public final class GatewayContext extends ConfigContext {
     private int clientPendingBytes;
     private int egressBufferBytes;
     private int resendWindowEvents;
+    private boolean adminEnabled;
+    private String adminHost;
+    private int adminPort;
+    private int adminMaxConnections;
+    private int adminMaxBodyBytes;
+    private int adminMaxHeaderBytes;
+    private long adminRequestTimeoutNs;
 
     /** Seeded from {@code config}; set what differs, then {@link #conclude()}. */
     public GatewayContext(final VigilConfig config) {
@@ -80,6 +94,17 @@ public final class GatewayContext extends ConfigContext {
         clientPendingBytes = v.integer(CLIENT_PENDING_BYTES, 1);
         egressBufferBytes = v.integer(EGRESS_BUFFER_BYTES, 1);
         resendWindowEvents = v.integer(RESEND_WINDOW, 1);
+        adminEnabled = v.bool(ADMIN_ENABLED);
+        adminHost = v.string(ADMIN_HOST);
+        adminPort = v.integer(ADMIN_PORT, 0, 65_535);
+        adminMaxConnections = v.integer(ADMIN_MAX_CONNECTIONS, 1);
+        adminMaxBodyBytes = v.integer(ADMIN_MAX_BODY_BYTES, 0);
+        adminMaxHeaderBytes = v.integer(ADMIN_MAX_HEADER_BYTES, 256);
+        adminRequestTimeoutNs = v.durationNs(ADMIN_REQUEST_TIMEOUT, 1_000_000);
+        if (v.sound() && adminEnabled && adminPort != 0 && adminPort == port) {
+            v.problem(ADMIN_PORT.name() + "=" + adminPort + " is also " + PORT.name() +
+                ": the admin server and the TCP gateway need ports of their own");
+        }
     }
 
     // --- accessors (after conclude) and setters (before it) ---
@@ -224,6 +249,83 @@ public final class GatewayContext extends ConfigContext {
 
     public GatewayContext resendWindowEvents(final int events) {
         set(RESEND_WINDOW, Integer.toString(events));
+        return this;
+    }
+
+    /** {@link GatewayConfiguration#ADMIN_ENABLED}. */
+    public boolean adminEnabled() {
+        requireConcluded();
+        return adminEnabled;
+    }
+
+    public GatewayContext adminEnabled(final boolean enabled) {
+        set(ADMIN_ENABLED, Boolean.toString(enabled));
+        return this;
+    }
+
+    /** {@link GatewayConfiguration#ADMIN_HOST}. */
+    public String adminHost() {
+        requireConcluded();
+        return adminHost;
+    }
+
+    public GatewayContext adminHost(final String host) {
+        set(ADMIN_HOST, host);
+        return this;
+    }
+
+    /** {@link GatewayConfiguration#ADMIN_PORT}; 0 picks a free one. */
+    public int adminPort() {
+        requireConcluded();
+        return adminPort;
+    }
+
+    public GatewayContext adminPort(final int port) {
+        set(ADMIN_PORT, Integer.toString(port));
+        return this;
+    }
+
+    /** {@link GatewayConfiguration#ADMIN_MAX_CONNECTIONS}. */
+    public int adminMaxConnections() {
+        requireConcluded();
+        return adminMaxConnections;
+    }
+
+    public GatewayContext adminMaxConnections(final int connections) {
+        set(ADMIN_MAX_CONNECTIONS, Integer.toString(connections));
+        return this;
+    }
+
+    /** {@link GatewayConfiguration#ADMIN_MAX_BODY_BYTES}. */
+    public int adminMaxBodyBytes() {
+        requireConcluded();
+        return adminMaxBodyBytes;
+    }
+
+    public GatewayContext adminMaxBodyBytes(final int bytes) {
+        set(ADMIN_MAX_BODY_BYTES, Integer.toString(bytes));
+        return this;
+    }
+
+    /** {@link GatewayConfiguration#ADMIN_MAX_HEADER_BYTES}. */
+    public int adminMaxHeaderBytes() {
+        requireConcluded();
+        return adminMaxHeaderBytes;
+    }
+
+    public GatewayContext adminMaxHeaderBytes(final int bytes) {
+        set(ADMIN_MAX_HEADER_BYTES, Integer.toString(bytes));
+        return this;
+    }
+
+    /** {@link GatewayConfiguration#ADMIN_REQUEST_TIMEOUT}. */
+    public long adminRequestTimeoutNs() {
+        requireConcluded();
+        return adminRequestTimeoutNs;
+    }
+
+    public GatewayContext adminRequestTimeoutNs(final long ns) {
+        set(ADMIN_REQUEST_TIMEOUT, ns + "ns");
         return this;
     }
 }

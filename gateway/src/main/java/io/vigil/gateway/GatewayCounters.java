@@ -27,6 +27,8 @@ final class GatewayCounters {
     private final AtomicCounter connections;
     private final AtomicCounter lag;
     private final AtomicCounter journalUnavailable;
+    private final AtomicCounter sweeps;
+    private long sweepCount;
     private final RejectCounts rejects = new RejectCounts();
     private long eventsInCount;
     private long deadLettersOfReplacedWriters;
@@ -43,6 +45,7 @@ final class GatewayCounters {
         this.connections = counters.counter(CounterType.CONNECTIONS);
         this.lag = counters.counter(CounterType.PIPELINE_LAG);
         this.journalUnavailable = counters.counter(CounterType.JOURNAL_UNAVAILABLE);
+        this.sweeps = counters.counter(CounterType.GATEWAY_SWEEPS);
     }
 
     /** An event was journaled at {@code index}. */
@@ -76,6 +79,7 @@ final class GatewayCounters {
         pauses.setRelease(core.pauses());
         connections.setRelease(core.connections.size());
         journalUnavailable.setRelease(core.journalProblem() == null ? 0 : 1);
+        sweeps.setRelease(++sweepCount);
         try {
             lag.setRelease(backlog.getAsLong());
         } catch (final RuntimeException ex) {

@@ -19,7 +19,8 @@ import java.util.function.Supplier;
  * <li>{@code egress}: hand-off to the network thread until the answer is written to the socket.</li>
  * </ol>
  *
- * <p>Recording is wait-free and allocation-free, one writer per recorder (the network thread for the gateway's
+ * <p>Each value goes to two recorders: {@link #interval} reads one (bench and demo reports), {@link #drainTo} the other
+ * ({@code /metrics}). Recording is wait-free and allocation-free, one writer per recorder (the network thread for the gateway's
  * stages); {@link #interval} may be called from any thread. The pipeline's recorders are those of the engine
  * running now (the server restarts it after a storage failure; the gateway's stay).
  */
@@ -34,6 +35,10 @@ public final class ServerLatencies {
     private final SingleWriterRecorder decode = new SingleWriterRecorder(StageLatencies.HIGHEST_NS, 3);
     private final SingleWriterRecorder append = new SingleWriterRecorder(StageLatencies.HIGHEST_NS, 3);
     private final SingleWriterRecorder egress = new SingleWriterRecorder(StageLatencies.HIGHEST_NS, 3);
+    private final SingleWriterRecorder decodeMetrics = new SingleWriterRecorder(StageLatencies.HIGHEST_NS, StageLatencies.METRICS_DIGITS);
+    private final SingleWriterRecorder appendMetrics = new SingleWriterRecorder(StageLatencies.HIGHEST_NS, StageLatencies.METRICS_DIGITS);
+    private final SingleWriterRecorder egressMetrics = new SingleWriterRecorder(StageLatencies.HIGHEST_NS, StageLatencies.METRICS_DIGITS);
+    private final Histogram[] metricsRecycled = new Histogram[3];
     private final Supplier<StageLatencies> pipeline;
 
     /** @param pipeline the running engine's recorders, read on each {@link #interval} of a pipeline stage. */
@@ -58,17 +63,37 @@ public final class ServerLatencies {
      * @param appendedNs {@link System#nanoTime()} when the input journal append returned.
      */
     void recordIngest(final long frameNs, final long ingestNs, final long appendedNs) {
-        record(decode, ingestNs - frameNs);
-        record(append, appendedNs - ingestNs);
+        record(decode, decodeMetrics, ingestNs - frameNs);
+        record(append, appendMetrics, appendedNs - ingestNs);
     }
 
     /** Records the time from the pipeline's hand-off of an answer to its write to the socket; network thread only. */
     void recordEgress(final long ns) {
-        record(egress, ns);
+        record(egress, egressMetrics, ns);
     }
 
-    private static void record(final SingleWriterRecorder recorder, final long ns) {
-        recorder.recordValue(Math.max(0, Math.min(ns, StageLatencies.HIGHEST_NS)));
+    private static void record(final SingleWriterRecorder recorder, final SingleWriterRecorder metrics, final long ns) {
+        final long value = Math.max(0, Math.min(ns, StageLatencies.HIGHEST_NS));
+        recorder.recordValue(value);
+        metrics.recordValue(value);
+    }
+
+    /**
+     * Adds to {@code cumulative} what was recorded for stage {@code stage} of {@link #STAGES} since the previous call,
+     * from recorders of its own (the {@code /metrics} reader's: {@link #interval}'s readers keep every value); one
+     * reader thread at a time. The pipeline's stages come from the engine running now: values its predecessor recorded
+     * after the last call are lost with it.
+     */
+    public synchronized void drainTo(final int stage, final Histogram cumulative) {
+        final int own = stage == GATEWAY_DECODE ? 0 : stage == JOURNAL_APPEND ? 1 : stage == EGRESS ? 2 : -1;
+        if (own < 0) {
+            pipeline.get().drainTo(stage - PIPELINE, cumulative);
+            return;
+        }
+        final SingleWriterRecorder recorder = own == 0 ? decodeMetrics : own == 1 ? appendMetrics : egressMetrics;
+        final Histogram interval = recorder.getIntervalHistogram(metricsRecycled[own]);
+        cumulative.add(interval);
+        metricsRecycled[own] = interval;
     }
 
     /** The histogram of one stage of {@link #STAGES} since the previous call (for that stage), newly allocated. */

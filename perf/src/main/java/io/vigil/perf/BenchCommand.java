@@ -6,6 +6,7 @@ import io.vigil.engine.WaitStrategies;
 import io.vigil.gateway.GatewayConfiguration;
 import io.vigil.gateway.ServerLatencies;
 import io.vigil.gateway.VigilServer;
+import io.vigil.gateway.admin.VigilAdmin;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramLogWriter;
 import picocli.CommandLine.Command;
@@ -151,7 +152,9 @@ public final class BenchCommand implements Callable<Integer> {
         }
         final Path dataDir = Files.createTempDirectory("vigil-bench-data");
         overrides.put(VigilConfig.DATA_DIR.name(), dataDir.toString());
-        final VigilConfig config = VigilConfig.load(configFile).with(overrides);
+        final VigilConfig loaded = VigilConfig.load(configFile);
+        VigilAdmin.freePortUnlessSet(loaded, overrides);
+        final VigilConfig config = loaded.with(overrides);
         final String header = header(config);
         stdout.print(header);
         try {
@@ -169,7 +172,9 @@ public final class BenchCommand implements Callable<Integer> {
                 return runAll(host, port, credential != null ? credential : config.string(GatewayConfiguration.CREDENTIAL),
                     null, header, parts, null);
             }
-            try (VigilServer server = VigilServer.start(config)) {
+            try (VigilServer server = VigilServer.start(config);
+                 VigilAdmin admin = VigilAdmin.startIfEnabled(server)) {
+                stdout.println(VigilAdmin.describe(admin));
                 return runAll(server.host(), server.port(),
                     credential != null ? credential : config.string(GatewayConfiguration.CREDENTIAL), server, header, parts,
                     config.string(VigilConfig.WAIT_STRATEGY));

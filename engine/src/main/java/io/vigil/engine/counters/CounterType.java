@@ -7,8 +7,11 @@ import java.util.Locale;
  * and the thread that writes it. {@code vigil stat} and exporters enumerate this table; a counter's type id never
  * changes meaning once released (new counters get new ids).
  *
- * <p>{@link #REJECTED} stands for one counter per {@link io.vigil.codecs.sbe.RejectReason} value, labelled
- * {@code "rejected: <REASON>"}, with the reason's wire value as its key (an int at key offset 0).
+ * <p>A keyed type stands for one counter per key, labelled with the type's label then the key's name, the key (an int
+ * at key offset 0) telling them apart: {@link #REJECTED} one per {@link io.vigil.codecs.sbe.RejectReason} value
+ * ({@code "rejected: <REASON>"}, key the reason's wire value), {@link #EVENTS} one per event template
+ * ({@code "events: <TYPE>"}, key the template id, see {@link #EVENT_TYPES}), {@link #DECISIONS} one per
+ * {@link io.vigil.codecs.sbe.Action} ({@code "decisions: <ACTION>"}, key the action's wire value).
  *
  * <p>Immutable; thread-safe.
  */
@@ -18,7 +21,7 @@ public enum CounterType {
     /** Events the pipeline answered (Decision or Reject). */
     ANSWERED(2, "answered", Kind.COUNT, "pipeline thread, at batch end"),
     /** Rejects sent, one counter per reason; gateway and pipeline add to the same counter. */
-    REJECTED(3, "rejected: ", Kind.COUNT, "gateway network thread at its sweep, pipeline thread at batch end"),
+    REJECTED(3, "rejected: ", Kind.COUNT, "gateway network thread at its sweep, pipeline thread at batch end", "REASON"),
     /** Records appended to the dead-letter journal, by the gateway and by the pipeline. */
     DEAD_LETTERS(4, "dead letters", Kind.COUNT, "gateway network thread at its sweep, pipeline thread at batch end"),
     /** Events decided by the rules alone because inference failed or ran over its budget. */
@@ -56,7 +59,19 @@ public enum CounterType {
      * Microseconds the pipeline thread spent capturing the last checkpoint (the pause a checkpoint costs it; the file
      * is then written by the checkpoint thread).
      */
-    CHECKPOINT_PAUSE(19, "last checkpoint pause (us)", Kind.GAUGE, "pipeline thread, at each checkpoint capture");
+    CHECKPOINT_PAUSE(19, "last checkpoint pause (us)", Kind.GAUGE, "pipeline thread, at each checkpoint capture"),
+    /** Events the pipeline answered (decided or rejected), one counter per event type ({@link #EVENT_TYPES}). */
+    EVENTS(20, "events: ", Kind.COUNT, "pipeline thread, at batch end", "TYPE"),
+    /** Decisions the pipeline sent, one counter per action (APPROVE, REVIEW, DECLINE). */
+    DECISIONS(21, "decisions: ", Kind.COUNT, "pipeline thread, at batch end", "ACTION"),
+    /** Sweeps of the gateway's network thread (every 100 ms): it advances while that thread makes progress. */
+    GATEWAY_SWEEPS(22, "gateway sweeps", Kind.COUNT, "gateway network thread, at its sweep");
+
+    /** The event types {@link #EVENTS} counts, by template id: the name of {@code EVENT_TYPES[i]} is {@code EVENT_TYPE_NAMES[i]}. */
+    public static final int[] EVENT_TYPES = {io.vigil.codecs.sbe.TransactionDecoder.TEMPLATE_ID,
+        io.vigil.codecs.sbe.MetricSampleDecoder.TEMPLATE_ID};
+    /** Names of {@link #EVENT_TYPES}, as labels carry them. */
+    public static final String[] EVENT_TYPE_NAMES = {"transaction", "metric_sample"};
 
     /** What a counter's value means, and so how readers show and export it. */
     public enum Kind {
@@ -89,12 +104,38 @@ public enum CounterType {
     private final String label;
     private final Kind kind;
     private final String writer;
+    private final String keyName;
 
     CounterType(final int typeId, final String label, final Kind kind, final String writer) {
+        this(typeId, label, kind, writer, null);
+    }
+
+    CounterType(final int typeId, final String label, final Kind kind, final String writer, final String keyName) {
         this.typeId = typeId;
         this.label = label;
         this.kind = kind;
         this.writer = writer;
+        this.keyName = keyName;
+    }
+
+    /** Whether the type stands for one counter per key ({@link #REJECTED}, {@link #EVENTS}, {@link #DECISIONS}). */
+    public boolean keyed() {
+        return keyName != null;
+    }
+
+    /** The label as documented: {@code "rejected: <REASON>"} for a keyed type, the label otherwise. */
+    public String labelPattern() {
+        return keyName == null ? label : label + "<" + keyName + ">";
+    }
+
+    /** The name of event template {@code templateId} in {@link #EVENT_TYPES}, or null for another template. */
+    public static String eventTypeName(final int templateId) {
+        for (int i = 0; i < EVENT_TYPES.length; i++) {
+            if (EVENT_TYPES[i] == templateId) {
+                return EVENT_TYPE_NAMES[i];
+            }
+        }
+        return null;
     }
 
     /** The type id stored in the counter's metadata record. */
@@ -102,7 +143,7 @@ public enum CounterType {
         return typeId;
     }
 
-    /** The label; for {@link #REJECTED} the prefix that the reason's name follows. */
+    /** The label; for a {@link #keyed()} type the prefix that the key's name follows. */
     public String label() {
         return label;
     }

@@ -1,5 +1,6 @@
 package io.vigil.engine.counters;
 
+import io.vigil.codecs.sbe.Action;
 import io.vigil.codecs.sbe.RejectReason;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
@@ -24,8 +25,11 @@ import java.nio.file.Path;
 public final class VigilCounters {
     /** Name of the counters file in the data directory. */
     public static final String FILE_NAME = "counters.dat";
-    /** Room in the file: the table, one counter per reject reason, and space for counters later versions add. */
+    /** Room in the file: the table, one counter per key of the keyed types, and space for counters later versions add. */
     public static final int MAX_COUNTERS = 256;
+
+    /** The actions a decision carries, each with a {@link CounterType#DECISIONS} counter, indexed by wire value. */
+    public static final Action[] ACTIONS = {Action.APPROVE, Action.REVIEW, Action.DECLINE};
 
     /** Largest reject reason value; each value up to it that is a reason has a counter. */
     public static final int MAX_REJECT_REASON = maxRejectReason();
@@ -34,11 +38,14 @@ public final class VigilCounters {
     private final CountersManager manager;
     private final AtomicCounter[] byType = new AtomicCounter[CounterType.values().length];
     private final AtomicCounter[] rejectedByReason;
+    private final AtomicCounter[] eventsByType = new AtomicCounter[CounterType.EVENT_TYPES.length];
+    private final AtomicCounter[] decisionsByAction;
 
     private VigilCounters(final CountersFile file, final UnsafeBuffer metadata, final UnsafeBuffer values) {
         this.file = file;
         this.manager = new CountersManager(metadata, values, StandardCharsets.US_ASCII);
         this.rejectedByReason = new AtomicCounter[MAX_REJECT_REASON + 1];
+        this.decisionsByAction = new AtomicCounter[ACTIONS.length];
         for (final CounterType type : CounterType.values()) {
             if (type == CounterType.REJECTED) {
                 for (final RejectReason reason : RejectReason.values()) {
@@ -46,6 +53,17 @@ public final class VigilCounters {
                         rejectedByReason[reason.value()] = manager.newCounter(type.label() + reason.name(),
                             type.typeId(), key -> key.putInt(0, reason.value()));
                     }
+                }
+            } else if (type == CounterType.EVENTS) {
+                for (int i = 0; i < CounterType.EVENT_TYPES.length; i++) {
+                    final int templateId = CounterType.EVENT_TYPES[i];
+                    eventsByType[i] = manager.newCounter(type.label() + CounterType.EVENT_TYPE_NAMES[i], type.typeId(),
+                        key -> key.putInt(0, templateId));
+                }
+            } else if (type == CounterType.DECISIONS) {
+                for (final Action action : ACTIONS) {
+                    decisionsByAction[action.value()] = manager.newCounter(type.label() + action.name(), type.typeId(),
+                        key -> key.putInt(0, action.value()));
                 }
             } else {
                 byType[type.ordinal()] = manager.newCounter(type.label(), type.typeId());
@@ -80,7 +98,8 @@ public final class VigilCounters {
     public AtomicCounter counter(final CounterType type) {
         final AtomicCounter counter = byType[type.ordinal()];
         if (counter == null) {
-            throw new IllegalArgumentException(type + " has one counter per reject reason: use rejected(reason)");
+            throw new IllegalArgumentException(type + " has one counter per key: use rejected(reason), " +
+                "events(templateId) or decisions(action)");
         }
         return counter;
     }
@@ -88,6 +107,21 @@ public final class VigilCounters {
     /** The counter of rejects with this reason value, or null for a value that is no reason. */
     public AtomicCounter rejected(final int reason) {
         return reason > 0 && reason < rejectedByReason.length ? rejectedByReason[reason] : null;
+    }
+
+    /** The counter of events of event template {@code templateId} ({@link CounterType#EVENT_TYPES}), or null. */
+    public AtomicCounter events(final int templateId) {
+        for (int i = 0; i < CounterType.EVENT_TYPES.length; i++) {
+            if (CounterType.EVENT_TYPES[i] == templateId) {
+                return eventsByType[i];
+            }
+        }
+        return null;
+    }
+
+    /** The counter of decisions with this action wire value (0 APPROVE, 1 REVIEW, 2 DECLINE), or null. */
+    public AtomicCounter decisions(final int action) {
+        return action >= 0 && action < decisionsByAction.length ? decisionsByAction[action] : null;
     }
 
     private static int maxRejectReason() {

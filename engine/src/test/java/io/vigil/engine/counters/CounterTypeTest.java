@@ -29,7 +29,7 @@ class CounterTypeTest {
     void shouldDocumentEveryCounterInTheOperationsGuide() throws Exception {
         final String text = Files.readString(Path.of("..", "docs", "operations.md"));
         for (final CounterType type : CounterType.values()) {
-            final String label = type == CounterType.REJECTED ? type.label() + "<REASON>" : type.label();
+            final String label = type.labelPattern();
             final String row = "| " + type.typeId() + " | `" + label + "` |";
             assertTrue(text.contains(row), "docs/operations.md lacks the row for " + type + ": " + row);
         }

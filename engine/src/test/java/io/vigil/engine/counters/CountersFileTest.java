@@ -35,6 +35,8 @@ class CountersFileTest {
                 if (sample.type() == CounterType.REJECTED) {
                     assertEquals("rejected: " + RejectReason.get(sample.key()).name(), sample.label());
                     assertTrue(reasons.add(sample.key()), "one counter per reason");
+                } else if (sample.type().keyed()) {
+                    assertTrue(sample.label().startsWith(sample.type().label()), sample.label());
                 } else {
                     assertEquals(sample.type().label(), sample.label());
                 }

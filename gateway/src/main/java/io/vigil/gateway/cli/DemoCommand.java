@@ -10,6 +10,7 @@ import io.vigil.engine.VigilConfig;
 import io.vigil.gateway.GatewayConfiguration;
 import io.vigil.gateway.ServerLatencies;
 import io.vigil.gateway.VigilServer;
+import io.vigil.gateway.admin.VigilAdmin;
 import io.vigil.gateway.client.VigilClient;
 import io.vigil.scoring.synthetic.SyntheticTransaction;
 import io.vigil.scoring.synthetic.SyntheticTransactions;
@@ -83,13 +84,17 @@ public final class DemoCommand implements Callable<Integer> {
         final Map<String, String> overrides = new LinkedHashMap<>();
         overrides.put(VigilConfig.DATA_DIR.name(), data.toString());
         overrides.put(GatewayConfiguration.PORT.name(), "0");
-        final VigilConfig config = VigilConfig.load(configFile).with(overrides);
+        final VigilConfig loaded = VigilConfig.load(configFile);
+        VigilAdmin.freePortUnlessSet(loaded, overrides);
+        final VigilConfig config = loaded.with(overrides);
         for (final String warning : config.unknownLookalikes()) {
             System.err.println("vigil demo: warning: " + warning);
         }
         System.out.printf("Vigil demo: %,d transactions over %,d accounts at %,d/s, fraud rate %.2f%%, seed %d, data in %s%n",
             events, accounts, rate, fraudRate * 100, seed, data);
-        try (VigilServer server = VigilServer.start(config)) {
+        try (VigilServer server = VigilServer.start(config);
+             VigilAdmin admin = VigilAdmin.startIfEnabled(server)) {
+            System.out.println("Vigil demo: " + VigilAdmin.describe(admin));
             final Report report = stream(server, server.context().credential());
             report.print(server, rate);
             return report.answered == events && report.lostOrDuplicate() == 0 ? 0 : 1;

@@ -3,6 +3,7 @@ package io.vigil.gateway.cli;
 import io.vigil.engine.VigilConfig;
 import io.vigil.gateway.GatewayConfiguration;
 import io.vigil.gateway.VigilServer;
+import io.vigil.gateway.admin.VigilAdmin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -13,7 +14,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code vigil run}: the server, on embedded defaults unless told otherwise; SIGTERM or Ctrl-C stop it cleanly (the
+ * {@code vigil run}: the server and its admin server ({@code vigil.admin.*}), on embedded defaults unless told
+ * otherwise; SIGTERM or Ctrl-C stop it cleanly (the
  * pipeline finishes what is journaled, the last checkpoint is written) and it exits 0.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
@@ -53,25 +55,36 @@ public final class RunCommand implements Callable<Integer> {
         final CountDownLatch stop = new CountDownLatch(1);
         final boolean signals = StopSignals.install(stop::countDown);
         final VigilServer server = VigilServer.start(config, repair);
+        final VigilAdmin admin;
+        try {
+            admin = VigilAdmin.startIfEnabled(server);
+        } catch (final RuntimeException | InterruptedException ex) {
+            server.close(); // the admin port is taken, say: stop cleanly, then report it
+            throw ex;
+        }
         System.out.printf("Vigil listening on %s:%d (%s), journals in %s%n", server.host(), server.port(),
             server.transport(), server.journals().dataDir().toAbsolutePath());
+        System.out.println("Vigil " + VigilAdmin.describe(admin));
         if (signals) {
             stop.await();
-            stopServer(server);
+            stopServer(server, admin);
             return 0;
         }
         // no signal handling in this JVM: stop from a shutdown hook (the JVM then exits 143 on SIGTERM)
         final CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stopServer(server);
+            stopServer(server, admin);
             stopped.countDown();
         }, "vigil-shutdown"));
         stopped.await();
         return 0;
     }
 
-    private static void stopServer(final VigilServer server) {
+    private static void stopServer(final VigilServer server, final VigilAdmin admin) {
         System.out.println("Vigil stopping");
+        if (admin != null) {
+            admin.close();
+        }
         server.close();
         System.out.println("Vigil stopped");
     }

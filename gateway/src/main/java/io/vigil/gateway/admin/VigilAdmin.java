@@ -1,0 +1,138 @@
+package io.vigil.gateway.admin;
+
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.vigil.engine.VigilConfig;
+import io.vigil.gateway.GatewayConfiguration;
+import io.vigil.gateway.GatewayContext;
+import io.vigil.gateway.VigilServer;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The admin server of a running {@link VigilServer}: an {@link AdminServer} where the server's gateway context says
+ * ({@code vigil.admin.*}) with Vigil's endpoints installed:
+ *
+ * <ul>
+ * <li>{@code GET /}: the endpoints;</li>
+ * <li>{@code GET /metrics}: the counters file, the per-stage latency histograms, JVM and GC metrics
+ * ({@link MetricsEndpoint}, {@link CountersCollector}, {@link StageLatencyCollector});</li>
+ * <li>{@code GET /health/live}, {@code GET /health/ready} ({@link Health}).</li>
+ * </ul>
+ *
+ * Other modules add endpoints through {@link #routes()} and readiness conditions through {@link #health()}; see
+ * docs/admin-api.md. Start and close from one control thread, after the server started and before it closes.
+ */
+public final class VigilAdmin implements AutoCloseable {
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final CountersCollector counters;
+    private final Health health;
+    private final AdminServer server;
+
+    private VigilAdmin(final VigilServer vigil, final GatewayContext context, final AdminAccess access)
+        throws InterruptedException {
+        final Path counterFile = vigil.counters().file();
+        if (counterFile == null) {
+            throw new IllegalStateException("the server keeps its counters in memory: nothing for /metrics to read");
+        }
+        final Path dataDir = counterFile.getParent();
+        this.counters = new CountersCollector(dataDir, System::currentTimeMillis);
+        registry.register(counters);
+        registry.register(new StageLatencyCollector(vigil.latencies()));
+        JvmMetrics.builder().register(registry);
+        this.health = new Health(vigil, dataDir);
+        final AdminRoutes routes = new AdminRoutes();
+        routes.get("/", request -> {
+            request.allowOnly();
+            final Map<String, Object> body = new LinkedHashMap<>();
+            body.put("service", "vigil admin");
+            body.put("endpoints", routes.describe());
+            return AdminResponse.json(body);
+        }, "this list");
+        routes.get(MetricsEndpoint.PATH, new MetricsEndpoint(registry),
+            "Prometheus metrics (text format, or OpenMetrics by Accept header); name[]=NAME filters");
+        routes.get("/health/live", health::live, "liveness: supervised threads alive and making progress (200/503)");
+        routes.get("/health/ready", health::ready,
+            "readiness: engine LIVE, journals writable, model loaded, agents running, added checks (200/503)");
+        try {
+            this.server = AdminServer.start(context, routes, access);
+        } catch (final RuntimeException | InterruptedException ex) {
+            health.close();
+            counters.close();
+            throw ex;
+        }
+    }
+
+    /** Starts the admin server of {@code vigil} where its gateway context says, without authentication. */
+    public static VigilAdmin start(final VigilServer vigil) throws InterruptedException {
+        return new VigilAdmin(vigil, vigil.context(), AdminAccess.ALLOW_ALL);
+    }
+
+    /** {@link #start(VigilServer)} when {@code vigil.admin.enabled}; null otherwise. */
+    public static VigilAdmin startIfEnabled(final VigilServer vigil) throws InterruptedException {
+        return vigil.context().adminEnabled() ? start(vigil) : null;
+    }
+
+    /**
+     * For commands that start a server of their own beside whatever runs on the machine ({@code vigil demo},
+     * {@code vigil bench}): unless {@code vigil.admin.port} is set somewhere in {@code config}, puts port 0 (a free
+     * one) into {@code overrides}, so that they never clash with a {@code vigil run} on 7071 or with each other.
+     */
+    public static void freePortUnlessSet(final VigilConfig config, final Map<String, String> overrides) {
+        if (!overrides.containsKey(GatewayConfiguration.ADMIN_PORT.name()) &&
+            "default".equals(config.source(GatewayConfiguration.ADMIN_PORT))) {
+            overrides.put(GatewayConfiguration.ADMIN_PORT.name(), "0");
+        }
+    }
+
+    /** One line for a command's output: where the admin server listens, or that it is off. */
+    public static String describe(final VigilAdmin admin) {
+        return admin == null ? "admin server off (" + GatewayConfiguration.ADMIN_ENABLED.name() + "=false)" :
+            "admin on " + admin.url() + " (/metrics, /health/live, /health/ready)";
+    }
+
+    /** Like {@link #start(VigilServer)}, behind {@code access} (the authentication hook). */
+    public static VigilAdmin start(final VigilServer vigil, final AdminAccess access) throws InterruptedException {
+        return new VigilAdmin(vigil, vigil.context(), access);
+    }
+
+    /** The endpoints: add one with {@code routes().get(path, route, description)}. */
+    public AdminRoutes routes() {
+        return server.routes();
+    }
+
+    /** The health probes: add a readiness condition with {@code health().addReadinessCheck(name, check)}. */
+    public Health health() {
+        return health;
+    }
+
+    /** The registry {@code /metrics} writes: register further collectors on it. */
+    public PrometheusRegistry registry() {
+        return registry;
+    }
+
+    public AdminServer server() {
+        return server;
+    }
+
+    /** {@code http://host:port}. */
+    public String url() {
+        return server.url();
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.close();
+        } finally {
+            health.close();
+            counters.close();
+        }
+    }
+}
