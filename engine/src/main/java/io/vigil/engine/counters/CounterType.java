@@ -56,7 +56,23 @@ public enum CounterType {
      * Microseconds the pipeline thread spent capturing the last checkpoint (the pause a checkpoint costs it; the file
      * is then written by the checkpoint thread).
      */
-    CHECKPOINT_PAUSE(19, "last checkpoint pause (us)", Kind.GAUGE, "pipeline thread, at each checkpoint capture");
+    CHECKPOINT_PAUSE(19, "last checkpoint pause (us)", Kind.GAUGE, "pipeline thread, at each checkpoint capture"),
+    // 20-29: the admin server's; 30-39: SLOs and alerts (io.vigil.gateway.slo, io.vigil.gateway.alert)
+    /**
+     * Pipeline answers written to their socket within the latency SLO's threshold ({@code vigil.slo.latency.threshold})
+     * of their ingest stamp: the good events of the latency SLO.
+     */
+    SLO_LATENCY_GOOD(30, "slo latency: answers within threshold", Kind.COUNT, "gateway network thread, per egress drain"),
+    /** Pipeline answers written to their socket: the events of the latency SLO. */
+    SLO_LATENCY_TOTAL(31, "slo latency: answers written", Kind.COUNT, "gateway network thread, per egress drain"),
+    /** Alerts firing now (SLO burn, journal, model fallbacks, errors, metric anomalies). */
+    ALERTS_FIRING(32, "alerts firing", Kind.GAUGE, "alert thread, at each evaluation"),
+    /** Webhook notifications delivered (2xx), all receivers together. */
+    WEBHOOK_DELIVERED(33, "webhook notifications delivered", Kind.COUNT, "webhook delivery threads (atomic add)"),
+    /** Webhook delivery attempts that failed (error status, refused, timed out), all receivers together. */
+    WEBHOOK_FAILED(34, "webhook attempts failed", Kind.COUNT, "webhook delivery threads (atomic add)"),
+    /** Webhook notifications dropped: a receiver's queue was full (oldest dropped) or it refused one with a 4xx. */
+    WEBHOOK_DROPPED(35, "webhook notifications dropped", Kind.COUNT, "alert thread and webhook delivery threads (atomic add)");
 
     /** What a counter's value means, and so how readers show and export it. */
     public enum Kind {
