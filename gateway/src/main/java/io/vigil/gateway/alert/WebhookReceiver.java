@@ -261,7 +261,7 @@ public final class WebhookReceiver implements AutoCloseable {
         event(Event.Kind.FAILED, failure);
         if (breaker.state() == CircuitBreaker.State.OPEN) {
             event(Event.Kind.BREAKER_OPENED, state == CircuitBreaker.State.HALF_OPEN ? "probe failed" :
-                breaker.consecutiveFailures() + " consecutive failures");
+                breaker.consecutiveFailures() + " consecutive failures", breaker.openedAtMs());
             LOG.warn("webhook {}: {}; breaker open for {} ms", name, failure, settings.breakerCooldownMs());
             return;
         }
@@ -283,8 +283,12 @@ public final class WebhookReceiver implements AutoCloseable {
     }
 
     private void event(final Event.Kind kind, final String detail) {
+        event(kind, detail, clock.nowMs());
+    }
+
+    private void event(final Event.Kind kind, final String detail, final long timeMs) {
         try {
-            listener.onEvent(new Event(clock.nowMs(), name, kind, detail, breaker.state()));
+            listener.onEvent(new Event(timeMs, name, kind, detail, breaker.state()));
         } catch (final RuntimeException ex) {
             LOG.warn("webhook {}: listener failed", name, ex);
         }
