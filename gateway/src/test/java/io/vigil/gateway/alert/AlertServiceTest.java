@@ -113,7 +113,7 @@ class AlertServiceTest {
     }
 
     @Test
-    void shouldPageOnAnSloFastBurnAndResolveWhenItStops() {
+    void shouldPageOnAnSloFastBurnAndResolveWhenItStops() throws Exception {
         final SloEvaluator slo = new SloEvaluator(List.of(SloObjective.latency(0.999, 1_000_000)),
             BurnRateRule.DEFAULTS, TimeUnit.DAYS.toMillis(30), 10_000, true, CounterValues.of(counters), now::get);
         final AlertService alerts = service(slo);
@@ -135,6 +135,17 @@ class AlertServiceTest {
             .toList());
         assertTrue(alerts.firing().get(0).annotations().get("description").contains("1h 20.0x and 5m 20.0x > 14.4x"),
             alerts.firing().get(0).annotations().toString());
+        // both snapshots are JSON-ready for /slo and /alerts
+        final com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        final com.fasterxml.jackson.databind.JsonNode sloJson = json.readTree(json.writeValueAsString(slo.status()));
+        assertTrue(sloJson.get("fastBurn").asBoolean());
+        final com.fasterxml.jackson.databind.JsonNode latency = sloJson.get("objectives").get(0);
+        assertEquals("latency", latency.get("name").asText());
+        assertEquals(20.0, latency.get("windows").get(0).get("burnRate").asDouble(), 1e-9);
+        assertEquals("page", latency.get("alerting").asText());
+        final com.fasterxml.jackson.databind.JsonNode alertsJson = json.readTree(json.writeValueAsString(alerts.snapshot()));
+        assertEquals(2, alertsJson.get("firing").size());
+        assertEquals(alerts.firing().get(0).fingerprint(), alertsJson.get("firing").get(0).get("fingerprint").asText());
         // 30 clean minutes: the page resolves, the ticket stays
         for (int i = 0; i < 180; i++) {
             counters.counter(CounterType.SLO_LATENCY_TOTAL).getAndAdd(1000);
