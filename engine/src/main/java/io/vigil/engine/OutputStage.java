@@ -171,7 +171,8 @@ final class OutputStage implements Stage {
         if (latencies != null && slot.validatedNs != 0) {
             latencies.record(slot);
         }
-        sink.onResponse(slot.input.sessionId, slot.input.tenantId, slot.input.clientId, answer, 0, length);
+        sink.onResponse(slot.input.sessionId, slot.input.tenantId, slot.input.clientId, slot.input.timeNs, answer, 0,
+            length);
         if (observer != null) {
             observer.onAnswered(slot, answer, 0, length);
         }

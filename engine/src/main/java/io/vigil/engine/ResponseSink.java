@@ -32,4 +32,16 @@ public interface ResponseSink {
         final int offset, final int length) {
         onResponse(sessionId, message, offset, length);
     }
+
+    /**
+     * What the pipeline calls: like {@link #onResponse(long, int, long, DirectBuffer, int, int)}, with the answered
+     * event's ingest stamp, so that the gateway can tell how long the event took from its arrival to its answer on
+     * the socket (the latency SLO).
+     *
+     * @param ingestTimeNs the event's ingest time from the input journal (epoch ns, {@link EpochClock}).
+     */
+    default void onResponse(final long sessionId, final int tenantId, final long clientId, final long ingestTimeNs,
+        final DirectBuffer message, final int offset, final int length) {
+        onResponse(sessionId, tenantId, clientId, message, offset, length);
+    }
 }

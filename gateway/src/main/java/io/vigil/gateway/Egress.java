@@ -33,8 +33,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 class Egress implements ResponseSink {
     static final int ANSWER_MSG_TYPE = 1;
     private static final int DRAIN_LIMIT = 4096;
-    /** Each answer in the ring: session id, hand-off stamp (System.nanoTime()), client id, tenant id, then the message. */
-    private static final int PREFIX_BYTES = 4 * Long.BYTES;
+    /**
+     * Each answer in the ring: session id, hand-off stamp (System.nanoTime()), client id, tenant id, the event's
+     * ingest stamp (epoch ns, 0 if unknown), then the message.
+     */
+    private static final int PREFIX_BYTES = 5 * Long.BYTES;
 
     private final RingBuffer ring;
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
@@ -44,8 +47,10 @@ class Egress implements ResponseSink {
     private final Runnable drainTask = this::drain;
     private final MessageHandler deliverHandler = this::deliver;
     private final long[] handOffNs = new long[DRAIN_LIMIT];
+    private final long[] ingestNs = new long[DRAIN_LIMIT];
     private int delivered;
     private ServerLatencies latencies;
+    private SloLatencyCounters slo;
     private long waitsForSpace;
 
     Egress(final int capacityBytes, final EventLoop eventLoop, final GatewayCore core) {
@@ -68,6 +73,13 @@ class Egress implements ResponseSink {
     @Override
     public void onResponse(final long sessionId, final int tenantId, final long clientId, final DirectBuffer message,
         final int offset, final int length) {
+        onResponse(sessionId, tenantId, clientId, 0, message, offset, length);
+    }
+
+    /** Like the above, with the event's ingest stamp, which the latency SLO measures from. */
+    @Override
+    public void onResponse(final long sessionId, final int tenantId, final long clientId, final long ingestTimeNs,
+        final DirectBuffer message, final int offset, final int length) {
         int index;
         while ((index = ring.tryClaim(ANSWER_MSG_TYPE, PREFIX_BYTES + length)) <= 0) {
             waitsForSpace++;
@@ -80,6 +92,7 @@ class Egress implements ResponseSink {
         buffer.putLong(index + Long.BYTES, System.nanoTime());
         buffer.putLong(index + 2 * Long.BYTES, clientId);
         buffer.putLong(index + 3 * Long.BYTES, tenantId);
+        buffer.putLong(index + 4 * Long.BYTES, ingestTimeNs);
         buffer.putBytes(index + PREFIX_BYTES, message, offset, length);
         ring.commit(index);
         // commit() is a release store (putIntRelease of the record length) and drainScheduled.get() a volatile load:
@@ -108,10 +121,16 @@ class Egress implements ResponseSink {
             ring.read(deliverHandler, DRAIN_LIMIT);
             afterDrain();
             final ServerLatencies latencies = this.latencies;
-            if (latencies != null) {
+            final SloLatencyCounters slo = this.slo;
+            if (delivered > 0 && (latencies != null || slo != null)) {
                 final long writtenNs = System.nanoTime();
-                for (int i = 0; i < delivered; i++) {
-                    latencies.recordEgress(writtenNs - handOffNs[i]);
+                if (latencies != null) {
+                    for (int i = 0; i < delivered; i++) {
+                        latencies.recordEgress(writtenNs - handOffNs[i]);
+                    }
+                }
+                if (slo != null) {
+                    slo.written(writtenNs, ingestNs, delivered);
                 }
             }
             // Again while the read consumed anything, not while it returned answers: one read stops at the end of the
@@ -135,7 +154,7 @@ class Egress implements ResponseSink {
         final SessionHandler current = clientId == 0 ? null : core.sessions.current(tenantId, clientId);
         if (origin != null && (current == null || current == origin)) {
             origin.deliverAnswer(buffer, index + PREFIX_BYTES, length - PREFIX_BYTES);
-            handOffNs[delivered++] = buffer.getLong(index + Long.BYTES);
+            stamp(buffer, index);
             return;
         }
         if (origin != null) {
@@ -144,13 +163,23 @@ class Egress implements ResponseSink {
         }
         if (current != null) {
             current.sendAnswer(buffer, index + PREFIX_BYTES, length - PREFIX_BYTES);
-            handOffNs[delivered++] = buffer.getLong(index + Long.BYTES);
+            stamp(buffer, index);
         }
+    }
+
+    private void stamp(final MutableDirectBuffer buffer, final int index) {
+        handOffNs[delivered] = buffer.getLong(index + Long.BYTES);
+        ingestNs[delivered++] = buffer.getLong(index + 4 * Long.BYTES);
     }
 
     /** Records the egress stage into {@code latencies}; set before the server binds. */
     void latencies(final ServerLatencies latencies) {
         this.latencies = latencies;
+    }
+
+    /** Counts the latency SLO's good and total answers; set before the server binds. */
+    void slo(final SloLatencyCounters slo) {
+        this.slo = slo;
     }
 
     /** Times the pipeline found the ring full and had to wait; safe to read from any thread roughly. */

@@ -18,6 +18,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.vigil.engine.ConfigContext;
 import io.vigil.engine.ConfigurationException;
 import io.vigil.engine.Engine;
 import io.vigil.engine.EngineContext;
@@ -25,6 +26,13 @@ import io.vigil.engine.RunContext;
 import io.vigil.engine.StageAssembler;
 import io.vigil.engine.VigilConfig;
 import io.vigil.engine.counters.VigilCounters;
+import io.vigil.gateway.alert.AlertContext;
+import io.vigil.gateway.alert.AlertService;
+import io.vigil.gateway.alert.WebhookReceiver;
+import io.vigil.gateway.slo.CounterValues;
+import io.vigil.gateway.slo.SloContext;
+import io.vigil.gateway.slo.SloEvaluator;
+import io.vigil.gateway.slo.WallClock;
 import io.vigil.journal.DataDirectory;
 import io.vigil.journal.JournalReader;
 import io.vigil.journal.JournalRecord;
@@ -41,7 +49,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * The Vigil server: journals, the engine and the TCP gateway wired together. One event loop thread serves every
  * connection (accept, reads, journal appends, writes), which suits small machines and keeps the input journal
- * single-writer.
+ * single-writer. With it run the SLO evaluator ({@link #slo()}, thread {@value SloEvaluator#THREAD}) and the
+ * alerts with their webhooks ({@link #alerts()}, thread {@value AlertService#THREAD}), configured by
+ * {@link SloContext} and {@link AlertContext} from the gateway's configuration, started once the gateway listens and
+ * stopped first when it closes.
  *
  * <p>Start and close from one control thread.
  */
@@ -68,16 +79,21 @@ public final class VigilServer implements AutoCloseable {
     private final VigilCounters counters;
     /** The gateway's stages and those of the engine running now. */
     private final ServerLatencies latencies = new ServerLatencies(() -> engine.latencies());
+    private final SloEvaluator slo;
+    private final AlertService alerts;
 
     private VigilServer(final GatewayContext context, final EngineContext engineContext, final StageAssembler stages,
         final boolean repair) throws InterruptedException {
         this.stages = stages;
         // every key of the gateway and the engine checked once, before anything is built from it
-        concludeBoth(context, engineContext);
+        final ConfigContext[] observability = concludeAll(context, engineContext);
+        final SloContext sloContext = (SloContext)observability[0];
+        final AlertContext alertContext = (AlertContext)observability[1];
         this.context = context;
         this.engineContext = engineContext;
-        // what the run context records: the engine's values and the gateway's
-        final VigilConfig config = engineContext.config().with(context.values());
+        // what the run context records: the engine's values and the gateway's (SLO and alert keys included)
+        final VigilConfig config = engineContext.config().with(context.values()).with(sloContext.values())
+            .with(alertContext.values());
         final int maxFrameBytes = engineContext.maxFrameBytes();
         final int heartbeatMs = (int)Math.max(1, TimeUnit.NANOSECONDS.toMillis(context.heartbeatIntervalNs()));
         // parsed and validated before anything is opened: a bad credentials file stops the start, naming file and line
@@ -127,6 +143,8 @@ public final class VigilServer implements AutoCloseable {
         this.egress = new Egress(context.egressBufferBytes(), loop, core);
         Engine started = null;
         Channel channel = null;
+        SloEvaluator sloStarted = null;
+        AlertService alertsStarted = null;
         try {
             started = Engine.start(engineContext, journals, egress, stages, counters);
             this.engine = started;
@@ -138,6 +156,9 @@ public final class VigilServer implements AutoCloseable {
             core.engine(started);
             core.latencies = latencies;
             egress.latencies(latencies);
+            if (sloContext.enabled()) {
+                egress.slo(new SloLatencyCounters(counters, sloContext.latencyThresholdNs()));
+            }
             final ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(channelClass)
@@ -156,7 +177,24 @@ public final class VigilServer implements AutoCloseable {
                 probeJournalRecovery();
             }, SWEEP_MS, SWEEP_MS, TimeUnit.MILLISECONDS);
             channel = bootstrap.bind(new InetSocketAddress(context.bindHost(), context.port())).sync().channel();
+            final CounterValues counterValues = CounterValues.of(counters);
+            if (sloContext.enabled()) {
+                sloStarted = new SloEvaluator(sloContext, counterValues, WallClock.SYSTEM).start();
+            }
+            if (alertContext.enabled()) {
+                alertsStarted = AlertService.create(alertContext, counterValues, sloStarted, () -> this.journals,
+                    counters, WallClock.SYSTEM, VigilServer::logWebhookEvent).start();
+            }
         } catch (final RuntimeException | InterruptedException ex) {
+            if (alertsStarted != null) {
+                alertsStarted.close();
+            }
+            if (sloStarted != null) {
+                sloStarted.close();
+            }
+            if (channel != null) {
+                channel.close().syncUninterruptibly();
+            }
             if (started != null) {
                 started.close();
             }
@@ -167,12 +205,19 @@ public final class VigilServer implements AutoCloseable {
             throw ex;
         }
         this.serverChannel = channel;
+        this.slo = sloStarted;
+        this.alerts = alertsStarted;
         LOG.info("listening on {} ({}), data in {}, {} (tenant, client) sequence marks restored; logons: {}",
             serverChannel.localAddress(), transport, journals.dataDir().toAbsolutePath(), clients, authenticator.describe());
     }
 
-    /** Concludes both contexts, naming every bad key of either in one exception. */
-    private static void concludeBoth(final GatewayContext gateway, final EngineContext engine) {
+    /**
+     * Concludes both contexts and the SLO and alert contexts seeded from the gateway's configuration, naming every bad
+     * key of any in one exception.
+     *
+     * @return the concluded SLO and alert contexts.
+     */
+    private static ConfigContext[] concludeAll(final GatewayContext gateway, final EngineContext engine) {
         final java.util.List<String> problems = new java.util.ArrayList<>();
         try {
             gateway.conclude();
@@ -184,8 +229,30 @@ public final class VigilServer implements AutoCloseable {
         } catch (final ConfigurationException ex) {
             problems.addAll(ex.problems());
         }
+        final VigilConfig seed = gateway.isConcluded() ? gateway.config() : engine.isConcluded() ? engine.config() : null;
+        final ConfigContext[] contexts = new ConfigContext[2];
+        if (seed != null) {
+            try {
+                contexts[0] = new SloContext(seed).conclude();
+            } catch (final ConfigurationException ex) {
+                problems.addAll(ex.problems());
+            }
+            try {
+                contexts[1] = new AlertContext(seed).conclude();
+            } catch (final ConfigurationException ex) {
+                problems.addAll(ex.problems());
+            }
+        }
         if (!problems.isEmpty()) {
             throw new ConfigurationException(problems);
+        }
+        return contexts;
+    }
+
+    private static void logWebhookEvent(final WebhookReceiver.Event event) {
+        if (event.kind() == WebhookReceiver.Event.Kind.FAILED || event.kind() == WebhookReceiver.Event.Kind.DROPPED ||
+            event.kind() == WebhookReceiver.Event.Kind.REFUSED) {
+            LOG.debug("webhook {}: {} {}", event.receiver(), event.kind(), event.detail());
         }
     }
 
@@ -422,6 +489,19 @@ public final class VigilServer implements AutoCloseable {
         }
     }
 
+    /**
+     * The SLO evaluator (error budgets, burn rates, {@link SloEvaluator#fastBurn()} for readiness), or null when
+     * {@code vigil.slo.enabled} is false.
+     */
+    public SloEvaluator slo() {
+        return slo;
+    }
+
+    /** The alerts and their webhook receivers, or null when {@code vigil.alert.enabled} is false. */
+    public AlertService alerts() {
+        return alerts;
+    }
+
     /** Per-stage latencies, end to end: the gateway's stages around the running engine's. */
     public ServerLatencies latencies() {
         return latencies;
@@ -495,6 +575,13 @@ public final class VigilServer implements AutoCloseable {
     @Override
     public void close() {
         try {
+            // first: they read the counters and the output journal
+            if (alerts != null) {
+                alerts.close();
+            }
+            if (slo != null) {
+                slo.close();
+            }
             serverChannel.close().syncUninterruptibly();
             // every session stops reading now and ends, once the engine has answered what it journaled, with
             // Logout(SHUTTING_DOWN): a client learns why the connection closes

@@ -65,7 +65,24 @@ public enum CounterType {
     /** Decisions the pipeline sent, one counter per action (APPROVE, REVIEW, DECLINE). */
     DECISIONS(21, "decisions: ", Kind.COUNT, "pipeline thread, at batch end", "ACTION"),
     /** Sweeps of the gateway's network thread (every 100 ms): it advances while that thread makes progress. */
-    GATEWAY_SWEEPS(22, "gateway sweeps", Kind.COUNT, "gateway network thread, at its sweep");
+    GATEWAY_SWEEPS(22, "gateway sweeps", Kind.COUNT, "gateway network thread, at its sweep"),
+    // 20-29: the admin server's; 30-39: SLOs and alerts (io.vigil.gateway.slo, io.vigil.gateway.alert)
+    /**
+     * Pipeline answers written to their socket within the latency SLO's threshold ({@code vigil.slo.latency.threshold})
+     * of their ingest stamp: the good events of the latency SLO.
+     */
+    SLO_LATENCY_GOOD(30, "slo latency: answers within threshold", Kind.COUNT, "gateway network thread, per egress drain"),
+    /** Pipeline answers written to their socket: the events of the latency SLO. */
+    SLO_LATENCY_TOTAL(31, "slo latency: answers written", Kind.COUNT, "gateway network thread, per egress drain"),
+    /** Alerts firing now (SLO burn, journal, model fallbacks, errors, metric anomalies). */
+    ALERTS_FIRING(32, "alerts firing", Kind.GAUGE, "alert thread, at each evaluation"),
+    /** Webhook notifications delivered (2xx), all receivers together. */
+    WEBHOOK_DELIVERED(33, "webhook notifications delivered", Kind.COUNT, "webhook delivery threads (atomic add)"),
+    /** Webhook delivery attempts that failed (error status, refused, timed out), all receivers together. */
+    WEBHOOK_FAILED(34, "webhook attempts failed", Kind.COUNT, "webhook delivery threads (atomic add)"),
+    /** Webhook notifications dropped: a receiver's queue was full (oldest dropped) or it refused one with a 4xx. */
+    WEBHOOK_DROPPED(35, "webhook notifications dropped", Kind.COUNT, "alert thread and webhook delivery threads (atomic add)");
+
 
     /** The event types {@link #EVENTS} counts, by template id: the name of {@code EVENT_TYPES[i]} is {@code EVENT_TYPE_NAMES[i]}. */
     public static final int[] EVENT_TYPES = {io.vigil.codecs.sbe.TransactionDecoder.TEMPLATE_ID,
