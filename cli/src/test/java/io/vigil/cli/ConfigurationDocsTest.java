@@ -31,7 +31,7 @@ class ConfigurationDocsTest {
     @Test
     void shouldSeeTheKeysOfEveryModule() {
         final Set<String> modules = VigilConfig.keys().stream().map(VigilConfig.Key::module).collect(Collectors.toSet());
-        assertEquals(Set.of(VigilConfig.ENGINE_MODULE, GatewayConfiguration.MODULE), modules);
+        assertEquals(Set.of(VigilConfig.ENGINE_MODULE, GatewayConfiguration.MODULE, LoggingConfiguration.MODULE), modules);
     }
 
     @Test
@@ -86,6 +86,20 @@ class ConfigurationDocsTest {
         final String[] valid = run("config", "check", "--config", good.toString());
         assertEquals("0", valid[0], valid[2]);
         assertTrue(valid[1].contains("configuration is valid"), valid[1]);
+    }
+
+    /** Logging starts before a --config file is read, so its key is refused there, naming where it belongs. */
+    @Test
+    void shouldRefuseTheLogFormatInAConfigFile() throws IOException {
+        final Path config = dir.resolve("logging.properties");
+        Files.writeString(config, "vigil.log.format=json\n");
+        final String[] result = run("config", "check", "--config", config.toString());
+        assertEquals("2", result[0], result[2]);
+        assertTrue(result[2].contains("vigil.log.format = 'json': logging is set up before the configuration file " +
+            "is read: set it as a system property (VIGIL_JAVA_OPTS=-Dvigil.log.format=json) or in the environment " +
+            "(VIGIL_LOG_FORMAT=json) (from config file)"), result[2]);
+        Files.writeString(config, "vigil.port=7171\n");
+        assertEquals("0", run("config", "check", "--config", config.toString())[0]);
     }
 
     private static String[] run(final String... args) {
