@@ -44,12 +44,14 @@ echo "== machine: $(nproc) CPUs, load average $(load) (1, 5, 15 min) at the star
 
 if [ ! -f "$jar" ] || [ ! -f "$opts" ]; then
   echo "== building cli/target/vigil.jar (mvn -pl cli -am package -DskipTests, under /tmp/vigil-mvn.lock)"
-  (cd "$root" && flock /tmp/vigil-mvn.lock mvn -B -q -pl cli -am package -DskipTests)
+  (cd "$root" && flock /tmp/vigil-mvn.lock mvn -B -q -Dstyle.color=never -pl cli -am package -DskipTests)
 fi
-if [ ! -f "$cpfile" ] || [ -n "$(find "$here/src" "$here/pom.xml" -newer "$cpfile" -type f -print -quit)" ] \
-   || [ "$jar" -nt "$cpfile" ]; then
+stamp="$here/target/.built"   # Maven leaves flink.classpath untouched when it does not change: a stamp of our own
+if [ ! -f "$stamp" ] || [ ! -f "$cpfile" ] || [ "$jar" -nt "$stamp" ] \
+   || [ -n "$(find "$here/src" "$here/pom.xml" -newer "$stamp" -type f -print -quit)" ]; then
   echo "== building perf/peer (Flink $(sed -n 's:.*<flink.version>\(.*\)</flink.version>.*:\1:p' "$here/pom.xml"))"
-  flock /tmp/vigil-mvn.lock mvn -B -q -f "$here/pom.xml" package
+  flock /tmp/vigil-mvn.lock mvn -B -q -Dstyle.color=never -f "$here/pom.xml" package
+  touch "$stamp"
 fi
 flinkcp="$classes:$(cat "$cpfile")"
 vigilcp="$jar:$classes"
