@@ -40,17 +40,18 @@ cpfile="$here/target/flink.classpath"
 timefmt='%e %U %S'   # /usr/bin/time: wall, user, system seconds of the whole JVM process
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
+nocolour() { sed -u 's/\x1b\[[0-9;]*m//g'; }   # Maven's console library writes reset codes even with -q
 echo "== machine: $(nproc) CPUs, load average $(load) (1, 5, 15 min) at the start; $(date -u +%FT%TZ)"
 
 if [ ! -f "$jar" ] || [ ! -f "$opts" ]; then
   echo "== building cli/target/vigil.jar (mvn -pl cli -am package -DskipTests, under /tmp/vigil-mvn.lock)"
-  (cd "$root" && flock /tmp/vigil-mvn.lock mvn -B -q -Dstyle.color=never -pl cli -am package -DskipTests)
+  (cd "$root" && flock /tmp/vigil-mvn.lock mvn -B -q -Dstyle.color=never -pl cli -am package -DskipTests) | nocolour
 fi
 stamp="$here/target/.built"   # Maven leaves flink.classpath untouched when it does not change: a stamp of our own
 if [ ! -f "$stamp" ] || [ ! -f "$cpfile" ] || [ "$jar" -nt "$stamp" ] \
    || [ -n "$(find "$here/src" "$here/pom.xml" -newer "$stamp" -type f -print -quit)" ]; then
   echo "== building perf/peer (Flink $(sed -n 's:.*<flink.version>\(.*\)</flink.version>.*:\1:p' "$here/pom.xml"))"
-  flock /tmp/vigil-mvn.lock mvn -B -q -Dstyle.color=never -f "$here/pom.xml" package
+  flock /tmp/vigil-mvn.lock mvn -B -q -Dstyle.color=never -f "$here/pom.xml" package | nocolour
   touch "$stamp"
 fi
 flinkcp="$classes:$(cat "$cpfile")"

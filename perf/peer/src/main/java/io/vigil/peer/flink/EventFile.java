@@ -94,27 +94,31 @@ public final class EventFile {
         out.writeByte(0);
     }
 
-    /** @return the next record into a new Event, or null at the end of the file. */
-    public static Event read(final DataInput in) throws IOException {
-        final long journalIndex;
-        try {
-            journalIndex = in.readLong();
-        } catch (final EOFException end) {
+    /**
+     * @param record a scratch buffer of {@link #RECORD_BYTES} bytes (big-endian), reused from call to call.
+     * @return the next record into a new Event, or null at the end of the file.
+     */
+    public static Event read(final java.io.DataInputStream in, final java.nio.ByteBuffer record) throws IOException {
+        final byte[] bytes = record.array();
+        final int n = in.readNBytes(bytes, 0, RECORD_BYTES);
+        if (n == 0) {
             return null;
         }
+        if (n < RECORD_BYTES) {
+            throw new EOFException("the events file ends inside a record");
+        }
         final Event e = new Event();
-        e.journalIndex = journalIndex;
-        e.ingestTimeNs = in.readLong();
-        e.eventTimeNs = in.readLong();
-        e.accountId = in.readLong();
-        e.merchantId = in.readLong();
-        e.amountMinor = in.readLong();
-        e.tenantId = in.readInt();
-        e.mcc = in.readUnsignedShort();
-        e.channel = in.readShort();
-        e.currency = in.readUnsignedByte() << 16 | in.readUnsignedByte() << 8 | in.readUnsignedByte();
-        e.country = in.readUnsignedByte() << 8 | in.readUnsignedByte();
-        in.skipBytes(3);
+        e.journalIndex = record.getLong(0);
+        e.ingestTimeNs = record.getLong(8);
+        e.eventTimeNs = record.getLong(16);
+        e.accountId = record.getLong(24);
+        e.merchantId = record.getLong(32);
+        e.amountMinor = record.getLong(40);
+        e.tenantId = record.getInt(48);
+        e.mcc = record.getShort(52) & 0xFFFF;
+        e.channel = record.getShort(54);
+        e.currency = (bytes[56] & 0xFF) << 16 | (bytes[57] & 0xFF) << 8 | (bytes[58] & 0xFF);
+        e.country = (bytes[59] & 0xFF) << 8 | (bytes[60] & 0xFF);
         return e;
     }
 }

@@ -23,10 +23,11 @@ public final class EventFormat extends SimpleStreamFormat<Event> {
         throws IOException {
         final DataInputStream in = new DataInputStream(new BufferedInputStream(stream, 1 << 16));
         EventFile.readHeader(in);
+        final java.nio.ByteBuffer record = java.nio.ByteBuffer.allocate(EventFile.RECORD_BYTES);
         return new StreamFormat.Reader<>() {
             @Override
             public Event read() throws IOException {
-                return EventFile.read(in);
+                return EventFile.read(in, record);
             }
 
             @Override
