@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Vigil next to Apache Flink 2.3 (local), the same 14 features on the same events, in one run: see README.md here.
 #
-#   perf/peer/run.sh [--events N] [--parallelism P] [--runs R] [--rate R] [--work DIR] [--fresh]
+#   perf/peer/run.sh [--events N] [--parallelism P] [--runs R] [--rate R] [--edge-events E] [--work DIR] [--fresh]
 #
 # 1. builds cli/target/vigil.jar if missing and this project (Maven, under the shared lock /tmp/vigil-mvn.lock);
 # 2. records N events with `vigil demo` into WORK/data (kept and reused by later runs with the same N; --fresh redoes it)
@@ -9,7 +9,9 @@
 # 3. Vigil: `replay run --dry-run --no-model` R times in one JVM, then `replay export --format csv` (the features);
 # 4. Flink: the features job R times in one JVM (a fresh local cluster each, parallelism P), then once more writing
 #    the features;
-# 5. compares the two sets of features bit for bit (exit 1 on any mismatch) and prints the figures and the ratio.
+# 5. compares the two sets of features bit for bit (exit 1 on any mismatch) and prints the figures and the ratio;
+# 6. the same comparison (no timing) on an edge-case journal of E events (default 200000; 0 skips it): late events,
+#    gaps of days, half-day rotations, window edges, three tenants, events that validation rejects.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -18,6 +20,7 @@ events=1000000
 parallelism=2
 runs=2
 rate=100000
+edge=200000
 work="$here/target/run"
 fresh=0
 while [ $# -gt 0 ]; do
@@ -26,9 +29,10 @@ while [ $# -gt 0 ]; do
     --parallelism) parallelism="$2"; shift 2 ;;
     --runs) runs="$2"; shift 2 ;;
     --rate) rate="$2"; shift 2 ;;
+    --edge-events) edge="$2"; shift 2 ;;
     --work) work="$2"; shift 2 ;;
     --fresh) fresh=1; shift ;;
-    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -100,6 +104,25 @@ if grep '^RESULT flink' "$work/flink.log" | grep -qv "digest=$vdigest"; then
   echo "   a Flink run's digest differs from Vigil's ($vdigest): see $work/flink.log"; status=1
 else
   echo "   every Flink run's digest equals Vigil's ($vdigest): the timed runs computed the same bits"
+fi
+
+if [ "$edge" -gt 0 ]; then
+  echo "== bit-for-bit comparison on an edge-case journal ($edge events, Flink parallelism $parallelism)"
+  ework="$work/edge"
+  if [ "$(cat "$ework/data.events" 2>/dev/null)" != "$edge" ]; then
+    rm -rf "$ework"; mkdir -p "$ework"
+    java @"$opts" -cp "$vigilcp" io.vigil.peer.vigil.EdgeJournal --data "$ework/data" --events "$edge" | sed 's/^/   /'
+    java @"$opts" -cp "$vigilcp" io.vigil.peer.vigil.ExportEvents --data "$ework/data" --out "$ework/events.bin" > /dev/null
+    echo "$edge" > "$ework/data.events"
+  fi
+  java @"$opts" -jar "$jar" replay export --data "$ework/data" --format csv --out "$ework/vigil-features.csv" \
+    > /dev/null 2>&1 || { echo "run.sh: replay export of the edge-case journal failed" >&2; exit 1; }
+  java ${FLINK_JAVA_OPTS:-} -cp "$flinkcp" io.vigil.peer.flink.FlinkFeaturesJob --events "$ework/events.bin" \
+    --out "$ework/flink-features" --parallelism "$parallelism" --runs 0 > "$ework/flink.log" 2> "$ework/flink.err" \
+    || { tail -20 "$ework/flink.err" >&2; exit 1; }
+  java -cp "$classes" io.vigil.peer.Compare --vigil "$ework/vigil-features.csv" --flink "$ework/flink-features" \
+    > "$ework/compare.log" || status=1
+  grep -v '^RESULT' "$ework/compare.log" | sed 's/^/   /'
 fi
 
 echo "== figures ($events events; load average $load_end at the end of the Flink runs)"
