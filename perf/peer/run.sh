@@ -18,7 +18,7 @@ root="$(cd "$here/../.." && pwd)"
 
 events=1000000
 parallelism=2
-runs=2
+runs=3
 rate=100000
 edge=200000
 work="$here/target/run"
@@ -49,13 +49,13 @@ echo "== machine: $(nproc) CPUs, load average $(load) (1, 5, 15 min) at the star
 
 if [ ! -f "$jar" ] || [ ! -f "$opts" ]; then
   echo "== building cli/target/vigil.jar (mvn -pl cli -am package -DskipTests, under /tmp/vigil-mvn.lock)"
-  (cd "$root" && flock /tmp/vigil-mvn.lock mvn -B -q -Dstyle.color=never -pl cli -am package -DskipTests) | nocolour
+  (cd "$root" && flock /tmp/vigil-mvn.lock mvn -B -q -Dstyle.color=never -pl cli -am package -DskipTests) 2>&1 | nocolour
 fi
 stamp="$here/target/.built"   # Maven leaves flink.classpath untouched when it does not change: a stamp of our own
 if [ ! -f "$stamp" ] || [ ! -f "$cpfile" ] || [ "$jar" -nt "$stamp" ] \
    || [ -n "$(find "$here/src" "$here/pom.xml" -newer "$stamp" -type f -print -quit)" ]; then
   echo "== building perf/peer (Flink $(sed -n 's:.*<flink.version>\(.*\)</flink.version>.*:\1:p' "$here/pom.xml"))"
-  flock /tmp/vigil-mvn.lock mvn -B -q -Dstyle.color=never -f "$here/pom.xml" package | nocolour
+  flock /tmp/vigil-mvn.lock mvn -B -q -Dstyle.color=never -f "$here/pom.xml" package 2>&1 | nocolour
   touch "$stamp"
 fi
 flinkcp="$classes:$(cat "$cpfile")"
