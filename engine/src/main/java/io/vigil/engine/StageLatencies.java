@@ -1,7 +1,6 @@
 package io.vigil.engine;
 
 import org.HdrHistogram.Histogram;
-import org.HdrHistogram.SingleWriterRecorder;
 
 import java.util.concurrent.TimeUnit;
 
@@ -11,10 +10,9 @@ import java.util.concurrent.TimeUnit;
  * these and reports them together ({@code io.vigil.gateway.ServerLatencies}).
  *
  * <p>Every recorder has exactly one writer, the pipeline thread (wait-free, allocation-free recording), which records
- * from the stamps in the {@link EventSlot} after the output journal append. Each value goes to two recorders: one whose
- * intervals {@link #interval} hands out (the bench and demo reports), and one whose intervals only
- * {@link #drainTo} takes ({@code /metrics}), so that neither reader steals the other's values. Stages, in the order an
- * event meets them:
+ * from the stamps in the {@link EventSlot} after the output journal append. Each value is recorded once; {@link #interval}
+ * (the bench and demo reports) and {@link #drainTo} ({@code /metrics}) read it independently ({@link StageRecorder}).
+ * Stages, in the order an event meets them:
  * <ol>
  * <li>{@code tailer pickup}: ingest stamp (taken by the gateway with {@link EpochClock}) to the tailer reading the
  * record; it <em>contains</em> the input journal append, so the tailer's own wake-up is this minus the gateway's
@@ -40,19 +38,16 @@ public final class StageLatencies {
     /** Longest time a recorder holds (longer ones are recorded as this), in ns. */
     public static final long HIGHEST_NS = TimeUnit.SECONDS.toNanos(60);
 
-    private final SingleWriterRecorder[] recorders = new SingleWriterRecorder[STAGES.length];
-    private final SingleWriterRecorder[] metricsRecorders = new SingleWriterRecorder[STAGES.length];
-    private final Histogram[] metricsRecycled = new Histogram[STAGES.length];
+    /** Significant digits of the histograms {@code /metrics} accumulates (Prometheus buckets need no more). */
+    public static final int METRICS_DIGITS = 2;
+
+    private final StageRecorder[] recorders = new StageRecorder[STAGES.length];
 
     public StageLatencies() {
         for (int i = 0; i < STAGES.length; i++) {
-            recorders[i] = new SingleWriterRecorder(HIGHEST_NS, 3);
-            metricsRecorders[i] = new SingleWriterRecorder(HIGHEST_NS, METRICS_DIGITS);
+            recorders[i] = new StageRecorder(HIGHEST_NS, 3);
         }
     }
-
-    /** Significant digits of the recorders {@link #drainTo} reads (Prometheus buckets need no more). */
-    public static final int METRICS_DIGITS = 2;
 
     /** Records one event's stamps after its output journal append; pipeline thread only. */
     void record(final EventSlot slot) {
@@ -70,24 +65,19 @@ public final class StageLatencies {
     }
 
     private void record(final int stage, final long ns) {
-        final long value = Math.max(0, Math.min(ns, HIGHEST_NS));
-        recorders[stage].recordValue(value);
-        metricsRecorders[stage].recordValue(value);
+        recorders[stage].record(Math.max(0, Math.min(ns, HIGHEST_NS)));
     }
 
     /**
-     * Adds to {@code cumulative} what was recorded for {@code stage} since the previous call (the {@code /metrics}
-     * reader's own recorders, independent of {@link #interval}); one reader thread at a time. Allocates only on the
-     * first call per stage (the interval histogram is recycled afterwards).
+     * Adds to {@code cumulative} what was recorded for {@code stage} since the previous call ({@code /metrics};
+     * independent of {@link #interval}); any thread.
      */
-    public synchronized void drainTo(final int stage, final Histogram cumulative) {
-        final Histogram interval = metricsRecorders[stage].getIntervalHistogram(metricsRecycled[stage]);
-        cumulative.add(interval);
-        metricsRecycled[stage] = interval;
+    public void drainTo(final int stage, final Histogram cumulative) {
+        recorders[stage].drainTo(cumulative);
     }
 
     /** The histogram of one stage since the previous call (for that stage), newly allocated; any thread. */
-    public synchronized Histogram interval(final int stage) {
-        return recorders[stage].getIntervalHistogram();
+    public Histogram interval(final int stage) {
+        return recorders[stage].interval();
     }
 }

@@ -2,8 +2,8 @@ package io.vigil.gateway;
 
 import io.vigil.engine.EpochClock;
 import io.vigil.engine.StageLatencies;
+import io.vigil.engine.StageRecorder;
 import org.HdrHistogram.Histogram;
-import org.HdrHistogram.SingleWriterRecorder;
 
 import java.util.function.Supplier;
 
@@ -19,8 +19,8 @@ import java.util.function.Supplier;
  * <li>{@code egress}: hand-off to the network thread until the answer is written to the socket.</li>
  * </ol>
  *
- * <p>Each value goes to two recorders: {@link #interval} reads one (bench and demo reports), {@link #drainTo} the other
- * ({@code /metrics}). Recording is wait-free and allocation-free, one writer per recorder (the network thread for the gateway's
+ * <p>Each value is recorded once; {@link #interval} (bench and demo reports) and {@link #drainTo} ({@code /metrics})
+ * read it independently ({@link StageRecorder}). Recording is wait-free and allocation-free, one writer per recorder (the network thread for the gateway's
  * stages); {@link #interval} may be called from any thread. The pipeline's recorders are those of the engine
  * running now (the server restarts it after a storage failure; the gateway's stay).
  */
@@ -32,13 +32,9 @@ public final class ServerLatencies {
     public static final int EGRESS = PIPELINE + StageLatencies.STAGES.length;
     public static final String[] STAGES = stages();
 
-    private final SingleWriterRecorder decode = new SingleWriterRecorder(StageLatencies.HIGHEST_NS, 3);
-    private final SingleWriterRecorder append = new SingleWriterRecorder(StageLatencies.HIGHEST_NS, 3);
-    private final SingleWriterRecorder egress = new SingleWriterRecorder(StageLatencies.HIGHEST_NS, 3);
-    private final SingleWriterRecorder decodeMetrics = new SingleWriterRecorder(StageLatencies.HIGHEST_NS, StageLatencies.METRICS_DIGITS);
-    private final SingleWriterRecorder appendMetrics = new SingleWriterRecorder(StageLatencies.HIGHEST_NS, StageLatencies.METRICS_DIGITS);
-    private final SingleWriterRecorder egressMetrics = new SingleWriterRecorder(StageLatencies.HIGHEST_NS, StageLatencies.METRICS_DIGITS);
-    private final Histogram[] metricsRecycled = new Histogram[3];
+    private final StageRecorder decode = new StageRecorder(StageLatencies.HIGHEST_NS, 3);
+    private final StageRecorder append = new StageRecorder(StageLatencies.HIGHEST_NS, 3);
+    private final StageRecorder egress = new StageRecorder(StageLatencies.HIGHEST_NS, 3);
     private final Supplier<StageLatencies> pipeline;
 
     /** @param pipeline the running engine's recorders, read on each {@link #interval} of a pipeline stage. */
@@ -63,19 +59,17 @@ public final class ServerLatencies {
      * @param appendedNs {@link System#nanoTime()} when the input journal append returned.
      */
     void recordIngest(final long frameNs, final long ingestNs, final long appendedNs) {
-        record(decode, decodeMetrics, ingestNs - frameNs);
-        record(append, appendMetrics, appendedNs - ingestNs);
+        record(decode, ingestNs - frameNs);
+        record(append, appendedNs - ingestNs);
     }
 
     /** Records the time from the pipeline's hand-off of an answer to its write to the socket; network thread only. */
     void recordEgress(final long ns) {
-        record(egress, egressMetrics, ns);
+        record(egress, ns);
     }
 
-    private static void record(final SingleWriterRecorder recorder, final SingleWriterRecorder metrics, final long ns) {
-        final long value = Math.max(0, Math.min(ns, StageLatencies.HIGHEST_NS));
-        recorder.recordValue(value);
-        metrics.recordValue(value);
+    private static void record(final StageRecorder recorder, final long ns) {
+        recorder.record(Math.max(0, Math.min(ns, StageLatencies.HIGHEST_NS)));
     }
 
     /**
@@ -84,29 +78,22 @@ public final class ServerLatencies {
      * reader thread at a time. The pipeline's stages come from the engine running now: values its predecessor recorded
      * after the last call are lost with it.
      */
-    public synchronized void drainTo(final int stage, final Histogram cumulative) {
-        final int own = stage == GATEWAY_DECODE ? 0 : stage == JOURNAL_APPEND ? 1 : stage == EGRESS ? 2 : -1;
-        if (own < 0) {
+    public void drainTo(final int stage, final Histogram cumulative) {
+        final StageRecorder own = own(stage);
+        if (own == null) {
             pipeline.get().drainTo(stage - PIPELINE, cumulative);
-            return;
+        } else {
+            own.drainTo(cumulative);
         }
-        final SingleWriterRecorder recorder = own == 0 ? decodeMetrics : own == 1 ? appendMetrics : egressMetrics;
-        final Histogram interval = recorder.getIntervalHistogram(metricsRecycled[own]);
-        cumulative.add(interval);
-        metricsRecycled[own] = interval;
+    }
+
+    private StageRecorder own(final int stage) {
+        return stage == GATEWAY_DECODE ? decode : stage == JOURNAL_APPEND ? append : stage == EGRESS ? egress : null;
     }
 
     /** The histogram of one stage of {@link #STAGES} since the previous call (for that stage), newly allocated. */
-    public synchronized Histogram interval(final int stage) {
-        if (stage == GATEWAY_DECODE) {
-            return decode.getIntervalHistogram();
-        }
-        if (stage == JOURNAL_APPEND) {
-            return append.getIntervalHistogram();
-        }
-        if (stage == EGRESS) {
-            return egress.getIntervalHistogram();
-        }
-        return pipeline.get().interval(stage - PIPELINE);
+    public Histogram interval(final int stage) {
+        final StageRecorder own = own(stage);
+        return own == null ? pipeline.get().interval(stage - PIPELINE) : own.interval();
     }
 }

@@ -75,6 +75,12 @@ final class CountersCollector implements MultiCollector {
         METRICS.put(CounterType.EVENTS, Metric.count("vigil_events", "Events the pipeline answered, by event type.").label("type", null));
         METRICS.put(CounterType.DECISIONS, Metric.count("vigil_decisions", "Decisions sent, by action.").label("action", null));
         METRICS.put(CounterType.GATEWAY_SWEEPS, Metric.count("vigil_gateway_sweeps", "Sweeps (every 100 ms) of the gateway's network thread."));
+        METRICS.put(CounterType.SLO_LATENCY_GOOD, Metric.count("vigil_slo_latency_good_answers", "Answers written to their socket within the latency SLO's threshold of their ingest stamp."));
+        METRICS.put(CounterType.SLO_LATENCY_TOTAL, Metric.count("vigil_slo_latency_answers", "Answers written to their socket (the latency SLO's events)."));
+        METRICS.put(CounterType.ALERTS_FIRING, Metric.gauge("vigil_alerts_firing", "Alerts firing now."));
+        METRICS.put(CounterType.WEBHOOK_DELIVERED, Metric.count("vigil_webhook_delivered", "Alertmanager webhook messages receivers accepted (2xx)."));
+        METRICS.put(CounterType.WEBHOOK_FAILED, Metric.count("vigil_webhook_failed_attempts", "Webhook delivery attempts that failed (each is retried)."));
+        METRICS.put(CounterType.WEBHOOK_DROPPED, Metric.count("vigil_webhook_dropped", "Webhook messages dropped (queue full, or refused with a 4xx)."));
         // LAST_CHECKPOINT and ENGINE_STATE are exported by hand below: an age and a state set
     }
 

@@ -1,5 +1,8 @@
 package io.vigil.gateway.admin;
 
+import io.vigil.gateway.alert.AlertService;
+import io.vigil.gateway.slo.SloEvaluator;
+
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vigil.engine.VigilConfig;
@@ -19,7 +22,10 @@ import java.util.Map;
  * <li>{@code GET /}: the endpoints;</li>
  * <li>{@code GET /metrics}: the counters file, the per-stage latency histograms, JVM and GC metrics
  * ({@link MetricsEndpoint}, {@link CountersCollector}, {@link StageLatencyCollector});</li>
- * <li>{@code GET /health/live}, {@code GET /health/ready} ({@link Health}).</li>
+ * <li>{@code GET /health/live}, {@code GET /health/ready} ({@link Health}; with the SLO evaluator on, ready also
+ * requires no fast burn when {@code vigil.slo.readiness.fast.burn});</li>
+ * <li>{@code GET /slo}, {@code GET /alerts}: the SLO evaluator's and the alerts' snapshots ({@link SloAlertCollector}
+ * exports them as metrics too).</li>
  * </ul>
  *
  * Other modules add endpoints through {@link #routes()} and readiness conditions through {@link #health()}; see
@@ -42,7 +48,16 @@ public final class VigilAdmin implements AutoCloseable {
         registry.register(counters);
         registry.register(new StageLatencyCollector(vigil.latencies()));
         JvmMetrics.builder().register(registry);
+        final SloEvaluator slo = vigil.slo();
+        final AlertService alerts = vigil.alerts();
+        registry.register(new SloAlertCollector(slo, alerts));
         this.health = new Health(vigil, dataDir);
+        if (slo != null) {
+            health.addReadinessCheck("slo", () -> {
+                final String notReady = slo.notReadyReason();
+                return notReady == null ? ReadinessCheck.Result.ok("no fast burn") : ReadinessCheck.Result.failed(notReady);
+            });
+        }
         final AdminRoutes routes = new AdminRoutes();
         routes.get("/", request -> {
             request.allowOnly();
@@ -56,6 +71,20 @@ public final class VigilAdmin implements AutoCloseable {
         routes.get("/health/live", health::live, "liveness: supervised threads alive and making progress (200/503)");
         routes.get("/health/ready", health::ready,
             "readiness: engine LIVE, journals writable, model loaded, agents running, added checks (200/503)");
+        routes.get("/slo", request -> {
+            request.allowOnly();
+            if (slo == null) {
+                throw new AdminException(404, "not_found", "the SLO evaluator is off (vigil.slo.enabled=false)");
+            }
+            return AdminResponse.json(slo.status());
+        }, "SLOs: objectives, error budget left, burn rate per window, burn-rate conditions (docs/slo-and-alerts.md)");
+        routes.get("/alerts", request -> {
+            request.allowOnly();
+            if (alerts == null) {
+                throw new AdminException(404, "not_found", "alerts are off (vigil.alert.enabled=false)");
+            }
+            return AdminResponse.json(alerts.snapshot());
+        }, "alerts firing and recently resolved, webhook receivers with their circuit breakers");
         try {
             this.server = AdminServer.start(context, routes, access);
         } catch (final RuntimeException | InterruptedException ex) {

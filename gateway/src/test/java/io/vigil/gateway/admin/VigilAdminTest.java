@@ -10,7 +10,9 @@ import io.vigil.gateway.GatewayConfiguration;
 import io.vigil.gateway.GatewayContext;
 import io.vigil.gateway.ServerLatencies;
 import io.vigil.gateway.VigilServer;
+import io.vigil.gateway.alert.AlertConfiguration;
 import io.vigil.gateway.client.VigilClient;
+import io.vigil.gateway.slo.SloConfiguration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -162,7 +164,7 @@ class VigilAdminTest {
             assertTrue(ready.body().contains("LIVE: deciding new events"), ready.body());
 
             final AtomicInteger burning = new AtomicInteger(1);
-            admin.health().addReadinessCheck("slo", () -> burning.get() == 1 ?
+            admin.health().addReadinessCheck("custom", () -> burning.get() == 1 ?
                 ReadinessCheck.Result.failed("fast burn of the error budget") : ReadinessCheck.Result.ok("within budget"));
             final RawHttp.Response notReady = http.get("/health/ready").read();
             assertEquals(503, notReady.status());
@@ -176,6 +178,52 @@ class VigilAdminTest {
             final RawHttp.Response index = http.get("/").read();
             assertEquals(200, index.status());
             assertTrue(index.body().contains("/health/ready"), index.body());
+        }
+    }
+
+    @Test
+    void shouldServeTheSloAndAlertsAndGoUnreadyInAFastBurn() throws Exception {
+        // a 1 ns latency objective: every answer is slow, so both windows of the page condition burn at 1000x
+        final VigilConfig config = VigilConfig.of(Map.of(
+            VigilConfig.DATA_DIR.name(), dataDir.toString(),
+            GatewayConfiguration.PORT.name(), "0",
+            GatewayConfiguration.ADMIN_PORT.name(), "0",
+            GatewayConfiguration.CREDENTIAL.name(), CREDENTIAL,
+            VigilConfig.ROLL_CYCLE.name(), "FAST_DAILY",
+            SloConfiguration.LATENCY_THRESHOLD.name(), "1ns",
+            SloConfiguration.SAMPLE_INTERVAL.name(), "1s",
+            AlertConfiguration.EVALUATION_INTERVAL.name(), "200ms"));
+        try (VigilServer server = VigilServer.start(new GatewayContext(config), new EngineContext(config));
+             VigilAdmin admin = VigilAdmin.start(server); RawHttp http = new RawHttp(admin.port())) {
+            assertEquals(200, http.get("/health/ready").read().status(), "ready before any event");
+            send(server, 40, 0, 0);
+            awaitMetric(admin, "vigil_slo_alerting{severity=\"page\",slo=\"latency\"}", 1);
+            final String metrics = scrape(admin, "");
+            assertEquals(0.999, value(metrics, "vigil_slo_objective_ratio{slo=\"latency\"}"), 1e-9);
+            assertTrue(value(metrics, "vigil_slo_error_budget_remaining_ratio{slo=\"latency\"}") < 0, metrics);
+            assertTrue(value(metrics, "vigil_slo_burn_rate{slo=\"latency\",window=\"5m\"}") > 14.4, metrics);
+            assertEquals(40, value(metrics, "vigil_slo_latency_answers_total"));
+            assertEquals(0, value(metrics, "vigil_slo_latency_good_answers_total"));
+            assertEquals(0, value(metrics, "vigil_slo_alerting{severity=\"page\",slo=\"availability\"}"));
+
+            final RawHttp.Response slo = http.get("/slo").read();
+            assertEquals(200, slo.status(), slo.body());
+            assertTrue(slo.body().contains("\"fastBurn\" : true"), slo.body());
+            assertTrue(slo.body().contains("\"alerting\" : \"page\""), slo.body());
+            final RawHttp.Response ready = http.get("/health/ready").read();
+            assertEquals(503, ready.status(), ready.body());
+            assertTrue(ready.body().contains("\"name\" : \"slo\""), ready.body());
+
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            String alerts = http.get("/alerts").read().body();
+            while (!alerts.contains("SloErrorBudgetBurn") && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+                alerts = http.get("/alerts").read().body();
+            }
+            assertTrue(alerts.contains("SloErrorBudgetBurn"), alerts);
+            // the page and the ticket condition both hold at 1000x
+            assertEquals(2, value(scrape(admin, ""), "vigil_alerts_firing"), alerts);
+            assertEquals(400, http.get("/slo?window=5m").read().status());
         }
     }
 
