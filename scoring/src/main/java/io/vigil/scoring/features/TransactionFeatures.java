@@ -174,6 +174,9 @@ public final class TransactionFeatures {
     private static final int HEADER_BYTES = 32;
 
     private final KeyedSlotTable table;
+    private final BucketCache seconds = new BucketCache(MINUTE_BUCKET_NS);
+    private final BucketCache minutes = new BucketCache(HOUR_BUCKET_NS);
+    private final BucketCache halfDays = new BucketCache(HALF_DAY_NS);
 
     /**
      * @param expectedAccounts accounts to allocate state and index capacity for at once (they grow beyond it).
@@ -254,9 +257,9 @@ public final class TransactionFeatures {
         if (first) {
             secsSincePrev = MAX_GAP_SECONDS;
             UnsafeApi.putLong(a + LAST_TIME, eventTimeNs);
-            UnsafeApi.putLong(a + HEAD_1M, Math.floorDiv(eventTimeNs, MINUTE_BUCKET_NS));
-            UnsafeApi.putLong(a + HEAD_1H, Math.floorDiv(eventTimeNs, HOUR_BUCKET_NS));
-            UnsafeApi.putLong(a + HALF_INDEX, Math.floorDiv(eventTimeNs, HALF_DAY_NS));
+            UnsafeApi.putLong(a + HEAD_1M, seconds.bucket(eventTimeNs));
+            UnsafeApi.putLong(a + HEAD_1H, minutes.bucket(eventTimeNs));
+            UnsafeApi.putLong(a + HALF_INDEX, halfDays.bucket(eventTimeNs));
         } else {
             final long last = UnsafeApi.getLong(a + LAST_TIME);
             final long gapNs = eventTimeNs - last;
@@ -268,13 +271,15 @@ public final class TransactionFeatures {
             }
         }
 
-        addToWindow(a, HEAD_1M, TOTAL_COUNT_1M, TOTAL_SUM_1M, COUNTS_1M, SUMS_1M, LIVE_1M, MINUTE_BUCKET_NS,
-            eventTimeNs, amount);
-        addToWindow(a, HEAD_1H, TOTAL_COUNT_1H, TOTAL_SUM_1H, COUNTS_1H, SUMS_1H, LIVE_1H, HOUR_BUCKET_NS,
-            eventTimeNs, amount);
+        final long second = seconds.bucket(eventTimeNs);
+        addToWindow(a, HEAD_1M, TOTAL_COUNT_1M, TOTAL_SUM_1M, COUNTS_1M, SUMS_1M, LIVE_1M, second, seconds.slot(),
+            amount);
+        final long minute = minutes.bucket(eventTimeNs);
+        addToWindow(a, HEAD_1H, TOTAL_COUNT_1H, TOTAL_SUM_1H, COUNTS_1H, SUMS_1H, LIVE_1H, minute, minutes.slot(),
+            amount);
         final long count1m = UnsafeApi.getLong(a + TOTAL_COUNT_1M);
 
-        final boolean newMerchant = markMerchant(a, merchantId, eventTimeNs);
+        final boolean newMerchant = markMerchant(a, merchantId, halfDays.bucket(eventTimeNs));
         final double distinct = distinctMerchants(a);
 
         final long events = UnsafeApi.getLong(a + EVENTS);
@@ -315,18 +320,57 @@ public final class TransactionFeatures {
         out[outOffset + LOG_AMOUNT] = (float)logAmount;
         out[outOffset + CHANNEL] = channel;
         out[outOffset + COUNT_1M] = count1m;
-        out[outOffset + LOG_SUM_1M] = (float)Math.log1p(UnsafeApi.getLong(a + TOTAL_SUM_1M) / 100.0);
+        out[outOffset + LOG_SUM_1M] = FloatLog.log1p(UnsafeApi.getLong(a + TOTAL_SUM_1M) / 100.0);
         out[outOffset + COUNT_1H] = UnsafeApi.getLong(a + TOTAL_COUNT_1H);
-        out[outOffset + LOG_SUM_1H] = (float)Math.log1p(UnsafeApi.getLong(a + TOTAL_SUM_1H) / 100.0);
+        out[outOffset + LOG_SUM_1H] = FloatLog.log1p(UnsafeApi.getLong(a + TOTAL_SUM_1H) / 100.0);
         out[outOffset + AMOUNT_EWMA] = (float)amountMean;
         out[outOffset + AMOUNT_Z] = (float)amountZ;
         out[outOffset + SECS_SINCE_PREV] = secsSincePrev;
         out[outOffset + DISTINCT_MERCHANTS_24H] = (float)distinct;
         out[outOffset + NEW_MERCHANT] = newMerchant ? 1f : 0f;
         out[outOffset + VELOCITY_Z] = (float)velocityZ;
-        out[outOffset + LOG_EVENTS] = (float)Math.log1p(events);
+        out[outOffset + LOG_EVENTS] = FloatLog.log1p(events);
         out[outOffset + NEW_MERCHANT_RATE] = (float)newMerchantRate;
         Reference.reachabilityFence(this); // the native memory lives as long as this
+    }
+
+    /**
+     * {@code floorDiv(t, size)} and its slot {@code floorMod(bucket, BUCKETS)} for the latest time asked, kept while
+     * the next times fall in the same bucket: consecutive events mostly share their second, minute and half-day, so
+     * the divisions run about once per bucket instead of per event. Same results as dividing every time. Owner
+     * thread only.
+     */
+    static final class BucketCache {
+        private final long size;
+        private long start = 1;
+        private long end = 0;
+        private long bucket;
+        private int slot;
+
+        BucketCache(final long size) {
+            this.size = size;
+        }
+
+        long bucket(final long t) {
+            if (t < start || t >= end) {
+                bucket = Math.floorDiv(t, size);
+                slot = (int)Math.floorMod(bucket, (long)BUCKETS);
+                final long first = bucket * size;
+                if (Math.multiplyHigh(bucket, size) != first >> 63) {
+                    start = 1; // the bucket's start overflows (a time near the end of the long range): cache nothing
+                    end = 0;
+                } else {
+                    start = first;
+                    end = first > Long.MAX_VALUE - size ? Long.MAX_VALUE : first + size;
+                }
+            }
+            return bucket;
+        }
+
+        /** The slot of the bucket the last {@link #bucket} call returned. */
+        int slot() {
+            return slot;
+        }
     }
 
     private static double clip(final double value, final double limit) {
@@ -347,10 +391,9 @@ public final class TransactionFeatures {
         final int countsOffset,
         final int sumsOffset,
         final int liveOffset,
-        final long bucketNs,
-        final long eventTimeNs,
+        final long bucket,
+        final int slot,
         final long amount) {
-        final long bucket = Math.floorDiv(eventTimeNs, bucketNs);
         final long head = UnsafeApi.getLong(a + headOffset);
         long totalCount = UnsafeApi.getLong(a + totalCountOffset);
         long totalSum = UnsafeApi.getLong(a + totalSumOffset);
@@ -376,7 +419,7 @@ public final class TransactionFeatures {
         } else if (head - bucket >= BUCKETS) {
             return; // too late for this window
         }
-        final int i = (int)Math.floorMod(bucket, (long)BUCKETS);
+        final int i = slot;
         final long bit = 1L << i;
         if ((live & bit) != 0) {
             UnsafeApi.putInt(a + countsOffset + i * 4, UnsafeApi.getInt(a + countsOffset + i * 4) + 1);
@@ -402,8 +445,7 @@ public final class TransactionFeatures {
 
     /** @return true if the merchant's bit was set in neither half before. */
     private static boolean markMerchant(
-        final long a, final long merchantId, final long eventTimeNs) {
-        final long half = Math.floorDiv(eventTimeNs, HALF_DAY_NS);
+        final long a, final long merchantId, final long half) {
         final long current = UnsafeApi.getLong(a + HALF_INDEX);
         if (half > current) {
             final boolean keepCurrentAsPrevious = half == current + 1;
