@@ -103,7 +103,7 @@ public final class AdminRoutes {
         return new ArrayList<>(entries);
     }
 
-    /** The endpoints as {@code GET /} lists them: method, path (a prefix ends with '*') and description. */
+    /** The endpoints as {@code GET /api} lists them: method, path (a prefix ends with '*') and description. */
     List<Map<String, String>> describe() {
         final List<Map<String, String>> out = new ArrayList<>();
         for (final Entry entry : entries) {
