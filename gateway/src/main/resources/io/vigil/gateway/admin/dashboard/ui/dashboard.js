@@ -111,6 +111,13 @@
         if (i === 0) { g.moveTo(x, y); } else { g.lineTo(x, y); }
       }
       g.stroke();
+      if (index === 0) {
+        g.lineTo(x0 + (s.length - 1) * step, height - 1);
+        g.lineTo(x0, height - 1);
+        g.closePath();
+        g.fillStyle = 'rgba(34, 102, 204, 0.12)';
+        g.fill();
+      }
     });
   }
 
