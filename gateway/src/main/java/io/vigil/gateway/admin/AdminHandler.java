@@ -71,7 +71,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         final AdminRoutes.Match match = routes.find(method, request.path());
         if (match.entry() == null) {
             if (match.allowed().isEmpty()) {
-                return AdminResponse.error(404, "not_found", "no endpoint " + request.path() + " (GET / lists them)");
+                return AdminResponse.error(404, "not_found", "no endpoint " + request.path() + " (GET /api lists them)");
             }
             return AdminResponse.error(405, "method_not_allowed", request.method() + " is not allowed on " +
                 request.path() + "; allowed: " + String.join(", ", match.allowed()))

@@ -14,7 +14,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *
  * <pre>{@code
  * routes.get("/slo", request -> AdminResponse.json(slo.status()), "SLO status per objective");
- * routes.resources("/dashboard/", "io/vigil/gateway/admin/dashboard/", "the dashboard");
+ * routes.resources("/ui/", "io/vigil/gateway/admin/dashboard/ui/", "the dashboard's script and style sheet");
  * }</pre>
  *
  * A request is matched on its exact path first, then on the longest registered prefix; a path that matches with
@@ -103,7 +103,7 @@ public final class AdminRoutes {
         return new ArrayList<>(entries);
     }
 
-    /** The endpoints as {@code GET /} lists them: method, path (a prefix ends with '*') and description. */
+    /** The endpoints as {@code GET /api} lists them: method, path (a prefix ends with '*') and description. */
     List<Map<String, String>> describe() {
         final List<Map<String, String>> out = new ArrayList<>();
         for (final Entry entry : entries) {

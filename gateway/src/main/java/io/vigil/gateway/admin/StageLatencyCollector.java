@@ -6,7 +6,6 @@ import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import io.prometheus.metrics.model.snapshots.Unit;
-import io.vigil.engine.StageLatencies;
 import io.vigil.gateway.ServerLatencies;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramIterationValue;
@@ -17,9 +16,10 @@ import java.util.Locale;
 /**
  * {@code vigil_stage_latency_seconds{stage}}: a Prometheus histogram per server stage (gateway decode, journal append,
  * the pipeline's stages, egress), cumulative since the admin server started. At each scrape it drains the recorders
- * that {@link ServerLatencies#drainTo} keeps for it (the writers record into them beside the ones the bench and demo
- * reports read, so neither steals the other's values) into one HdrHistogram per stage, then counts that histogram into
- * the buckets of {@link #BOUNDS_SECONDS}. The sum is the count times each value's HdrHistogram equivalent (two
+ * that {@link ServerLatencies#drainTo} keeps for the admin server (the writers record into them beside the ones the
+ * bench and demo reports read, so neither steals the other's values) through the {@link StageLatencyHistory} it shares
+ * with {@code /api/summary} (so that both see every value) into one cumulative HdrHistogram per stage, then counts that
+ * histogram into the buckets of {@link #BOUNDS_SECONDS}. The sum is the count times each value's HdrHistogram equivalent (two
  * significant digits), so it is approximate to about 1%.
  *
  * <p>Thread-safe (collect is synchronized); allocates per scrape (control plane).
@@ -36,16 +36,19 @@ final class StageLatencyCollector implements MultiCollector {
         }
     }
 
-    private final ServerLatencies latencies;
-    private final Histogram[] cumulative = new Histogram[ServerLatencies.STAGES.length];
+    private final StageLatencyHistory history;
     private final String[] stageLabels = new String[ServerLatencies.STAGES.length];
 
-    StageLatencyCollector(final ServerLatencies latencies) {
-        this.latencies = latencies;
-        for (int i = 0; i < cumulative.length; i++) {
-            cumulative[i] = new Histogram(StageLatencies.HIGHEST_NS, StageLatencies.METRICS_DIGITS);
-            stageLabels[i] = ServerLatencies.STAGES[i].replace(' ', '_').toLowerCase(Locale.ROOT);
+    StageLatencyCollector(final StageLatencyHistory history) {
+        this.history = history;
+        for (int i = 0; i < stageLabels.length; i++) {
+            stageLabels[i] = label(i);
         }
+    }
+
+    /** The {@code stage} label of stage {@code stage} of {@link ServerLatencies#STAGES}: {@code journal_append}. */
+    static String label(final int stage) {
+        return ServerLatencies.STAGES[stage].replace(' ', '_').toLowerCase(Locale.ROOT);
     }
 
     @Override
@@ -54,9 +57,9 @@ final class StageLatencyCollector implements MultiCollector {
             .name("vigil_stage_latency_seconds")
             .unit(Unit.SECONDS)
             .help("Time each answered event spent in each stage of the server, cumulative since the admin server started.");
-        for (int stage = 0; stage < cumulative.length; stage++) {
-            final Histogram histogram = cumulative[stage];
-            latencies.drainTo(stage, histogram);
+        history.drain();
+        for (int stage = 0; stage < stageLabels.length; stage++) {
+            final Histogram histogram = history.cumulative(stage);
             final long[] counts = new long[BOUNDS_NS.length];
             double sumNs = 0;
             for (final HistogramIterationValue value : histogram.recordedValues()) {

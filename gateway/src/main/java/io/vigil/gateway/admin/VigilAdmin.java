@@ -19,7 +19,9 @@ import java.util.Map;
  * ({@code vigil.admin.*}) with Vigil's endpoints installed:
  *
  * <ul>
- * <li>{@code GET /}: the endpoints;</li>
+ * <li>{@code GET /}: the live dashboard (a page from the jar, its assets under {@code /ui/}), polling
+ * {@code GET /api/summary} ({@link DashboardSummary}) every second;</li>
+ * <li>{@code GET /api}: the endpoints;</li>
  * <li>{@code GET /metrics}: the counters file, the per-stage latency histograms, JVM and GC metrics
  * ({@link MetricsEndpoint}, {@link CountersCollector}, {@link StageLatencyCollector});</li>
  * <li>{@code GET /health/live}, {@code GET /health/ready} ({@link Health}; with the SLO evaluator on, ready also
@@ -33,7 +35,13 @@ import java.util.Map;
  */
 public final class VigilAdmin implements AutoCloseable {
     private final PrometheusRegistry registry = new PrometheusRegistry();
+    /** The dashboard's page, and the folder of its assets (served at {@code /ui/}), on the class path. */
+    static final String DASHBOARD = "io/vigil/gateway/admin/dashboard/";
+    /** What the page may load: only this server (its own files and {@code /api/summary}). */
+    static final String DASHBOARD_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
+        "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
     private final CountersCollector counters;
+    private final DashboardSummary summary;
     private final Health health;
     private final AdminServer server;
 
@@ -46,10 +54,12 @@ public final class VigilAdmin implements AutoCloseable {
         final Path dataDir = counterFile.getParent();
         this.counters = new CountersCollector(dataDir, System::currentTimeMillis);
         registry.register(counters);
-        registry.register(new StageLatencyCollector(vigil.latencies()));
+        final StageLatencyHistory latencies = StageLatencyHistory.of(vigil.latencies());
+        registry.register(new StageLatencyCollector(latencies));
         JvmMetrics.builder().register(registry);
         final SloEvaluator slo = vigil.slo();
         final AlertService alerts = vigil.alerts();
+        this.summary = new DashboardSummary(dataDir, latencies, slo, alerts, System::nanoTime, System::currentTimeMillis);
         registry.register(new SloAlertCollector(slo, alerts));
         this.health = new Health(vigil, dataDir);
         if (slo != null) {
@@ -59,13 +69,28 @@ public final class VigilAdmin implements AutoCloseable {
             });
         }
         final AdminRoutes routes = new AdminRoutes();
+        final ClassLoader loader = VigilAdmin.class.getClassLoader();
         routes.get("/", request -> {
+            request.allowOnly();
+            final AdminResponse page = AdminResponse.resource(loader, DASHBOARD + "index.html");
+            if (page == null) {
+                throw new IllegalStateException("no " + DASHBOARD + "index.html on the class path");
+            }
+            return page.header("Content-Security-Policy", DASHBOARD_CSP).header("X-Content-Type-Options", "nosniff");
+        }, "the live dashboard (HTML; polls /api/summary every second)");
+        routes.resources("/ui/", DASHBOARD + "ui/", "the dashboard's script and style sheet");
+        routes.get("/api", request -> {
             request.allowOnly();
             final Map<String, Object> body = new LinkedHashMap<>();
             body.put("service", "vigil admin");
             body.put("endpoints", routes.describe());
             return AdminResponse.json(body);
         }, "this list");
+        routes.get("/api/summary", request -> {
+            request.allowOnly();
+            return AdminResponse.json(summary.summary());
+        }, "what the dashboard shows: counters with rates per second, gauges, stage latency percentiles (last " +
+            StageLatencyHistory.WINDOW_SECONDS + " s and since start), SLO budgets and burn rates, alerts");
         routes.get(MetricsEndpoint.PATH, new MetricsEndpoint(registry),
             "Prometheus metrics (text format, or OpenMetrics by Accept header); name[]=NAME filters");
         routes.get("/health/live", health::live, "liveness: supervised threads alive and making progress (200/503)");
@@ -90,6 +115,7 @@ public final class VigilAdmin implements AutoCloseable {
         } catch (final RuntimeException | InterruptedException ex) {
             health.close();
             counters.close();
+            summary.close();
             throw ex;
         }
     }
@@ -119,7 +145,7 @@ public final class VigilAdmin implements AutoCloseable {
     /** One line for a command's output: where the admin server listens, or that it is off. */
     public static String describe(final VigilAdmin admin) {
         return admin == null ? "admin server off (" + GatewayConfiguration.ADMIN_ENABLED.name() + "=false)" :
-            "admin on " + admin.url() + " (/metrics, /health/live, /health/ready)";
+            "admin on " + admin.url() + " (dashboard /, /metrics, /health/live, /health/ready, /api)";
     }
 
     /** Like {@link #start(VigilServer)}, behind {@code access} (the authentication hook). */
@@ -162,6 +188,7 @@ public final class VigilAdmin implements AutoCloseable {
         } finally {
             health.close();
             counters.close();
+            summary.close();
         }
     }
 }

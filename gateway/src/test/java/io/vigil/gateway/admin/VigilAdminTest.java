@@ -1,5 +1,7 @@
 package io.vigil.gateway.admin;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vigil.codecs.sbe.Channel;
 import io.vigil.codecs.sbe.DecisionDecoder;
 import io.vigil.codecs.sbe.Label;
@@ -129,6 +131,53 @@ class VigilAdminTest {
     }
 
     @Test
+    void shouldSummarizeForTheDashboardWithRatesAndTheSameLatenciesAsMetrics() throws Exception {
+        final ObjectMapper json = new ObjectMapper();
+        try (VigilServer server = startServer(); VigilAdmin admin = VigilAdmin.start(server);
+             RawHttp http = new RawHttp(admin.port())) {
+            final JsonNode first = json.readTree(http.get("/api/summary").read().body());
+            assertTrue(first.path("rateWindowSeconds").isNull(), "no rates before a second reading: " + first);
+            assertTrue(first.path("counters").path("decisions").path("perSecond").isNull(), first.toString());
+            assertEquals("LIVE", first.path("engineState").asText(), first.toString());
+
+            final int decisions = send(server, 60, 3, 5);
+            awaitMetric(admin, "vigil_answered_total", 68);
+            awaitMetric(admin, "vigil_journal_lag_events", 0);
+            final JsonNode summary = json.readTree(http.get("/api/summary").read().body());
+            final JsonNode counters = summary.path("counters");
+            assertEquals(decisions, counters.path("decisions").path("total").asLong(), summary.toString());
+            long byAction = 0;
+            for (final JsonNode action : counters.path("decisions").path("byAction")) {
+                byAction += action.path("total").asLong();
+            }
+            assertEquals(decisions, byAction);
+            assertEquals(3, counters.path("rejects").path("byReason").path("UNKNOWN_CURRENCY").path("total").asLong());
+            assertEquals(68, counters.path("events").path("total").asLong());
+            assertEquals(5, counters.path("events").path("byType").path("metric_sample").path("total").asLong());
+            // the rates are over a reading taken before the events: positive, and total / window at most
+            final double window = summary.path("rateWindowSeconds").asDouble();
+            assertTrue(window > 0, summary.toString());
+            final double rate = counters.path("decisions").path("perSecond").asDouble();
+            assertTrue(rate > 0 && rate <= decisions / window + 1e-6, rate + " over " + window + " s");
+            assertEquals(0, summary.path("gauges").path("journalLag").asLong());
+            assertEquals(16384, summary.path("gauges").path("ringSize").asLong());
+            assertTrue(summary.path("gauges").has("checkpointAgeSeconds"), summary.toString());
+            // latencies: every value, in the summary and in /metrics, whoever drained first
+            for (final JsonNode stage : summary.path("latency").path("stages")) {
+                assertEquals(68, stage.path("sinceStart").path("count").asLong(), stage.toString());
+                assertTrue(stage.path("sinceStart").path("p99").asDouble() >= stage.path("sinceStart").path("p50").asDouble());
+            }
+            assertEquals(10, summary.path("latency").path("stages").size());
+            assertEquals(68, value(scrape(admin, ""), "vigil_stage_latency_seconds_count{stage=\"validate\"}"));
+            final JsonNode again = json.readTree(http.get("/api/summary").read().body());
+            assertEquals(68, again.path("latency").path("stages").get(3).path("sinceStart").path("count").asLong());
+            assertTrue(again.path("slo").path("objectives").isArray(), again.toString());
+            assertTrue(again.path("alerts").path("firing").isArray(), again.toString());
+            assertEquals(400, http.get("/api/summary?window=5").read().status());
+        }
+    }
+
+    @Test
     void shouldWriteOpenMetricsWhenAskedAndFilterByName() throws Exception {
         try (VigilServer server = startServer(); VigilAdmin admin = VigilAdmin.start(server);
              RawHttp http = new RawHttp(admin.port())) {
@@ -175,9 +224,14 @@ class VigilAdminTest {
             assertEquals(400, http.get("/health/ready?verbose=1").read().status());
             assertEquals(200, http.get("/health/live").read().status(), "an added readiness check never touches liveness");
 
-            final RawHttp.Response index = http.get("/").read();
+            final RawHttp.Response index = http.get("/api").read();
             assertEquals(200, index.status());
             assertTrue(index.body().contains("/health/ready"), index.body());
+            assertTrue(index.body().contains("/api/summary"), index.body());
+            final RawHttp.Response page = http.get("/").read();
+            assertEquals(200, page.status());
+            assertTrue(page.header("content-type").startsWith("text/html"), page.header("content-type"));
+            assertTrue(page.body().contains("ui/dashboard.js"), page.body());
         }
     }
 
