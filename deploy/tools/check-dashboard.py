@@ -5,7 +5,9 @@ healthy (evaluated without error). Exit 1 if anything is bad.
   python3 deploy/tools/check-dashboard.py deploy/grafana/vigil.json http://127.0.0.1:9090 [--rules]
 
 Run it against a Prometheus that has scraped Vigil's admin server (or deploy/tools/fake-exporter.py) as job vigil
-for at least three scrape intervals, so that rate() has two samples (deploy/README.md, "What was checked")."""
+for at least three scrape intervals, so that rate() has two samples (deploy/README.md, "What was checked"). A real
+server must have had load, one reject and one checkpoint: "Rejects by reason" (> 0) and "Checkpoint age" (absent
+before a data directory's first checkpoint) are rightly empty otherwise."""
 import json
 import sys
 import urllib.error
