@@ -1,51 +1,87 @@
-"""Serves /metrics with every metric name deploy/grafana/vigil.json and deploy/prometheus/vigil-rules.yml use (the
-names expected from the admin server, issue 10: check them against the real /metrics once it exists), counters
-growing with time, so that a real Prometheus can scrape it and every expression can be evaluated:
-  python3 deploy/tools/fake-exporter.py 19171 &   # then a Prometheus scraping it as job vigil, and
-  python3 deploy/tools/check-dashboard.py deploy/grafana/vigil.json http://127.0.0.1:9090"""
-import http.server, time, sys
+"""Serves a real Vigil /metrics scrape (deploy/tools/metrics-sample.prom) on /metrics, its counters growing with
+time, so that a real Prometheus can scrape something with exactly the admin server's metric families, types and
+labels, and every dashboard query and alerting rule can be evaluated without running Vigil:
+
+  python3 deploy/tools/fake-exporter.py 19171 &     # then a Prometheus scraping 127.0.0.1:19171 as job vigil, and
+  python3 deploy/tools/check-dashboard.py deploy/grafana/vigil.json http://127.0.0.1:9090
+
+The sample is what `vigil run` served after `vigil bench --rate 2000 --duration 10s` (a checkpoint every 5,000
+events, a webhook receiver that is down, one logon with a wrong secret); re-capture it when the admin server's
+metrics change (deploy/README.md says how). DeployedNamesTest (gateway) fails when its vigil_* families and the real
+server's differ.
+
+Every value of a counter family (and a histogram's or summary's _bucket, _count, _sum) is multiplied by
+1 + seconds since start / 60, so rates are positive wherever the sample is not 0 and buckets stay ordered; gauges
+are served as captured.
+"""
+import http.server
+import os
+import re
+import sys
+import time
+
+SAMPLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'metrics-sample.prom')
 T0 = time.time()
+SERIES = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})? (\S+)$')
+
+
+def load(path):
+    """The sample's lines, each with the type of its family ('counter', 'gauge', ...; None for comments)."""
+    types, lines = {}, []
+    with open(path) as f:
+        for line in f:
+            line = line.rstrip('\n')
+            if line.startswith('# TYPE '):
+                _, _, name, kind = line.split(' ', 3)
+                types[name] = kind
+            lines.append(line)
+    out = []
+    for line in lines:
+        m = SERIES.match(line)
+        kind = None
+        if m:
+            name = m.group(1)
+            kind = types.get(name)
+            for suffix in ('_bucket', '_count', '_sum'):
+                if kind is None and name.endswith(suffix):
+                    kind = types.get(name[:-len(suffix)])
+        out.append((line, kind, m))
+    return out
+
+
+LINES = load(SAMPLE)
+
+
 def body():
-    t = time.time() - T0
-    n = int(t * 1000)
-    L = []
-    def c(name, labels, v):
-        L.append(f'{name}{{{labels}}} {v}' if labels else f'{name} {v}')
-    L.append('# TYPE vigil_events_total counter')
-    c('vigil_events_total', 'type="transaction"', n * 9); c('vigil_events_total', 'type="metric_sample"', n)
-    L.append('# TYPE vigil_decisions_total counter')
-    for a, k in (('APPROVE', 8), ('REVIEW', 1), ('DECLINE', 1)):
-        c('vigil_decisions_total', f'action="{a}"', n * k)
-    L.append('# TYPE vigil_rejects_total counter')
-    c('vigil_rejects_total', 'reason="INVALID_AMOUNT"', n // 10); c('vigil_rejects_total', 'reason="BAD_CREDENTIAL"', 0)
-    for name, v in (('vigil_dead_letters_total', n // 10), ('vigil_model_fallbacks_total', n // 100),
-                    ('vigil_backpressure_pauses_total', n // 1000), ('vigil_errors_total', n // 1000)):
-        L.append(f'# TYPE {name} counter'); c(name, '', v)
-    for name, v in (('vigil_journal_lag_events', 100), ('vigil_ring_occupancy', 50), ('vigil_checkpoint_age_seconds', 42.0),
-                    ('vigil_connections', 4), ('vigil_journal_unavailable', 0), ('vigil_alerts_firing', 0)):
-        L.append(f'# TYPE {name} gauge'); c(name, '', v)
-    L.append('# TYPE vigil_stage_latency_seconds summary')
-    for s in ('gateway_decode', 'journal_append', 'validate', 'inference'):
-        for q in ('0.5', '0.9', '0.99', '0.999'):
-            c('vigil_stage_latency_seconds', f'stage="{s}",quantile="{q}"', float(q) * 1e-5)
-        c('vigil_stage_latency_seconds_sum', f'stage="{s}"', n * 1e-6); c('vigil_stage_latency_seconds_count', f'stage="{s}"', n)
-    L.append('# TYPE vigil_slo_budget_remaining_ratio gauge')
-    c('vigil_slo_budget_remaining_ratio', 'slo="latency"', 0.9); c('vigil_slo_budget_remaining_ratio', 'slo="availability"', 0.99)
-    L.append('# TYPE vigil_slo_burn_rate gauge')
-    for w in ('5m', '1h', '6h'):
-        c('vigil_slo_burn_rate', f'slo="latency",window="{w}"', 1.5)
-    L.append('# TYPE vigil_webhook_breaker_state gauge')
-    c('vigil_webhook_breaker_state', 'receiver="pager"', 0)
-    L.append('# TYPE jvm_memory_used_bytes gauge')
-    c('jvm_memory_used_bytes', 'area="heap",id="ZHeap"', 5e8); c('jvm_memory_used_bytes', 'area="nonheap",id="Metaspace"', 8e7)
-    L.append('# TYPE jvm_memory_max_bytes gauge')
-    c('jvm_memory_max_bytes', 'area="heap",id="ZHeap"', 2e9)
-    L.append('# TYPE jvm_gc_collection_seconds summary')
-    c('jvm_gc_collection_seconds_count', 'gc="ZGC Pauses"', n // 100); c('jvm_gc_collection_seconds_sum', 'gc="ZGC Pauses"', n * 1e-7)
-    return ('\n'.join(L) + '\n').encode()
-class H(http.server.BaseHTTPRequestHandler):
+    factor = 1 + (time.time() - T0) / 60
+    out = []
+    for line, kind, m in LINES:
+        if m and kind in ('counter', 'histogram', 'summary') and not m.group(1).endswith('_created'):
+            value = float(m.group(3))
+            grown = value * factor
+            # integral counts (buckets, _count) stay integral, and ordered: floor keeps a <= b
+            text = str(int(grown)) if value.is_integer() and '.' not in m.group(3) else repr(grown)
+            out.append(f'{m.group(1)}{m.group(2) or ""} {text}')
+        else:
+            out.append(line)
+    return ('\n'.join(out) + '\n').encode()
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
-        b = body(); self.send_response(200); self.send_header('Content-Type', 'text/plain; version=0.0.4')
-        self.send_header('Content-Length', str(len(b))); self.end_headers(); self.wfile.write(b)
-    def log_message(self, *a): pass
-http.server.HTTPServer(('127.0.0.1', int(sys.argv[1])), H).serve_forever()
+        if self.path.split('?')[0] != '/metrics':
+            self.send_error(404)
+            return
+        b = body()
+        self.send_response(200)
+        self.send_header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+        self.send_header('Content-Length', str(len(b)))
+        self.end_headers()
+        self.wfile.write(b)
+
+    def log_message(self, *args):
+        pass
+
+
+if __name__ == '__main__':
+    http.server.HTTPServer(('127.0.0.1', int(sys.argv[1])), Handler).serve_forever()
