@@ -11,8 +11,9 @@ import java.util.List;
 /**
  * One kept event's stage breakdown, as {@code GET /traces/slow} serves it and {@code vigil trace} reads it back.
  * The stages do not overlap and follow each other: {@code tailer pickup} here is the pipeline's tailer pickup less the
- * gateway's journal append (which the pipeline's measurement contains), so the stages add up to {@link #totalNs()}
- * but for the few nanoseconds between the output journal append and the hand-off to the network thread.
+ * gateway's journal append (which the pipeline's measurement contains), and {@code egress} runs from the output
+ * journal append to the answer written to the socket (the hand-off to the network thread, the wait for its drain, the
+ * write), so that the stages add up to {@link #totalNs()}.
  *
  * <p>Immutable; thread-safe.
  *
@@ -55,12 +56,23 @@ public record Trace(String traceId, long inputIndex, String inputIndexHex, long 
         for (int i = 0; i < ns.length; i++) {
             ns[i] = buffer.getLong(index + TraceRing.STAGES_OFFSET + i * Long.BYTES);
         }
+        final long sinceIngestNs = buffer.getLong(index + TraceRing.SINCE_INGEST_NS);
         final long append = ns[TraceRing.JOURNAL_APPEND];
-        if (append >= 0 && ns[TraceRing.TAILER_PICKUP] >= 0) {
-            ns[TraceRing.TAILER_PICKUP] = Math.max(0, ns[TraceRing.TAILER_PICKUP] - append);
+        if (ns[TraceRing.TAILER_PICKUP] >= 0) {
+            // the pipeline's pickup runs from the ingest stamp, so it holds the append: what follows it is the tailer's
+            long pipelineNs = Math.max(ns[TraceRing.TAILER_PICKUP], Math.max(0, append));
+            if (append >= 0) {
+                ns[TraceRing.TAILER_PICKUP] = Math.max(0, ns[TraceRing.TAILER_PICKUP] - append);
+            }
+            for (int i = TraceRing.TAILER_PICKUP + 1; i < TraceRing.EGRESS; i++) {
+                pipelineNs += Math.max(0, ns[i]);
+            }
+            // egress: from the output journal append to the answer written (the hand-off, the wait for the network
+            // thread's drain, the write), so that the stages add up to the total
+            ns[TraceRing.EGRESS] = Math.max(0, sinceIngestNs - pipelineNs);
         }
         final long decode = ns[TraceRing.GATEWAY_DECODE];
-        final long totalNs = buffer.getLong(index + TraceRing.SINCE_INGEST_NS) + Math.max(0, decode);
+        final long totalNs = sinceIngestNs + Math.max(0, decode);
         final List<Stage> stages = new ArrayList<>(ns.length);
         for (int i = 0; i < ns.length; i++) {
             stages.add(Stage.of(TraceRing.STAGES[i], ns[i] == AnswerTrace.UNKNOWN ? -1 : ns[i]));

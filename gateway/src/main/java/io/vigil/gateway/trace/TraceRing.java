@@ -21,6 +21,7 @@ import java.nio.ByteBuffer;
  *                                                                         {@link #SYNTHETIC})
  *  64 int64[10] stage times (ns, -1 not measured), as {@link #STAGES}: the gateway's decode and journal append, the
  *     pipeline's seven stages as it measured them (its tailer pickup <em>contains</em> the journal append), egress
+ *     (hand-off to the network thread until written; {@link Trace} shows the time after the output journal instead)
  * </pre>
  *
  * <p>Writing: one producer thread ({@code tryClaim}, {@code commit}: wait-free, allocation-free); reading: one
