@@ -8,6 +8,7 @@ import io.vigil.gateway.cli.DemoCommand;
 import io.vigil.gateway.cli.DlqCommand;
 import io.vigil.gateway.cli.RulesCommand;
 import io.vigil.gateway.cli.RunCommand;
+import io.vigil.gateway.cli.TraceCommand;
 import io.vigil.journal.JournalDamageException;
 import io.vigil.perf.BenchCommand;
 import io.vigil.replay.ReplayCommand;
@@ -22,7 +23,8 @@ import picocli.CommandLine.Command;
 @Command(name = "vigil", mixinStandardHelpOptions = true, version = "vigil 0.1.0",
     description = "Vigil: a low-latency, journal-first event engine for fraud and trading teams.",
     subcommands = {RunCommand.class, DemoCommand.class, ReplayCommand.class, NabCommand.class, DlqCommand.class,
-        CredentialsCommand.class, RulesCommand.class, BenchCommand.class, StatCommand.class, ConfigCommand.class,
+        CredentialsCommand.class, RulesCommand.class, BenchCommand.class, StatCommand.class, TraceCommand.class,
+        ConfigCommand.class,
         CommandLine.HelpCommand.class})
 public final class VigilMain implements Runnable {
     @Override

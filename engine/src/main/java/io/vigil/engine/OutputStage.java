@@ -21,7 +21,10 @@ import org.slf4j.LoggerFactory;
  * Encodes each event's answer (the rules stage's Decision, or a Reject), journals it in the output journal, puts
  * rejected events in the dead-letter journal (with the exception text of an INTERNAL_ERROR, see
  * {@link DeadLetterTrailer}), and hands the answer to the {@link ResponseSink}. Events answered before a restart
- * are passed over. Not thread-safe; allocation-free per event (an INTERNAL_ERROR's dead letter allocates its text).
+ * are passed over. An event of the synthetic prober ({@link RecordHeader#SOURCE_SYNTHETIC}) is answered and journaled
+ * like any other but left out of the business counts ({@link #answeredByType()}, {@link #decisionsByAction()}); it
+ * stays in {@link #answered()} (the pipeline's progress, the journal lag and the availability SLO count it). Not
+ * thread-safe; allocation-free per event (an INTERNAL_ERROR's dead letter allocates its text).
  */
 final class OutputStage implements Stage {
     private static final Logger LOG = LoggerFactory.getLogger(OutputStage.class);
@@ -44,6 +47,7 @@ final class OutputStage implements Stage {
     private final RejectCounts rejectCounts = new RejectCounts();
     private final long[] answeredByType = new long[CounterType.EVENT_TYPES.length];
     private final long[] decisionsByAction = new long[VigilCounters.ACTIONS.length];
+    private final AnswerTrace trace = new AnswerTrace();
     private StageLatencies latencies;
     private Pipeline.Observer observer;
 
@@ -139,6 +143,7 @@ final class OutputStage implements Stage {
         }
         final int length;
         final int answerTemplateId;
+        final boolean synthetic = slot.input.source == RecordHeader.SOURCE_SYNTHETIC;
         if (slot.rejectReason != 0) {
             length = encodeReject(slot);
             answerTemplateId = RejectEncoder.TEMPLATE_ID;
@@ -146,7 +151,7 @@ final class OutputStage implements Stage {
             rejectCounts.increment(slot.rejectReason);
             deadLetter(slot);
         } else {
-            length = encodeDecision(slot);
+            length = encodeDecision(slot, synthetic);
             answerTemplateId = DecisionEncoder.TEMPLATE_ID;
         }
         slot.decidedNs = System.nanoTime();
@@ -161,18 +166,27 @@ final class OutputStage implements Stage {
             }
         }
         answered++;
-        final int[] types = CounterType.EVENT_TYPES;
-        for (int i = 0; i < types.length; i++) {
-            if (types[i] == slot.templateId) {
-                answeredByType[i]++;
-                break;
+        if (!synthetic) {
+            final int[] types = CounterType.EVENT_TYPES;
+            for (int i = 0; i < types.length; i++) {
+                if (types[i] == slot.templateId) {
+                    answeredByType[i]++;
+                    break;
+                }
             }
         }
+        final AnswerTrace trace = this.trace;
         if (latencies != null && slot.validatedNs != 0) {
-            latencies.record(slot);
+            latencies.record(slot, trace.stageNs);
+        } else {
+            trace.unknownStages();
         }
-        sink.onResponse(slot.input.sessionId, slot.input.tenantId, slot.input.clientId, slot.input.timeNs, answer, 0,
-            length);
+        trace.inputIndex = slot.input.index;
+        trace.clientSequence = slot.input.clientSequence;
+        trace.templateId = slot.templateId;
+        trace.synthetic = synthetic;
+        sink.onResponse(slot.input.sessionId, slot.input.tenantId, slot.input.clientId, slot.input.timeNs, trace,
+            answer, 0, length);
         if (observer != null) {
             observer.onAnswered(slot, answer, 0, length);
         }
@@ -207,10 +221,10 @@ final class OutputStage implements Stage {
         }
     }
 
-    private int encodeDecision(final EventSlot slot) {
+    private int encodeDecision(final EventSlot slot, final boolean synthetic) {
         final int decision = slot.decision;
         final int action = DecisionRules.action(decision);
-        if (action >= 0 && action < decisionsByAction.length) {
+        if (!synthetic && action >= 0 && action < decisionsByAction.length) {
             decisionsByAction[action]++;
         }
         final DecisionEncoder encoder = decisionEncoder.wrapAndApplyHeader(answer, 0, headerEncoder)

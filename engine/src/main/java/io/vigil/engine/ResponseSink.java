@@ -44,4 +44,14 @@ public interface ResponseSink {
         final DirectBuffer message, final int offset, final int length) {
         onResponse(sessionId, tenantId, clientId, message, offset, length);
     }
+
+    /**
+     * What the live pipeline calls: like {@link #onResponse(long, int, long, long, DirectBuffer, int, int)}, with
+     * what the pipeline measured for the event ({@code trace}, valid during the call only), so that the gateway can
+     * keep the stage breakdown of a slow event.
+     */
+    default void onResponse(final long sessionId, final int tenantId, final long clientId, final long ingestTimeNs,
+        final AnswerTrace trace, final DirectBuffer message, final int offset, final int length) {
+        onResponse(sessionId, tenantId, clientId, ingestTimeNs, message, offset, length);
+    }
 }

@@ -49,23 +49,28 @@ public final class StageLatencies {
         }
     }
 
-    /** Records one event's stamps after its output journal append; pipeline thread only. */
-    void record(final EventSlot slot) {
+    /**
+     * Records one event's stamps after its output journal append, and writes the time of each stage into
+     * {@code stageNs} (indexed as {@link #STAGES}, clamped as recorded); pipeline thread only.
+     */
+    void record(final EventSlot slot, final long[] stageNs) {
         final long journaledNs = System.nanoTime();
         final long ingestNs = EpochClock.toNanoTime(slot.input.timeNs);
         final long featuresNs = slot.featuresNs != 0 ? slot.featuresNs : slot.validatedNs;
         final long anomalyNs = slot.anomalyNs != 0 ? slot.anomalyNs : featuresNs;
-        record(TAILER_PICKUP, slot.tailerNs - ingestNs);
-        record(VALIDATE, slot.validatedNs - slot.tailerNs);
-        record(FEATURES, featuresNs - slot.validatedNs);
-        record(ANOMALY, anomalyNs - featuresNs);
-        record(INFERENCE, slot.inferredNs - anomalyNs);
-        record(DECIDE, slot.decidedNs - slot.inferredNs);
-        record(OUTPUT_JOURNAL, journaledNs - slot.decidedNs);
+        stageNs[TAILER_PICKUP] = record(TAILER_PICKUP, slot.tailerNs - ingestNs);
+        stageNs[VALIDATE] = record(VALIDATE, slot.validatedNs - slot.tailerNs);
+        stageNs[FEATURES] = record(FEATURES, featuresNs - slot.validatedNs);
+        stageNs[ANOMALY] = record(ANOMALY, anomalyNs - featuresNs);
+        stageNs[INFERENCE] = record(INFERENCE, slot.inferredNs - anomalyNs);
+        stageNs[DECIDE] = record(DECIDE, slot.decidedNs - slot.inferredNs);
+        stageNs[OUTPUT_JOURNAL] = record(OUTPUT_JOURNAL, journaledNs - slot.decidedNs);
     }
 
-    private void record(final int stage, final long ns) {
-        recorders[stage].record(Math.max(0, Math.min(ns, HIGHEST_NS)));
+    private long record(final int stage, final long ns) {
+        final long clamped = Math.max(0, Math.min(ns, HIGHEST_NS));
+        recorders[stage].record(clamped);
+        return clamped;
     }
 
     /**

@@ -31,6 +31,8 @@ final class Authenticator implements AutoCloseable {
     private final byte[] sharedSecret;
     private final Credentials credentials;
     private final ExecutorService verifiers;
+    /** The synthetic prober's internal credential, NUL padded to 32 bytes; null while there is no prober. */
+    private volatile byte[] syntheticSecret;
 
     private Authenticator(final byte[] sharedSecret, final Credentials credentials, final int threads) {
         this.sharedSecret = sharedSecret;
@@ -69,12 +71,37 @@ final class Authenticator implements AutoCloseable {
     }
 
     /**
+     * The tenant of the built-in synthetic prober ({@link io.vigil.gateway.synthetic.SyntheticProber#TENANT}): only a
+     * Logon with the internal credential ({@link #syntheticSecret(String)}) and the prober's client id logs on as it,
+     * whatever the mode; its check is a constant-time comparison, done inline.
+     */
+    static final int SYNTHETIC_TENANT = io.vigil.gateway.synthetic.SyntheticProber.TENANT;
+
+    /**
+     * Lets the synthetic prober log on with {@code secret} (US-ASCII, 32 bytes, random per process, never written
+     * anywhere); set before the gateway binds.
+     */
+    void syntheticSecret(final String secret) {
+        final byte[] bytes = secret.getBytes(StandardCharsets.US_ASCII);
+        if (bytes.length > Credentials.MAX_SECRET_BYTES) {
+            throw new IllegalArgumentException("the synthetic credential is longer than " + Credentials.MAX_SECRET_BYTES + " bytes");
+        }
+        this.syntheticSecret = java.util.Arrays.copyOf(bytes, Credentials.MAX_SECRET_BYTES);
+    }
+
+    /**
      * The tenant (claimed) if the Logon is accepted, as an unsigned int in a long; {@link #BAD_CREDENTIAL} or
      * {@link #TENANT_MISMATCH} if not. Any thread.
      *
      * @param credential the Logon's credential field, 32 bytes, NUL padded.
      */
     long verify(final byte[] credential, final int claimedTenant, final long clientId) {
+        if (claimedTenant == SYNTHETIC_TENANT) {
+            final byte[] synthetic = syntheticSecret;
+            return synthetic != null && MessageDigest.isEqual(credential, synthetic) &&
+                clientId == io.vigil.gateway.synthetic.SyntheticProber.CLIENT ? Integer.toUnsignedLong(SYNTHETIC_TENANT) :
+                BAD_CREDENTIAL;
+        }
         if (credentials == null) {
             if (!MessageDigest.isEqual(credential, sharedSecret)) {
                 return BAD_CREDENTIAL;

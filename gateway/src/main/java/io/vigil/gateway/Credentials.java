@@ -37,6 +37,12 @@ import java.util.Map;
  * only). Verifying is slow by design (one PBKDF2 derivation per candidate entry, see docs/operations.md).
  */
 public final class Credentials {
+    /**
+     * The tenant of the server's built-in synthetic prober ({@code io.vigil.gateway.synthetic.SyntheticProber#TENANT},
+     * 4294967295 unsigned): no file entry may have it, so no client credential logs on as it.
+     */
+    public static final int RESERVED_TENANT = io.vigil.gateway.synthetic.SyntheticProber.TENANT;
+
     /** Scheme name at the start of every hash field. */
     public static final String SCHEME = "pbkdf2-sha256";
     /** Iterations {@code vigil credentials add} uses by default (OWASP's 2023 figure for PBKDF2-HMAC-SHA256). */
@@ -171,6 +177,10 @@ public final class Credentials {
         } catch (final NumberFormatException ex) {
             throw new IllegalArgumentException(where(source, line) + "tenant id '" + fields[1] + "' is not an unsigned 32-bit number");
         }
+        if (tenantId == RESERVED_TENANT) {
+            throw new IllegalArgumentException(where(source, line) + "tenant id " + fields[1] + " is reserved for the " +
+                "server's synthetic prober");
+        }
         final String[] parts = fields[2].split("\\$", -1);
         if (parts.length != 4 || !SCHEME.equals(parts[0])) {
             throw new IllegalArgumentException(where(source, line) + "the hash must read " + SCHEME +
@@ -220,6 +230,10 @@ public final class Credentials {
     public static Entry create(final long clientId, final int tenantId, final char[] secret, final int iterations,
         final SecureRandom random) {
         checkSecret(secret);
+        if (tenantId == RESERVED_TENANT) {
+            throw new IllegalArgumentException("tenant id " + Integer.toUnsignedString(tenantId) + " is reserved for the " +
+                "server's synthetic prober");
+        }
         if (iterations < MIN_ITERATIONS || iterations > MAX_ITERATIONS) {
             throw new IllegalArgumentException("iterations " + iterations + " outside " + MIN_ITERATIONS + ".." + MAX_ITERATIONS);
         }

@@ -1,7 +1,9 @@
 package io.vigil.gateway;
 
 import io.netty.channel.EventLoop;
+import io.vigil.engine.AnswerTrace;
 import io.vigil.engine.ResponseSink;
+import io.vigil.engine.StageLatencies;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.BackoffIdleStrategy;
@@ -33,11 +35,24 @@ import java.util.concurrent.atomic.AtomicBoolean;
 class Egress implements ResponseSink {
     static final int ANSWER_MSG_TYPE = 1;
     private static final int DRAIN_LIMIT = 4096;
-    /**
-     * Each answer in the ring: session id, hand-off stamp (System.nanoTime()), client id, tenant id, the event's
-     * ingest stamp (epoch ns, 0 if unknown), then the message.
+    /*
+     * Each answer in the ring: a prefix of longs, then the message. Session id, hand-off stamp (System.nanoTime()),
+     * client id, tenant id, the event's ingest stamp (epoch ns, 0 if unknown), then what slow-event traces need: input
+     * index, client sequence, template id (low 32 bits; SYNTHETIC_BIT for a synthetic probe's event) and the seven
+     * pipeline stage times (ns, AnswerTrace.UNKNOWN if not measured).
      */
-    private static final int PREFIX_BYTES = 5 * Long.BYTES;
+    static final int SESSION = 0;
+    static final int HAND_OFF = 8;
+    static final int CLIENT = 16;
+    static final int TENANT = 24;
+    static final int INGEST = 32;
+    static final int INPUT_INDEX = 40;
+    static final int SEQUENCE = 48;
+    static final int TEMPLATE = 56;
+    static final int STAGES = 64;
+    static final int PIPELINE_STAGES = StageLatencies.STAGES.length;
+    static final long SYNTHETIC_BIT = 1L << 32;
+    static final int PREFIX_BYTES = STAGES + PIPELINE_STAGES * Long.BYTES;
 
     private final RingBuffer ring;
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
@@ -51,6 +66,9 @@ class Egress implements ResponseSink {
     private int delivered;
     private ServerLatencies latencies;
     private SloLatencyCounters slo;
+    private TraceRecorder traces;
+    /** The prefixes of the answers delivered by the read in progress, for {@link #traces}; allocated with it. */
+    private UnsafeBuffer tracePrefixes;
     private long waitsForSpace;
 
     Egress(final int capacityBytes, final EventLoop eventLoop, final GatewayCore core) {
@@ -80,6 +98,13 @@ class Egress implements ResponseSink {
     @Override
     public void onResponse(final long sessionId, final int tenantId, final long clientId, final long ingestTimeNs,
         final DirectBuffer message, final int offset, final int length) {
+        onResponse(sessionId, tenantId, clientId, ingestTimeNs, null, message, offset, length);
+    }
+
+    /** Like the above, with what the pipeline measured (slow-event traces); {@code trace} may be null. */
+    @Override
+    public void onResponse(final long sessionId, final int tenantId, final long clientId, final long ingestTimeNs,
+        final AnswerTrace trace, final DirectBuffer message, final int offset, final int length) {
         int index;
         while ((index = ring.tryClaim(ANSWER_MSG_TYPE, PREFIX_BYTES + length)) <= 0) {
             waitsForSpace++;
@@ -88,11 +113,27 @@ class Egress implements ResponseSink {
         }
         fullIdle.reset();
         final MutableDirectBuffer buffer = ring.buffer();
-        buffer.putLong(index, sessionId);
-        buffer.putLong(index + Long.BYTES, System.nanoTime());
-        buffer.putLong(index + 2 * Long.BYTES, clientId);
-        buffer.putLong(index + 3 * Long.BYTES, tenantId);
-        buffer.putLong(index + 4 * Long.BYTES, ingestTimeNs);
+        buffer.putLong(index + SESSION, sessionId);
+        buffer.putLong(index + HAND_OFF, System.nanoTime());
+        buffer.putLong(index + CLIENT, clientId);
+        buffer.putLong(index + TENANT, tenantId);
+        buffer.putLong(index + INGEST, ingestTimeNs);
+        if (trace != null) {
+            buffer.putLong(index + INPUT_INDEX, trace.inputIndex);
+            buffer.putLong(index + SEQUENCE, trace.clientSequence);
+            buffer.putLong(index + TEMPLATE, (trace.templateId & 0xFFFF_FFFFL) | (trace.synthetic ? SYNTHETIC_BIT : 0));
+            final long[] stageNs = trace.stageNs;
+            for (int i = 0; i < PIPELINE_STAGES; i++) {
+                buffer.putLong(index + STAGES + i * Long.BYTES, stageNs[i]);
+            }
+        } else {
+            buffer.putLong(index + INPUT_INDEX, -1);
+            buffer.putLong(index + SEQUENCE, 0);
+            buffer.putLong(index + TEMPLATE, 0);
+            for (int i = 0; i < PIPELINE_STAGES; i++) {
+                buffer.putLong(index + STAGES + i * Long.BYTES, AnswerTrace.UNKNOWN);
+            }
+        }
         buffer.putBytes(index + PREFIX_BYTES, message, offset, length);
         ring.commit(index);
         // commit() is a release store (putIntRelease of the record length) and drainScheduled.get() a volatile load:
@@ -122,7 +163,8 @@ class Egress implements ResponseSink {
             afterDrain();
             final ServerLatencies latencies = this.latencies;
             final SloLatencyCounters slo = this.slo;
-            if (delivered > 0 && (latencies != null || slo != null)) {
+            final TraceRecorder traces = this.traces;
+            if (delivered > 0 && (latencies != null || slo != null || traces != null)) {
                 final long writtenNs = System.nanoTime();
                 if (latencies != null) {
                     for (int i = 0; i < delivered; i++) {
@@ -131,6 +173,9 @@ class Egress implements ResponseSink {
                 }
                 if (slo != null) {
                     slo.written(writtenNs, ingestNs, delivered);
+                }
+                if (traces != null) {
+                    traces.written(writtenNs, tracePrefixes, PREFIX_BYTES, delivered);
                 }
             }
             // Again while the read consumed anything, not while it returned answers: one read stops at the end of the
@@ -148,9 +193,9 @@ class Egress implements ResponseSink {
 
     /** Hands one answer from the ring to its session; on the event loop. */
     void deliver(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length) {
-        final SessionHandler origin = core.sessions.get(buffer.getLong(index));
-        final long clientId = buffer.getLong(index + 2 * Long.BYTES);
-        final int tenantId = (int)buffer.getLong(index + 3 * Long.BYTES);
+        final SessionHandler origin = core.sessions.get(buffer.getLong(index + SESSION));
+        final long clientId = buffer.getLong(index + CLIENT);
+        final int tenantId = (int)buffer.getLong(index + TENANT);
         final SessionHandler current = clientId == 0 ? null : core.sessions.current(tenantId, clientId);
         if (origin != null && (current == null || current == origin)) {
             origin.deliverAnswer(buffer, index + PREFIX_BYTES, length - PREFIX_BYTES);
@@ -168,8 +213,12 @@ class Egress implements ResponseSink {
     }
 
     private void stamp(final MutableDirectBuffer buffer, final int index) {
-        handOffNs[delivered] = buffer.getLong(index + Long.BYTES);
-        ingestNs[delivered++] = buffer.getLong(index + 4 * Long.BYTES);
+        if (traces != null) {
+            // the ring's bytes are gone once the read returns: the trace recorder looks at the copy after the write
+            buffer.getBytes(index, tracePrefixes, delivered * PREFIX_BYTES, PREFIX_BYTES);
+        }
+        handOffNs[delivered] = buffer.getLong(index + HAND_OFF);
+        ingestNs[delivered++] = buffer.getLong(index + INGEST);
     }
 
     /** Records the egress stage into {@code latencies}; set before the server binds. */
@@ -180,6 +229,12 @@ class Egress implements ResponseSink {
     /** Counts the latency SLO's good and total answers; set before the server binds. */
     void slo(final SloLatencyCounters slo) {
         this.slo = slo;
+    }
+
+    /** Keeps slow and sampled events' stage breakdowns; set before the server binds. */
+    void traces(final TraceRecorder traces) {
+        this.tracePrefixes = new UnsafeBuffer(ByteBuffer.allocateDirect(DRAIN_LIMIT * PREFIX_BYTES));
+        this.traces = traces;
     }
 
     /** Times the pipeline found the ring full and had to wait; safe to read from any thread roughly. */

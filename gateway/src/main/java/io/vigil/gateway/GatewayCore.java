@@ -58,6 +58,8 @@ final class GatewayCore {
     ResendLookup resends;
     /** Per-stage latency recorders of the engine, set before the server binds; null: not recorded. */
     ServerLatencies latencies;
+    /** Slow-event traces: the gateway stages of each journaled event; null when traces are off. */
+    TraceRecorder traces;
     /** Every open connection, logged on or not, for sweeps and backpressure. */
     final ArrayList<SessionHandler> connections = new ArrayList<>();
     final int maxConnections;

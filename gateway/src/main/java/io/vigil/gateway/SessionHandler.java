@@ -63,6 +63,8 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
     /** State of (tenant, client) once logged on: sequence mark and current session. */
     private Sessions.Client client;
     private boolean loggedOn;
+    /** The session of the built-in synthetic prober: its events are journaled as {@link RecordHeader#SOURCE_SYNTHETIC}. */
+    private boolean synthetic;
     /** A Logon is being verified off the network thread: nothing more is read or handled until it is decided. */
     private boolean logonPending;
     private boolean closing;
@@ -311,7 +313,7 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
         buffer.getBytes(credentialAt, secret);
         final int claimedTenant = (int)logon.tenantId();
         final long claimedClient = logon.clientId();
-        if (core.authenticator.inline()) {
+        if (core.authenticator.inline() || claimedTenant == Authenticator.SYNTHETIC_TENANT) {
             completeLogon(core.authenticator.verify(secret, claimedTenant, claimedClient), claimedTenant, claimedClient,
                 blanked, address);
             return;
@@ -373,6 +375,8 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
         }
         loggedOn = true;
         tenantId = (int)result;
+        // only the internal credential logs on as this tenant (Authenticator.verify): a client cannot claim it
+        synthetic = tenantId == Authenticator.SYNTHETIC_TENANT;
         clientId = claimedClient;
         client = core.sessions.client(tenantId, clientId);
         sessionId = core.sessions.newSessionId();
@@ -424,14 +428,21 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
         }
         final long ingestNs = core.ingestTimeNs();
         final long index = core.input.append(ingestNs, sessionId, clientId, sequence, RecordHeader.NO_INDEX,
-            tenantId, templateId, 0, buffer, messageOffset, messageLength);
+            tenantId, templateId, synthetic ? RecordHeader.SOURCE_SYNTHETIC : 0, buffer, messageOffset, messageLength);
         if (index == JournalWriter.FAILED) {
             core.journalFailure(core.input);
             reject(buffer, offset, length, sequence, RejectReason.JOURNAL_UNAVAILABLE, templateId);
             return;
         }
-        if (core.latencies != null) {
-            core.latencies.recordIngest(frameNs, EpochClock.toNanoTime(ingestNs), System.nanoTime());
+        if (core.latencies != null || core.traces != null) {
+            final long ingestNanoTime = EpochClock.toNanoTime(ingestNs);
+            final long appendedNs = System.nanoTime();
+            if (core.latencies != null) {
+                core.latencies.recordIngest(frameNs, ingestNanoTime, appendedNs);
+            }
+            if (core.traces != null) {
+                core.traces.ingested(index, ingestNanoTime - frameNs, appendedNs - ingestNanoTime);
+            }
         }
         client.lastSequence = sequence;
         core.resends.journaled(tenantId, clientId, sequence, index);

@@ -32,7 +32,13 @@ import io.vigil.gateway.alert.WebhookReceiver;
 import io.vigil.gateway.slo.CounterValues;
 import io.vigil.gateway.slo.SloContext;
 import io.vigil.gateway.slo.SloEvaluator;
+import io.vigil.gateway.slo.SloObjective;
 import io.vigil.gateway.slo.WallClock;
+import io.vigil.gateway.synthetic.SyntheticContext;
+import io.vigil.gateway.synthetic.SyntheticProber;
+import io.vigil.gateway.trace.SlowTraces;
+import io.vigil.gateway.trace.TraceContext;
+import io.vigil.gateway.trace.TraceRing;
 import io.vigil.journal.DataDirectory;
 import io.vigil.journal.JournalReader;
 import io.vigil.journal.JournalRecord;
@@ -81,6 +87,8 @@ public final class VigilServer implements AutoCloseable {
     private final ServerLatencies latencies = new ServerLatencies(() -> engine.latencies());
     private final SloEvaluator slo;
     private final AlertService alerts;
+    private final SlowTraces traces;
+    private final SyntheticProber prober;
 
     private VigilServer(final GatewayContext context, final EngineContext engineContext, final StageAssembler stages,
         final boolean repair) throws InterruptedException {
@@ -89,11 +97,13 @@ public final class VigilServer implements AutoCloseable {
         final ConfigContext[] observability = concludeAll(context, engineContext);
         final SloContext sloContext = (SloContext)observability[0];
         final AlertContext alertContext = (AlertContext)observability[1];
+        final TraceContext traceContext = (TraceContext)observability[2];
+        final SyntheticContext syntheticContext = (SyntheticContext)observability[3];
         this.context = context;
         this.engineContext = engineContext;
         // what the run context records: the engine's values and the gateway's (SLO and alert keys included)
         final VigilConfig config = engineContext.config().with(context.values()).with(sloContext.values())
-            .with(alertContext.values());
+            .with(alertContext.values()).with(traceContext.values()).with(syntheticContext.values());
         final int maxFrameBytes = engineContext.maxFrameBytes();
         final int heartbeatMs = (int)Math.max(1, TimeUnit.NANOSECONDS.toMillis(context.heartbeatIntervalNs()));
         // parsed and validated before anything is opened: a bad credentials file stops the start, naming file and line
@@ -145,6 +155,10 @@ public final class VigilServer implements AutoCloseable {
         Channel channel = null;
         SloEvaluator sloStarted = null;
         AlertService alertsStarted = null;
+        SlowTraces tracesStarted = null;
+        SyntheticProber proberStarted = null;
+        final TraceRing traceRing = traceContext.enabled() ? new TraceRing() : null;
+        final String syntheticCredential = syntheticContext.enabled() ? SyntheticProber.newCredential() : null;
         try {
             started = Engine.start(engineContext, journals, egress, stages, counters);
             this.engine = started;
@@ -158,6 +172,15 @@ public final class VigilServer implements AutoCloseable {
             egress.latencies(latencies);
             if (sloContext.enabled()) {
                 egress.slo(new SloLatencyCounters(counters, sloContext.latencyThresholdNs()));
+            }
+            if (traceRing != null) {
+                final TraceRecorder recorder = new TraceRecorder(traceRing, traceContext.slowThresholdNs(),
+                    traceContext.sampleEvery(), counters);
+                core.traces = recorder;
+                egress.traces(recorder);
+            }
+            if (syntheticCredential != null) {
+                authenticator.syntheticSecret(syntheticCredential);
             }
             final ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
@@ -178,14 +201,29 @@ public final class VigilServer implements AutoCloseable {
             }, SWEEP_MS, SWEEP_MS, TimeUnit.MILLISECONDS);
             channel = bootstrap.bind(new InetSocketAddress(context.bindHost(), context.port())).sync().channel();
             final CounterValues counterValues = CounterValues.of(counters);
+            if (traceRing != null) {
+                tracesStarted = new SlowTraces(traceContext, traceRing, counters).start();
+            }
             if (sloContext.enabled()) {
-                sloStarted = new SloEvaluator(sloContext, counterValues, WallClock.SYSTEM).start();
+                sloStarted = new SloEvaluator(sloContext, syntheticContext.enabled() ?
+                    java.util.List.of(SloObjective.synthetic(syntheticContext.target(), syntheticContext.timeoutNs())) :
+                    java.util.List.of(), counterValues, WallClock.SYSTEM).start();
             }
             if (alertContext.enabled()) {
                 alertsStarted = AlertService.create(alertContext, counterValues, sloStarted, () -> this.journals,
                     counters, WallClock.SYSTEM, VigilServer::logWebhookEvent).start();
             }
+            if (syntheticCredential != null) {
+                proberStarted = new SyntheticProber(syntheticContext, context.bindHost(),
+                    ((InetSocketAddress)channel.localAddress()).getPort(), syntheticCredential, counters).start();
+            }
         } catch (final RuntimeException | InterruptedException ex) {
+            if (proberStarted != null) {
+                proberStarted.close();
+            }
+            if (tracesStarted != null) {
+                tracesStarted.close();
+            }
             if (alertsStarted != null) {
                 alertsStarted.close();
             }
@@ -207,6 +245,8 @@ public final class VigilServer implements AutoCloseable {
         this.serverChannel = channel;
         this.slo = sloStarted;
         this.alerts = alertsStarted;
+        this.traces = tracesStarted;
+        this.prober = proberStarted;
         LOG.info("listening on {} ({}), data in {}, {} (tenant, client) sequence marks restored; logons: {}",
             serverChannel.localAddress(), transport, journals.dataDir().toAbsolutePath(), clients, authenticator.describe());
     }
@@ -215,7 +255,7 @@ public final class VigilServer implements AutoCloseable {
      * Concludes both contexts and the SLO and alert contexts seeded from the gateway's configuration, naming every bad
      * key of any in one exception.
      *
-     * @return the concluded SLO and alert contexts.
+     * @return the concluded SLO, alert, trace and synthetic prober contexts.
      */
     private static ConfigContext[] concludeAll(final GatewayContext gateway, final EngineContext engine) {
         final java.util.List<String> problems = new java.util.ArrayList<>();
@@ -230,8 +270,18 @@ public final class VigilServer implements AutoCloseable {
             problems.addAll(ex.problems());
         }
         final VigilConfig seed = gateway.isConcluded() ? gateway.config() : engine.isConcluded() ? engine.config() : null;
-        final ConfigContext[] contexts = new ConfigContext[2];
+        final ConfigContext[] contexts = new ConfigContext[4];
         if (seed != null) {
+            try {
+                contexts[2] = new TraceContext(seed).conclude();
+            } catch (final ConfigurationException ex) {
+                problems.addAll(ex.problems());
+            }
+            try {
+                contexts[3] = new SyntheticContext(seed).conclude();
+            } catch (final ConfigurationException ex) {
+                problems.addAll(ex.problems());
+            }
             try {
                 contexts[0] = new SloContext(seed).conclude();
             } catch (final ConfigurationException ex) {
@@ -502,6 +552,16 @@ public final class VigilServer implements AutoCloseable {
         return alerts;
     }
 
+    /** The slow-event traces kept ({@code GET /traces/slow}), or null when {@code vigil.trace.enabled} is false. */
+    public SlowTraces traces() {
+        return traces;
+    }
+
+    /** The synthetic prober, or null when {@code vigil.synthetic.interval} is 0. */
+    public SyntheticProber prober() {
+        return prober;
+    }
+
     /** Per-stage latencies, end to end: the gateway's stages around the running engine's. */
     public ServerLatencies latencies() {
         return latencies;
@@ -575,7 +635,11 @@ public final class VigilServer implements AutoCloseable {
     @Override
     public void close() {
         try {
-            // first: they read the counters and the output journal
+            // first: it talks to the gateway like a client
+            if (prober != null) {
+                prober.close();
+            }
+            // then: they read the counters and the output journal
             if (alerts != null) {
                 alerts.close();
             }
@@ -591,6 +655,10 @@ public final class VigilServer implements AutoCloseable {
                 }
             }).syncUninterruptibly();
             engine.close();
+            if (traces != null) {
+                // after the engine: the last answers' traces are in the ring (or not kept: egress runs until the group stops)
+                traces.close();
+            }
             loop.submit(() -> {
                 core.publishCounters();
                 core.input.close();

@@ -78,10 +78,22 @@ class CredentialsTest {
 
     @Test
     void shouldRoundTripUnsignedIdsThroughALine() {
-        final String text = line(-1L, -1, "s3cret");
-        assertTrue(text.startsWith("18446744073709551615 4294967295 "), text);
+        // 4294967295 (-1) is the synthetic prober's tenant: the highest a client may have is one below
+        final String text = line(-1L, -2, "s3cret");
+        assertTrue(text.startsWith("18446744073709551615 4294967294 "), text);
         final Credentials credentials = Credentials.parse(List.of(text), "test");
-        assertEquals(Credentials.Result.OK, credentials.verify(field("s3cret"), -1, -1L));
+        assertEquals(Credentials.Result.OK, credentials.verify(field("s3cret"), -2, -1L));
+    }
+
+    @Test
+    void shouldRefuseTheSyntheticProbersTenant() {
+        final IllegalArgumentException created = assertThrows(IllegalArgumentException.class,
+            () -> line(7, Credentials.RESERVED_TENANT, "s3cret"));
+        assertTrue(created.getMessage().contains("reserved"), created.getMessage());
+        final String text = line(7, -2, "s3cret").replace(" 4294967294 ", " 4294967295 ");
+        final IllegalArgumentException loaded = assertThrows(IllegalArgumentException.class,
+            () -> Credentials.parse(List.of(text), "test"));
+        assertTrue(loaded.getMessage().contains("test line 1") && loaded.getMessage().contains("reserved"), loaded.getMessage());
     }
 
     @Test

@@ -109,17 +109,19 @@ class TenantIsolationPropertyTest {
             final String text = d.clientSequence() + " DECISION " + d.journalIndex() + " " +
                 Float.floatToRawIntBits(d.modelScore()) + " " + Float.floatToRawIntBits(d.anomalyScore()) + " " +
                 d.action() + " " + d.reasons().getRaw();
-            answers.add(new long[] {d.clientSequence(), d.journalIndex(), -1});
+            // rendered first: await() counts answers, then reads renderedInOrder
             rendered.putIfAbsent(d.clientSequence(), text);
             renderedInOrder.add(text);
+            answers.add(new long[] {d.clientSequence(), d.journalIndex(), -1});
         }
 
         @Override
         public void onReject(final RejectDecoder r) {
             final String text = r.clientSequence() + " REJECT " + r.journalIndex() + " " + r.reason();
-            answers.add(new long[] {r.clientSequence(), r.journalIndex(), r.reasonRaw()});
+            // rendered first: await() counts answers, then reads renderedInOrder
             rendered.putIfAbsent(r.clientSequence(), text);
             renderedInOrder.add(text);
+            answers.add(new long[] {r.clientSequence(), r.journalIndex(), r.reasonRaw()});
         }
 
         void await(final int count, final String what) throws InterruptedException {

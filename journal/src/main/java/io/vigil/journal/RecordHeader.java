@@ -19,7 +19,8 @@ import java.util.zip.CRC32C;
  * 40  int32  tenantId        tenant given at Logon
  * 44  uint16 code            dlq: RejectReason value; output: SBE template id of the answer; input: template id
  * 46  uint16 source          dlq: {@link #SOURCE_GATEWAY} or {@link #SOURCE_ENGINE}; input: {@link #SOURCE_ADMIN} for a control record,
- *                            {@link #SOURCE_LOST} for a placeholder written by a repair, else 0; output: 0
+ *                            {@link #SOURCE_LOST} for a placeholder written by a repair, {@link #SOURCE_SYNTHETIC} for
+ *                            an event of the built-in prober, else 0; output: 0
  * 48  int32  payloadLength   bytes that follow the header
  * 52  uint8  version         {@link #VERSION} (1)
  * 53  uint8  reserved        0
@@ -83,6 +84,14 @@ public final class RecordHeader {
 
     /** Input record appended by an admin path (a control record), never by a client session. */
     public static final int SOURCE_ADMIN = 3;
+
+    /**
+     * Input event journaled by the gateway for the session of its built-in synthetic prober (the only session that
+     * logs on with the server's internal credential, as the reserved synthetic tenant), never for a client: the event
+     * goes through every stage, and the pipeline leaves it out of the business counts (events, decisions), live and
+     * in every replay.
+     */
+    public static final int SOURCE_SYNTHETIC = 5;
 
     /** refIndex of a record that refers to no input excerpt. */
     public static final long NO_INDEX = -1;

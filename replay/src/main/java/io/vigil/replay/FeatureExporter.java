@@ -49,6 +49,9 @@ final class FeatureExporter implements Pipeline.Observer {
 
     @Override
     public void onAnswered(final EventSlot slot, final DirectBuffer answer, final int offset, final int length) {
+        if (slot.input.source == io.vigil.journal.RecordHeader.SOURCE_SYNTHETIC) {
+            return; // the server's own probe: no business event, no training row
+        }
         final FeatureRow r = row;
         r.journalIndex = slot.input.index;
         r.ingestTimeNs = slot.input.timeNs;

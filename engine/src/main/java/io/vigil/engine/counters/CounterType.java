@@ -81,7 +81,20 @@ public enum CounterType {
     /** Webhook delivery attempts that failed (error status, refused, timed out), all receivers together. */
     WEBHOOK_FAILED(34, "webhook attempts failed", Kind.COUNT, "webhook delivery threads (atomic add)"),
     /** Webhook notifications dropped: a receiver's queue was full (oldest dropped) or it refused one with a 4xx. */
-    WEBHOOK_DROPPED(35, "webhook notifications dropped", Kind.COUNT, "alert thread and webhook delivery threads (atomic add)");
+    WEBHOOK_DROPPED(35, "webhook notifications dropped", Kind.COUNT, "alert thread and webhook delivery threads (atomic add)"),
+    // 40-49: slow-event traces (io.vigil.gateway.trace) and the synthetic prober (io.vigil.gateway.synthetic)
+    /** Slow or sampled events whose stage breakdown the gateway handed to the trace reader. */
+    TRACES_RECORDED(40, "traces: recorded", Kind.COUNT, "gateway network thread, per egress drain"),
+    /** Slow or sampled events whose breakdown was dropped because the trace ring was full (the reader is behind). */
+    TRACES_DROPPED(41, "traces: dropped (ring full)", Kind.COUNT, "gateway network thread, per egress drain"),
+    /** Synthetic transactions the built-in prober sent end to end (vigil.synthetic.interval). */
+    SYNTHETIC_PROBES(42, "synthetic: probes", Kind.COUNT, "synthetic prober thread, per probe"),
+    /** Synthetic probes that failed: no Decision within the timeout, a Reject, or no connection or logon. */
+    SYNTHETIC_FAILURES(43, "synthetic: probes failed", Kind.COUNT, "synthetic prober thread, per probe"),
+    /** Round trip of the last successful synthetic probe, nanoseconds (send to Decision received). */
+    SYNTHETIC_LATENCY(44, "synthetic: last round trip (ns)", Kind.GAUGE, "synthetic prober thread, per probe"),
+    /** Wall-clock time of the last successful synthetic probe, 0 for none. */
+    SYNTHETIC_LAST_SUCCESS(45, "synthetic: last success", Kind.EPOCH_MS, "synthetic prober thread, per probe");
 
 
     /** The event types {@link #EVENTS} counts, by template id: the name of {@code EVENT_TYPES[i]} is {@code EVENT_TYPE_NAMES[i]}. */

@@ -81,6 +81,12 @@ final class CountersCollector implements MultiCollector {
         METRICS.put(CounterType.WEBHOOK_DELIVERED, Metric.count("vigil_webhook_delivered", "Alertmanager webhook messages receivers accepted (2xx)."));
         METRICS.put(CounterType.WEBHOOK_FAILED, Metric.count("vigil_webhook_failed_attempts", "Webhook delivery attempts that failed (each is retried)."));
         METRICS.put(CounterType.WEBHOOK_DROPPED, Metric.count("vigil_webhook_dropped", "Webhook messages dropped (queue full, or refused with a 4xx)."));
+        METRICS.put(CounterType.TRACES_RECORDED, Metric.count("vigil_traces_recorded", "Slow or sampled events whose stage breakdown was kept (GET /traces/slow)."));
+        METRICS.put(CounterType.TRACES_DROPPED, Metric.count("vigil_traces_dropped", "Slow or sampled events whose stage breakdown was dropped: the trace ring was full."));
+        METRICS.put(CounterType.SYNTHETIC_PROBES, Metric.count("vigil_synthetic_probes", "Synthetic transactions the built-in prober sent end to end through the TCP gateway."));
+        METRICS.put(CounterType.SYNTHETIC_FAILURES, Metric.count("vigil_synthetic_failures", "Synthetic probes without a Decision within the timeout, rejected, or without a connection."));
+        METRICS.put(CounterType.SYNTHETIC_LATENCY, Metric.gauge("vigil_synthetic_latency_seconds", "Round trip of the last successful synthetic probe (send to Decision received).").scaled(1e-9, Unit.SECONDS));
+        METRICS.put(CounterType.SYNTHETIC_LAST_SUCCESS, Metric.gauge("vigil_synthetic_last_success_timestamp_seconds", "Unix time of the last successful synthetic probe, 0 for none.").scaled(1e-3, Unit.SECONDS));
         // LAST_CHECKPOINT and ENGINE_STATE are exported by hand below: an age and a state set
     }
 

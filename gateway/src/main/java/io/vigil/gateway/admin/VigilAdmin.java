@@ -2,6 +2,7 @@ package io.vigil.gateway.admin;
 
 import io.vigil.gateway.alert.AlertService;
 import io.vigil.gateway.slo.SloEvaluator;
+import io.vigil.gateway.trace.SlowTraces;
 
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -27,7 +28,8 @@ import java.util.Map;
  * <li>{@code GET /health/live}, {@code GET /health/ready} ({@link Health}; with the SLO evaluator on, ready also
  * requires no fast burn when {@code vigil.slo.readiness.fast.burn});</li>
  * <li>{@code GET /slo}, {@code GET /alerts}: the SLO evaluator's and the alerts' snapshots ({@link SloAlertCollector}
- * exports them as metrics too).</li>
+ * exports them as metrics too);</li>
+ * <li>{@code GET /traces/slow}: the slow and sampled events' stage breakdowns ({@link SlowTraces}).</li>
  * </ul>
  *
  * Other modules add endpoints through {@link #routes()} and readiness conditions through {@link #health()}; see
@@ -110,6 +112,14 @@ public final class VigilAdmin implements AutoCloseable {
             }
             return AdminResponse.json(alerts.snapshot());
         }, "alerts firing and recently resolved, webhook receivers with their circuit breakers");
+        final SlowTraces traces = vigil.traces();
+        routes.get("/traces/slow", request -> {
+            request.allowOnly("limit");
+            if (traces == null) {
+                throw new AdminException(404, "not_found", "slow-event traces are off (vigil.trace.enabled=false)");
+            }
+            return AdminResponse.json(traces.snapshot(limit(request, traces.context().keep())));
+        }, "slow and sampled events' stage breakdowns, newest first; limit=N (default " + DEFAULT_TRACE_LIMIT + ")");
         try {
             this.server = AdminServer.start(context, routes, access);
         } catch (final RuntimeException | InterruptedException ex) {
@@ -118,6 +128,25 @@ public final class VigilAdmin implements AutoCloseable {
             summary.close();
             throw ex;
         }
+    }
+
+    /** Traces {@code GET /traces/slow} answers without {@code limit}. */
+    static final int DEFAULT_TRACE_LIMIT = 100;
+
+    private static int limit(final AdminRequest request, final int keep) {
+        final String value = request.param("limit");
+        if (value == null) {
+            return Math.min(DEFAULT_TRACE_LIMIT, keep);
+        }
+        try {
+            final int limit = Integer.parseInt(value);
+            if (limit >= 1) {
+                return limit;
+            }
+        } catch (final NumberFormatException ignored) {
+            // refused below
+        }
+        throw AdminException.badParameter("limit must be a whole number of at least 1, not '" + value + "'");
     }
 
     /** Starts the admin server of {@code vigil} where its gateway context says, without authentication. */

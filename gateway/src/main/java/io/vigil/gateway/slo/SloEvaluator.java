@@ -43,9 +43,22 @@ public final class SloEvaluator implements AutoCloseable {
 
     /** The two default objectives (latency, availability) with the targets and threshold of {@code context}. */
     public SloEvaluator(final SloContext context, final CounterValues counters, final WallClock clock) {
-        this(List.of(SloObjective.latency(context.conclude().latencyTarget(), context.latencyThresholdNs()),
-                SloObjective.availability(context.availabilityTarget())), BurnRateRule.DEFAULTS, context.periodMs(),
-            context.sampleIntervalMs(), context.readinessFastBurn(), counters, clock);
+        this(context, List.of(), counters, clock);
+    }
+
+    /** The two default objectives and {@code more} (the server adds the synthetic one while its prober runs). */
+    public SloEvaluator(final SloContext context, final List<SloObjective> more, final CounterValues counters,
+        final WallClock clock) {
+        this(objectives(context.conclude(), more), BurnRateRule.DEFAULTS, context.periodMs(), context.sampleIntervalMs(),
+            context.readinessFastBurn(), counters, clock);
+    }
+
+    private static List<SloObjective> objectives(final SloContext context, final List<SloObjective> more) {
+        final List<SloObjective> all = new ArrayList<>();
+        all.add(SloObjective.latency(context.latencyTarget(), context.latencyThresholdNs()));
+        all.add(SloObjective.availability(context.availabilityTarget()));
+        all.addAll(more);
+        return all;
     }
 
     public SloEvaluator(final List<SloObjective> objectives, final List<BurnRateRule> rules, final long periodMs,

@@ -56,6 +56,23 @@ public record SloObjective(String name, String description, double target, Indic
             });
     }
 
+    /**
+     * Synthetic: probes of the built-in prober ({@code vigil.synthetic.interval}) that got their Decision within the
+     * probe timeout, out of all probes ({@link CounterType#SYNTHETIC_FAILURES} read before
+     * {@link CounterType#SYNTHETIC_PROBES}; the prober stores a failure before its probe). It sees what the counted
+     * objectives cannot: a server that answers nothing produces no bad answers, but its probes fail.
+     */
+    public static SloObjective synthetic(final double target, final long timeoutNs) {
+        return new SloObjective("synthetic", String.format(java.util.Locale.ROOT,
+            "%s%% of synthetic probes answered with a Decision within %s", percent(target), duration(timeoutNs)), target,
+            (counters, into) -> {
+                final long failures = counters.value(CounterType.SYNTHETIC_FAILURES);
+                final long probes = counters.value(CounterType.SYNTHETIC_PROBES);
+                into[1] = probes;
+                into[0] = Math.max(0, probes - failures);
+            });
+    }
+
     private static String percent(final double target) {
         return java.math.BigDecimal.valueOf(target * 100).stripTrailingZeros().toPlainString();
     }
