@@ -8,12 +8,16 @@ import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 
 import java.nio.file.Path;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
  * The three journals of one data directory: {@code input/}, {@code output/} and {@code dlq/}.
  *
  * <p>Thread-safe to share: writers and readers are created per thread from it. Opening allocates; nothing else.
  */
 public final class Journals implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Journals.class);
     /** Sub-directory of the input journal. */
     public static final String INPUT = "input";
     /** Sub-directory of the output journal. */
@@ -44,13 +48,25 @@ public final class Journals implements AutoCloseable {
      * Reopens the journals of {@code dataDir} after a failed append in this process: a failed append can leave a
      * queue's write lock held by this (live) process and an incomplete excerpt at the end, which Chronicle recovers
      * only for a dead process. This releases those locks, so the new appenders overwrite the incomplete excerpt and
-     * readers go on. Call it only once every writer and reader of the old instance is closed.
+     * readers go on. An append cut off after its header leaves a record that fails its checksum instead: such a
+     * damaged tail is repaired as {@code vigil run --repair} does ({@link JournalRepair}: the file kept in
+     * {@code damaged/}, the journal truncated to its last sound record), since it can only be this process's own
+     * failed append (its event was rejected JOURNAL_UNAVAILABLE; an answer whose output record is lost is answered
+     * again). Call it only once every writer and reader of the old instance is closed.
      */
     public static Journals reopenAfterFailure(final Path dataDir, final RollCycle rollCycle) {
         for (final String name : new String[] {INPUT, OUTPUT, DEAD_LETTERS}) {
             try (SingleChronicleQueue queue = open(dataDir.resolve(name), rollCycle, false)) {
                 forceUnlock(queue);
             }
+        }
+        try {
+            for (final String action : JournalRepair.repair(dataDir, rollCycle, java.time.Instant.now()).actions()) {
+                LOG.warn("after the failed append: {}", action);
+            }
+        } catch (final java.io.IOException ex) {
+            throw new IllegalStateException("data directory " + dataDir + ": cannot repair the tail the failed append " +
+                "left: " + ex.getMessage(), ex);
         }
         return open(dataDir, rollCycle);
     }

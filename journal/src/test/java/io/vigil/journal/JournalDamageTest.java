@@ -211,6 +211,38 @@ class JournalDamageTest {
         return found;
     }
 
+    /**
+     * A failed append of this process that got as far as its header (the disk filled during its payload): the
+     * in-process reopen after the storage failure repairs that damaged tail instead of refusing to restart the
+     * engine on it.
+     */
+    @Test
+    void shouldRepairTheDamagedTailAFailedAppendLeftWhenReopening() throws Exception {
+        final long[] indices = new long[4];
+        try (Journals journals = Journals.open(dir, CYCLE); JournalWriter writer = journals.outputWriter()) {
+            for (int i = 0; i < indices.length; i++) {
+                indices[i] = writer.append(1000 + i, 1, 42, i + 1, i, 3, 10, 0,
+                    new UnsafeBuffer(new byte[] {(byte)i, 1, 2, 3}), 0, 4);
+            }
+        }
+        final Path file = JournalCheck.cycleFiles(dir.resolve("output")).get(0);
+        final long[] last = recordPosition(file, 3);
+        flip(file, last[0] + 4 + RecordHeader.LENGTH + 1, 5);
+        assertTrue(JournalCheck.check("output", dir.resolve("output"), CYCLE).damaged());
+        try (Journals reopened = Journals.reopenAfterFailure(dir, CYCLE); JournalReader reader = reopened.outputReader()) {
+            assertEquals(indices[2], reopened.lastOutputIndex(), "truncated to the last sound record");
+            final JournalRecord record = new JournalRecord(64);
+            int read = 0;
+            while (reader.read(record)) {
+                read++;
+            }
+            assertEquals(3, read);
+        }
+        assertFalse(JournalCheck.check("output", dir.resolve("output"), CYCLE).damaged());
+        assertTrue(java.nio.file.Files.list(dir.resolve("output").resolve(JournalRepair.DAMAGED_DIR)).findAny().isPresent(),
+            "the damaged file is kept");
+    }
+
     static void flip(final Path file, final long offset, final int bit) throws Exception {
         try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
             raf.seek(offset);
