@@ -1,10 +1,6 @@
 package io.vigil.gateway.admin;
 
 import com.sun.net.httpserver.HttpServer;
-import io.vigil.codecs.sbe.Channel;
-import io.vigil.codecs.sbe.DecisionDecoder;
-import io.vigil.codecs.sbe.Label;
-import io.vigil.codecs.sbe.RejectDecoder;
 import io.vigil.engine.EngineContext;
 import io.vigil.engine.VigilConfig;
 import io.vigil.gateway.GatewayConfiguration;
@@ -14,7 +10,6 @@ import io.vigil.gateway.alert.AlertConfiguration;
 import io.vigil.gateway.alert.EngineAlertSource;
 import io.vigil.gateway.alert.MetricAnomalyAlertSource;
 import io.vigil.gateway.alert.SloBurnAlertSource;
-import io.vigil.gateway.client.VigilClient;
 import io.vigil.gateway.slo.SloConfiguration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,7 +29,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -111,7 +105,7 @@ class DeployedNamesTest {
         final String scrape;
         try (VigilServer server = VigilServer.start(new GatewayContext(config), new EngineContext(config));
              VigilAdmin admin = VigilAdmin.start(server)) {
-            send(server, 60, 3, 10);
+            VigilAdminTest.send(server, 60, 3, 10);
             // checkpoints are written by their own thread, the SLO and webhook gauges after an evaluation
             scrape = awaitScrape(admin, "vigil_checkpoint_age_seconds", "vigil_webhook_breaker_state{",
                 "vigil_slo_burn_rate{", "vigil_stage_latency_seconds_bucket{");
@@ -270,41 +264,6 @@ class DeployedNamesTest {
     }
 
     // --- the server ---
-
-    private static void send(final VigilServer server, final int transactions, final int bad, final int metrics)
-        throws Exception {
-        final AtomicInteger answers = new AtomicInteger();
-        try (VigilClient client = VigilClient.connect(server.host(), server.port())) {
-            client.logon(CREDENTIAL, 1, 77, 1, new VigilClient.Listener() {
-                @Override
-                public void onDecision(final DecisionDecoder decision) {
-                    answers.incrementAndGet();
-                }
-
-                @Override
-                public void onReject(final RejectDecoder reject) {
-                    answers.incrementAndGet();
-                }
-            });
-            final long nowNs = System.currentTimeMillis() * 1_000_000L;
-            long seq = 1;
-            for (int i = 0; i < transactions; i++, seq++) {
-                client.sendTransaction(seq, nowNs, 1000 + i % 11, 2000 + i % 5, 5411, 1200 + i, "EUR", "DE", Channel.POS, Label.LEGIT);
-            }
-            for (int i = 0; i < bad; i++, seq++) {
-                client.sendTransaction(seq, nowNs, 1000, 2000, 5411, 1200, "QQQ", "DE", Channel.POS, Label.LEGIT);
-            }
-            for (int i = 0; i < metrics; i++, seq++) {
-                client.sendMetric(seq, nowNs, 3, 40.0 + i % 3);
-            }
-            final int expected = transactions + bad + metrics;
-            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (answers.get() < expected && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
-            assertEquals(expected, answers.get(), "answers");
-        }
-    }
 
     /** Scrapes until every one of {@code needles} is in the body (bounded wait), and returns that scrape. */
     private static String awaitScrape(final VigilAdmin admin, final String... needles) throws Exception {

@@ -54,7 +54,7 @@ class VigilAdminTest {
     }
 
     /** Sends {@code transactions} good transactions and {@code bad} with an unknown currency; returns decisions seen. */
-    private static int send(final VigilServer server, final int transactions, final int bad, final int metrics)
+    static int send(final VigilServer server, final int transactions, final int bad, final int metrics)
         throws Exception {
         final AtomicInteger decisions = new AtomicInteger();
         final AtomicInteger rejects = new AtomicInteger();
