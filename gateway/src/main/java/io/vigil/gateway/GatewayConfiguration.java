@@ -65,6 +65,10 @@ public final class GatewayConfiguration implements ConfigKeys {
         "Time an admin request may take to arrive in full, counted from the connection's opening or its previous answer; then a partial request is answered 408 and an idle connection closed.",
         Key.Recording.LOCAL);
 
+    public static final Key ADMIN_NICE = KEYS.add("vigil.admin.nice", "10",
+        "Linux nice value of the admin server's thread (0 to 19; 0: the process's own): a flood of admin requests then yields the cores to the gateway and pipeline threads.",
+        Key.Recording.LOCAL);
+
     /** The keys above, in declaration order. */
     static final List<Key> KEYS_IN_ORDER = KEYS.keys();
 

@@ -12,6 +12,7 @@ import static io.vigil.gateway.GatewayConfiguration.ADMIN_HOST;
 import static io.vigil.gateway.GatewayConfiguration.ADMIN_MAX_BODY_BYTES;
 import static io.vigil.gateway.GatewayConfiguration.ADMIN_MAX_CONNECTIONS;
 import static io.vigil.gateway.GatewayConfiguration.ADMIN_MAX_HEADER_BYTES;
+import static io.vigil.gateway.GatewayConfiguration.ADMIN_NICE;
 import static io.vigil.gateway.GatewayConfiguration.ADMIN_PORT;
 import static io.vigil.gateway.GatewayConfiguration.ADMIN_REQUEST_TIMEOUT;
 import static io.vigil.gateway.GatewayConfiguration.ALLOW_INSECURE;
@@ -57,6 +58,7 @@ public final class GatewayContext extends ConfigContext {
     private int adminMaxBodyBytes;
     private int adminMaxHeaderBytes;
     private long adminRequestTimeoutNs;
+    private int adminNice;
 
     /** Seeded from {@code config}; set what differs, then {@link #conclude()}. */
     public GatewayContext(final VigilConfig config) {
@@ -101,6 +103,7 @@ public final class GatewayContext extends ConfigContext {
         adminMaxBodyBytes = v.integer(ADMIN_MAX_BODY_BYTES, 0);
         adminMaxHeaderBytes = v.integer(ADMIN_MAX_HEADER_BYTES, 256);
         adminRequestTimeoutNs = v.durationNs(ADMIN_REQUEST_TIMEOUT, 1_000_000);
+        adminNice = v.integer(ADMIN_NICE, 0, 19);
         if (v.sound() && adminEnabled && adminPort != 0 && adminPort == port) {
             v.problem(ADMIN_PORT.name() + "=" + adminPort + " is also " + PORT.name() +
                 ": the admin server and the TCP gateway need ports of their own");
@@ -326,6 +329,17 @@ public final class GatewayContext extends ConfigContext {
 
     public GatewayContext adminRequestTimeoutNs(final long ns) {
         set(ADMIN_REQUEST_TIMEOUT, ns + "ns");
+        return this;
+    }
+
+    /** {@link GatewayConfiguration#ADMIN_NICE}. */
+    public int adminNice() {
+        requireConcluded();
+        return adminNice;
+    }
+
+    public GatewayContext adminNice(final int nice) {
+        set(ADMIN_NICE, Integer.toString(nice));
         return this;
     }
 }

@@ -17,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -54,7 +55,13 @@ public final class AdminServer implements AutoCloseable {
         final int maxBody = context.adminMaxBodyBytes();
         final int maxHeader = context.adminMaxHeaderBytes();
         final long timeoutNs = context.adminRequestTimeoutNs();
-        this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory(THREAD, true), NioIoHandler.newFactory());
+        final int nice = context.adminNice();
+        final DefaultThreadFactory threads = new DefaultThreadFactory(THREAD, true);
+        final ThreadFactory niced = runnable -> threads.newThread(() -> {
+            ThreadNice.applyToCurrentThread(nice);
+            runnable.run();
+        });
+        this.group = new MultiThreadIoEventLoopGroup(1, niced, NioIoHandler.newFactory());
         try {
             this.channel = new ServerBootstrap()
                 .group(group)
