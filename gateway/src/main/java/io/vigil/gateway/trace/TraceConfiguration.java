@@ -14,8 +14,8 @@ import java.util.List;
 public final class TraceConfiguration implements ConfigKeys {
     private static final VigilConfig.KeyList KEYS = new VigilConfig.KeyList(GatewayConfiguration.MODULE);
 
-    public static final Key ENABLED = KEYS.add("vigil.trace.enabled", "true",
-        "Whether the gateway keeps the stage breakdown of slow and sampled events (GET /traces/slow, vigil trace); false: the network thread does nothing for traces.",
+    public static final Key ENABLED = KEYS.add("vigil.trace.enabled", "false",
+        "Whether the gateway keeps the stage breakdown of slow and sampled events (GET /traces/slow, vigil trace). Off by default: on, each answer carries its stage times to the network thread, which costs ~10% of the saturated throughput (docs/performance.md); false: the network thread does nothing for traces.",
         Key.Recording.LOCAL);
     public static final Key SLOW_THRESHOLD = KEYS.add("vigil.trace.slow.threshold", "1ms",
         "An event whose answer reaches its socket this long or longer after its ingest stamp is kept as a slow trace (0: every event).",

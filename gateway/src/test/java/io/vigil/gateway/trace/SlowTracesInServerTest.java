@@ -55,6 +55,7 @@ class SlowTracesInServerTest {
             VigilConfig.DATA_DIR.name(), dir.resolve("data").toString(),
             GatewayConfiguration.PORT.name(), "0",
             GatewayConfiguration.ADMIN_PORT.name(), "0",
+            TraceConfiguration.ENABLED.name(), "true",
             VigilConfig.ROLL_CYCLE.name(), "FAST_DAILY"));
         values.putAll(more);
         return VigilServer.start(VigilConfig.of(values));

@@ -46,6 +46,7 @@ class TraceCommandTest {
                  VigilConfig.DATA_DIR.name(), dir.resolve("data").toString(),
                  GatewayConfiguration.PORT.name(), "0",
                  GatewayConfiguration.ADMIN_PORT.name(), "0",
+                 TraceConfiguration.ENABLED.name(), "true",
                  TraceConfiguration.SLOW_THRESHOLD.name(), "0")));
              VigilAdmin admin = VigilAdmin.start(server)) {
             SlowTracesInServerTest.send(server, 12);
