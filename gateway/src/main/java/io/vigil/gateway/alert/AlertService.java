@@ -1,5 +1,7 @@
 package io.vigil.gateway.alert;
 
+import io.vigil.gateway.PeriodicTask;
+
 import io.vigil.engine.counters.CounterType;
 import io.vigil.engine.counters.VigilCounters;
 import io.vigil.gateway.slo.CounterValues;
@@ -17,9 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -69,7 +68,7 @@ public final class AlertService implements AutoCloseable {
     private long messagesSent;
     private long evaluatedAtMs;
     private volatile Snapshot snapshot;
-    private ScheduledExecutorService thread;
+    private PeriodicTask thread;
 
     /**
      * @param receivers started here by {@link #start()} (and closed by {@link #close()}); may be empty.
@@ -237,27 +236,14 @@ public final class AlertService implements AutoCloseable {
         for (final WebhookReceiver receiver : receivers) {
             receiver.start();
         }
-        thread = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            final Thread t = new Thread(runnable, THREAD);
-            t.setDaemon(true);
-            return t;
-        });
-        thread.scheduleWithFixedDelay(this::safeEvaluate, 0, intervalMs, TimeUnit.MILLISECONDS);
+        thread = PeriodicTask.start(THREAD, 0, intervalMs, false, this::evaluate, LOG, "alert evaluation failed");
         return this;
-    }
-
-    private void safeEvaluate() {
-        try {
-            evaluate();
-        } catch (final RuntimeException ex) {
-            LOG.error("alert evaluation failed", ex);
-        }
     }
 
     /** Stops the alert thread (the sources are closed on it) and the receivers' delivery threads. */
     @Override
     public void close() {
-        final ScheduledExecutorService t;
+        final PeriodicTask t;
         synchronized (this) {
             t = thread;
             thread = null;
@@ -265,19 +251,13 @@ public final class AlertService implements AutoCloseable {
         if (t != null) {
             try {
                 // after an evaluation in progress, on the thread that used them (journal tailers are confined to it)
-                t.submit(this::closeSources).get(5, TimeUnit.SECONDS);
-            } catch (final java.util.concurrent.RejectedExecutionException | java.util.concurrent.TimeoutException |
-                java.util.concurrent.ExecutionException ex) {
-                LOG.warn("closing the alert sources on the alert thread failed", ex);
+                if (!t.runOnThread(this::closeSources, 5_000)) {
+                    LOG.warn("closing the alert sources on the alert thread failed");
+                }
             } catch (final InterruptedException ex) {
                 Thread.currentThread().interrupt();
             }
-            t.shutdownNow();
-            try {
-                t.awaitTermination(5, TimeUnit.SECONDS);
-            } catch (final InterruptedException ex) {
-                Thread.currentThread().interrupt();
-            }
+            t.close();
         } else {
             closeSources();
         }

@@ -1,14 +1,13 @@
 package io.vigil.gateway.slo;
 
+import io.vigil.gateway.PeriodicTask;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Evaluates the SLOs: every sample interval it samples each objective's cumulative good and total counts from the
@@ -39,7 +38,7 @@ public final class SloEvaluator implements AutoCloseable {
     private final SampleHistory[] histories;
     private final long[] read = new long[2];
     private volatile SloStatus status = SloStatus.NONE;
-    private ScheduledExecutorService thread;
+    private PeriodicTask thread;
 
     /** The two default objectives (latency, availability) with the targets and threshold of {@code context}. */
     public SloEvaluator(final SloContext context, final CounterValues counters, final WallClock clock) {
@@ -214,39 +213,20 @@ public final class SloEvaluator implements AutoCloseable {
         if (thread != null) {
             throw new IllegalStateException("already started");
         }
-        thread = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            final Thread t = new Thread(runnable, THREAD);
-            t.setDaemon(true);
-            return t;
-        });
-        thread.scheduleAtFixedRate(this::safeTick, 0, sampleIntervalMs, TimeUnit.MILLISECONDS);
+        thread = PeriodicTask.start(THREAD, 0, sampleIntervalMs, true, this::tick, LOG, "SLO evaluation failed");
         return this;
-    }
-
-    private void safeTick() {
-        try {
-            tick();
-        } catch (final RuntimeException ex) {
-            // the schedule survives: the next interval tries again
-            LOG.error("SLO evaluation failed", ex);
-        }
     }
 
     /** Stops the thread, waiting for a tick in progress. */
     @Override
     public void close() {
-        final ScheduledExecutorService t;
+        final PeriodicTask t;
         synchronized (this) {
             t = thread;
             thread = null;
         }
         if (t != null) {
-            t.shutdownNow();
-            try {
-                t.awaitTermination(5, TimeUnit.SECONDS);
-            } catch (final InterruptedException ex) {
-                Thread.currentThread().interrupt();
-            }
+            t.close();
         }
     }
 }

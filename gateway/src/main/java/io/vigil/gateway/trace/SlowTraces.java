@@ -1,5 +1,7 @@
 package io.vigil.gateway.trace;
 
+import io.vigil.gateway.PeriodicTask;
+
 import io.vigil.engine.counters.CounterType;
 import io.vigil.engine.counters.VigilCounters;
 import org.agrona.concurrent.MessageHandler;
@@ -19,9 +21,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The reader side of slow-event traces: its own thread ({@value #THREAD}) drains the {@link TraceRing} every
@@ -50,7 +49,7 @@ public final class SlowTraces implements AutoCloseable {
         }
     };
     private final Object pollLock = new Object();
-    private ScheduledExecutorService thread;
+    private PeriodicTask thread;
     private boolean otlpFailing;
     private long otlpWritten;
 
@@ -63,18 +62,8 @@ public final class SlowTraces implements AutoCloseable {
 
     /** Starts the reader thread. */
     public SlowTraces start() {
-        thread = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            final Thread t = new Thread(runnable, THREAD);
-            t.setDaemon(true);
-            return t;
-        });
-        thread.scheduleWithFixedDelay(() -> {
-            try {
-                poll();
-            } catch (final RuntimeException ex) {
-                LOG.error("reading the slow-event traces failed", ex);
-            }
-        }, POLL_MS, POLL_MS, TimeUnit.MILLISECONDS);
+        thread = PeriodicTask.start(THREAD, POLL_MS, POLL_MS, false, this::poll, LOG,
+            "reading the slow-event traces failed");
         return this;
     }
 
@@ -172,12 +161,7 @@ public final class SlowTraces implements AutoCloseable {
     @Override
     public void close() {
         if (thread != null) {
-            thread.shutdownNow();
-            try {
-                thread.awaitTermination(5, TimeUnit.SECONDS);
-            } catch (final InterruptedException ex) {
-                Thread.currentThread().interrupt();
-            }
+            thread.close();
             thread = null;
         }
         poll();
