@@ -56,6 +56,9 @@ public final class GatewayConfiguration implements ConfigKeys {
         "TCP port of the HTTP admin server; 0 picks a free port.", Key.Recording.LOCAL);
     public static final Key ADMIN_MAX_CONNECTIONS = KEYS.add("vigil.admin.max.connections", "16",
         "HTTP connections the admin server holds at once; one more is answered 503 and closed.", Key.Recording.LOCAL);
+    public static final Key ADMIN_MAX_ACCEPT_RATE = KEYS.add("vigil.admin.max.accept.rate", "200",
+        "New HTTP connections a second the admin server accepts (burst as many); faster ones are closed unanswered and accepting pauses, so the kernel drops a flood's further attempts. Keep-alive clients (Prometheus, the dashboard) open one.",
+        Key.Recording.LOCAL);
     public static final Key ADMIN_MAX_BODY_BYTES = KEYS.add("vigil.admin.max.body.bytes", "64k",
         "Largest admin request body; a longer one is answered 413 and the connection closed.", Key.Recording.LOCAL);
     public static final Key ADMIN_MAX_HEADER_BYTES = KEYS.add("vigil.admin.max.header.bytes", "8k",

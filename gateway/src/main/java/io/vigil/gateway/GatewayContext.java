@@ -11,6 +11,7 @@ import static io.vigil.gateway.GatewayConfiguration.ADMIN_ENABLED;
 import static io.vigil.gateway.GatewayConfiguration.ADMIN_HOST;
 import static io.vigil.gateway.GatewayConfiguration.ADMIN_MAX_BODY_BYTES;
 import static io.vigil.gateway.GatewayConfiguration.ADMIN_MAX_CONNECTIONS;
+import static io.vigil.gateway.GatewayConfiguration.ADMIN_MAX_ACCEPT_RATE;
 import static io.vigil.gateway.GatewayConfiguration.ADMIN_MAX_HEADER_BYTES;
 import static io.vigil.gateway.GatewayConfiguration.ADMIN_NICE;
 import static io.vigil.gateway.GatewayConfiguration.ADMIN_PORT;
@@ -55,6 +56,7 @@ public final class GatewayContext extends ConfigContext {
     private String adminHost;
     private int adminPort;
     private int adminMaxConnections;
+    private int adminMaxAcceptRate;
     private int adminMaxBodyBytes;
     private int adminMaxHeaderBytes;
     private long adminRequestTimeoutNs;
@@ -100,6 +102,7 @@ public final class GatewayContext extends ConfigContext {
         adminHost = v.string(ADMIN_HOST);
         adminPort = v.integer(ADMIN_PORT, 0, 65_535);
         adminMaxConnections = v.integer(ADMIN_MAX_CONNECTIONS, 1);
+        adminMaxAcceptRate = v.integer(ADMIN_MAX_ACCEPT_RATE, 1);
         adminMaxBodyBytes = v.integer(ADMIN_MAX_BODY_BYTES, 0);
         adminMaxHeaderBytes = v.integer(ADMIN_MAX_HEADER_BYTES, 256);
         adminRequestTimeoutNs = v.durationNs(ADMIN_REQUEST_TIMEOUT, 1_000_000);
@@ -296,6 +299,17 @@ public final class GatewayContext extends ConfigContext {
 
     public GatewayContext adminMaxConnections(final int connections) {
         set(ADMIN_MAX_CONNECTIONS, Integer.toString(connections));
+        return this;
+    }
+
+    /** {@link GatewayConfiguration#ADMIN_MAX_ACCEPT_RATE}. */
+    public int adminMaxAcceptRate() {
+        requireConcluded();
+        return adminMaxAcceptRate;
+    }
+
+    public GatewayContext adminMaxAcceptRate(final int connectionsPerSecond) {
+        set(ADMIN_MAX_ACCEPT_RATE, Integer.toString(connectionsPerSecond));
         return this;
     }
 

@@ -31,6 +31,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * request 400, a request line over 4 KiB 414, headers over {@code vigil.admin.max.header.bytes} 431, a body over
  * {@code vigil.admin.max.body.bytes} 413, a request still incomplete after {@code vigil.admin.request.timeout} 408
  * (an idle keep-alive connection is closed then), a connection beyond {@code vigil.admin.max.connections} 503.
+ * New connections beyond {@code vigil.admin.max.accept.rate} a second are closed unanswered and the server stops
+ * accepting for a moment, so that the kernel drops further attempts ({@link AcceptRateLimit}).
  *
  * <p>Start and close from one control thread; {@link #routes()} may be added to at any time.
  */
@@ -40,6 +42,8 @@ public final class AdminServer implements AutoCloseable {
     public static final String THREAD = "vigil-admin";
     /** Longest request line (method, URI, version). */
     public static final int MAX_INITIAL_LINE_BYTES = 4096;
+    /** Connections the kernel queues for the admin server before it drops further attempts. */
+    static final int BACKLOG = 64;
 
     private final AdminRoutes routes;
     private final EventLoopGroup group;
@@ -47,6 +51,7 @@ public final class AdminServer implements AutoCloseable {
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicLong refusedConnections = new AtomicLong();
     private final AtomicLong requests = new AtomicLong();
+    private final AcceptRateLimit acceptRate;
 
     private AdminServer(final GatewayContext context, final AdminRoutes routes, final AdminAccess access)
         throws InterruptedException {
@@ -56,6 +61,7 @@ public final class AdminServer implements AutoCloseable {
         final int maxHeader = context.adminMaxHeaderBytes();
         final long timeoutNs = context.adminRequestTimeoutNs();
         final int nice = context.adminNice();
+        this.acceptRate = new AcceptRateLimit(context.adminMaxAcceptRate());
         final DefaultThreadFactory threads = new DefaultThreadFactory(THREAD, true);
         final ThreadFactory niced = runnable -> threads.newThread(() -> {
             ThreadNice.applyToCurrentThread(nice);
@@ -66,7 +72,8 @@ public final class AdminServer implements AutoCloseable {
             this.channel = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
-                .option(ChannelOption.SO_BACKLOG, 128)
+                .option(ChannelOption.SO_BACKLOG, BACKLOG)
+                .handler(acceptRate)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -132,6 +139,11 @@ public final class AdminServer implements AutoCloseable {
     /** Connections refused because {@code vigil.admin.max.connections} were open. */
     public long refusedConnections() {
         return refusedConnections.get();
+    }
+
+    /** Connections closed unserved because they came faster than {@code vigil.admin.max.accept.rate}. */
+    public long rateLimitedConnections() {
+        return acceptRate.refused();
     }
 
     /** Requests answered since start (routed or refused). */

@@ -215,6 +215,46 @@ class AdminServerTest {
     }
 
     @Test
+    void shouldStopAcceptingWhenConnectionsComeFasterThanTheAcceptRateAndCloseWhatTheKernelQueuedBeyondIt()
+        throws Exception {
+        server = AdminServer.start(new GatewayContext(VigilConfig.of(Map.of())).adminPort(0).adminMaxAcceptRate(2),
+            new AdminRoutes().get("/text", request -> AdminResponse.text("plain\n"), "text"), AdminAccess.ALLOW_ALL);
+        for (int i = 0; i < 2; i++) {
+            try (RawHttp http = new RawHttp(server.port())) {
+                assertEquals(200, http.get("/text").read().status(), "the burst (2) is served");
+            }
+        }
+        // the bucket is empty: accepting pauses until 2 tokens are due (1 s); the kernel queues what comes meanwhile
+        final List<RawHttp> queued = new ArrayList<>();
+        try {
+            for (int i = 0; i < 5; i++) {
+                queued.add(new RawHttp(server.port()).get("/text"));
+            }
+            Thread.sleep(300);
+            for (final RawHttp http : queued) {
+                assertTrue(!http.readable(), "nothing is accepted before a token is due");
+            }
+            int served = 0;
+            int closed = 0;
+            for (final RawHttp http : queued) {
+                try {
+                    assertEquals(200, http.read().status());
+                    served++;
+                } catch (final IOException ex) {
+                    closed++; // accepted in the same read as the served ones, with no token left: closed unanswered
+                }
+            }
+            assertEquals(2, served, "as many as the tokens due when accepting resumed");
+            assertEquals(3, closed);
+            assertEquals(3, server.rateLimitedConnections());
+        } finally {
+            for (final RawHttp http : queued) {
+                http.close();
+            }
+        }
+    }
+
+    @Test
     void shouldRefuseConnectionsBeyondTheLimitWith503() throws Exception {
         start();
         final List<RawHttp> held = new ArrayList<>();
