@@ -44,7 +44,8 @@ public final class TraceCommand implements Callable<Integer> {
     @Option(names = "--limit", defaultValue = "20", description = "How many traces, newest first (default ${DEFAULT-VALUE}).")
     int limit;
 
-    @Option(names = "--otlp", paramLabel = "FILE", description = "Also write the traces to FILE as OTLP/JSON (replaced).")
+    @Option(names = "--otlp", paramLabel = "FILE",
+        description = "Also write the traces to FILE as OTLP/JSON (replaced; empty when there are none).")
     Path otlp;
 
     @Spec
@@ -95,7 +96,8 @@ public final class TraceCommand implements Callable<Integer> {
             }
         }
         if (otlp != null) {
-            Files.writeString(otlp, OtlpJson.line(traces) + "\n", StandardCharsets.UTF_8);
+            // no traces: an empty file, not an export request without spans (OTLP senders write no empty envelopes)
+            Files.writeString(otlp, traces.isEmpty() ? "" : OtlpJson.line(traces) + "\n", StandardCharsets.UTF_8);
             out.printf("wrote %d traces to %s as OTLP/JSON%n", traces.size(), otlp);
         }
         out.flush();

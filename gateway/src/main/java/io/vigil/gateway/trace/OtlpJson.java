@@ -12,7 +12,9 @@ import java.util.Collection;
  * (kind SERVER) over the event's whole time in the server, and one child span (kind INTERNAL) per measured stage,
  * one after the other. As the encoding requires: trace ids are 16 bytes and span ids 8 bytes in lower-case hex, 64-bit
  * integers (times, int attributes) are decimal strings, enums are numbers. Wall-clock times come from the ingest
- * stamp (epoch ns) and the stage times; the root starts at the ingest stamp less the gateway decode.
+ * stamp (epoch ns) and the stage times; the root starts at the ingest stamp less the gateway decode. A request holds at
+ * least one trace: OTLP senders should not write empty envelopes (a request without spans), so callers with nothing to
+ * export write nothing.
  *
  * <p>Ids are derived from the event (trace id: ingest stamp, input index), so the same event exported twice (by the
  * server's file and by {@code vigil trace --otlp}) is the same trace. Thread-safe; allocates (control plane).
@@ -28,8 +30,15 @@ public final class OtlpJson {
     private OtlpJson() {
     }
 
-    /** The export request holding {@code traces}, as a Jackson tree. */
+    /**
+     * The export request holding {@code traces}, as a Jackson tree.
+     *
+     * @throws IllegalArgumentException when {@code traces} is empty (it would be an empty envelope).
+     */
     public static ObjectNode request(final Collection<Trace> traces) {
+        if (traces.isEmpty()) {
+            throw new IllegalArgumentException("an OTLP export request needs at least one trace (no empty envelopes)");
+        }
         final ObjectNode request = JSON.createObjectNode();
         final ObjectNode resourceSpans = request.putArray("resourceSpans").addObject();
         final ArrayNode resourceAttributes = resourceSpans.putObject("resource").putArray("attributes");
@@ -43,7 +52,7 @@ public final class OtlpJson {
         return request;
     }
 
-    /** {@link #request} as one line of JSON (no line breaks inside), without the line end. */
+    /** {@link #request} as one line of JSON (no line breaks inside), without the line end; same exception. */
     public static String line(final Collection<Trace> traces) {
         try {
             return JSON.writeValueAsString(request(traces));

@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The OTLP/JSON encoding of traces, parsed back with Jackson. */
 class OtlpJsonTest {
-    private static Trace trace(final long inputIndex, final long decodeNs, final long... pipelineAndEgressNs) {
+    static Trace trace(final long inputIndex, final long decodeNs, final long... pipelineAndEgressNs) {
         final List<Trace.Stage> stages = new ArrayList<>();
         stages.add(Trace.Stage.of(TraceRing.STAGES[0], decodeNs));
         long total = Math.max(0, decodeNs);

@@ -2,6 +2,7 @@ package io.vigil.gateway.trace;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.vigil.codecs.sbe.Channel;
 import io.vigil.codecs.sbe.DecisionDecoder;
 import io.vigil.codecs.sbe.Label;
@@ -148,6 +149,11 @@ class SlowTracesInServerTest {
                 requests.add(JSON.readTree(line));
             }
             assertEquals(EVENTS, OtlpJsonTest.checkRequests(requests, TraceRing.STAGES.length));
+            final List<ExportTraceServiceRequest> parsed = new ArrayList<>();
+            for (final String line : Files.readAllLines(otlp)) {
+                parsed.add(OtlpProtoTest.parse(line));
+            }
+            assertEquals(EVENTS, OtlpProtoTest.checkTraces(parsed).size(), "every line an OTLP export request");
         }
     }
 
