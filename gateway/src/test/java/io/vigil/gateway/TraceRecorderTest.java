@@ -133,4 +133,25 @@ class TraceRecorderTest {
         assertNull(second.stage("journal append").ns());
         assertEquals(pipelineNs + 5_000, second.totalNs());
     }
+
+    @Test
+    void shouldCountAnAppendStampTakenAfterThePipelinePickedTheEventUpOnceSoThatTheStagesStillAddUp() {
+        final TraceRing ring = new TraceRing();
+        final TraceRecorder recorder = new TraceRecorder(ring, 0, 0, null);
+        final long ingest = EpochClock.nowNs();
+        // the pickup (from the ingest stamp) is 10 us, but the gateway's append stamp came 25 us after the ingest
+        // stamp: the pipeline's stages ran meanwhile, so 15 us of the "append" overlap them
+        recorder.ingested(1000, 300, 25_000);
+        final long pipelineNs = 10_000L * (1 + 2 + 3 + 4 + 5 + 6 + 7);
+        final long writtenNs = EpochClock.toNanoTime(ingest) + pipelineNs + 5_000;
+        recorder.written(writtenNs, prefixes(1, ingest, writtenNs - 4_000), Egress.PREFIX_BYTES, 1);
+        final SlowTraces traces = new SlowTraces(context(10), ring, null);
+        traces.poll();
+        final Trace trace = traces.recent(10).get(0);
+        assertEquals(10_000, trace.stage("journal append").ns(), "the append up to the pickup");
+        assertEquals(0, trace.stage("tailer pickup").ns());
+        assertEquals(5_000, trace.stage("egress").ns());
+        assertEquals(300 + pipelineNs + 5_000, trace.totalNs());
+        assertEquals(trace.totalNs(), trace.stages().stream().mapToLong(Trace.Stage::ns).sum(), "stages add up");
+    }
 }

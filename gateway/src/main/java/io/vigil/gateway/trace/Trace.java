@@ -57,8 +57,15 @@ public record Trace(String traceId, long inputIndex, String inputIndexHex, long 
             ns[i] = buffer.getLong(index + TraceRing.STAGES_OFFSET + i * Long.BYTES);
         }
         final long sinceIngestNs = buffer.getLong(index + TraceRing.SINCE_INGEST_NS);
-        final long append = ns[TraceRing.JOURNAL_APPEND];
+        long append = ns[TraceRing.JOURNAL_APPEND];
         if (ns[TraceRing.TAILER_PICKUP] >= 0) {
+            if (append > ns[TraceRing.TAILER_PICKUP]) {
+                // the pipeline had the record before the gateway took its append stamp (the inline feed hands it
+                // over right after the append): what the append measured beyond the pickup overlaps the pipeline's
+                // stages, so it is counted there, once
+                append = ns[TraceRing.TAILER_PICKUP];
+                ns[TraceRing.JOURNAL_APPEND] = append;
+            }
             // the pipeline's pickup runs from the ingest stamp, so it holds the append: what follows it is the tailer's
             long pipelineNs = Math.max(ns[TraceRing.TAILER_PICKUP], Math.max(0, append));
             if (append >= 0) {
