@@ -197,6 +197,11 @@ class EventTimeTest {
                 assertFalse(late.read(record), "only that one");
             }
         }
+        final java.io.StringWriter out = new java.io.StringWriter();
+        assertEquals(0, new picocli.CommandLine(new io.vigil.engine.cli.EventTimeJournalsCommand.Late())
+            .setOut(new java.io.PrintWriter(out, true)).execute("tail", "--data", withLate.toString()));
+        assertTrue(out.toString().contains("15.000 s") && out.toString().contains("10.000 s"), out.toString());
+        assertTrue(out.toString().contains("1 record(s) in late/"), out.toString());
     }
 
     /** Window results as text lines, in journal order. */
@@ -245,6 +250,12 @@ class EventTimeTest {
                 "1/1 60..120 1 400 account.tumbling.1m",
                 "1/3 60..120 2 15 account.tumbling.1m"), windows(journals));
         }
+        final java.io.StringWriter out = new java.io.StringWriter();
+        assertEquals(0, new picocli.CommandLine(new io.vigil.engine.cli.EventTimeJournalsCommand.Windows())
+            .setOut(new java.io.PrintWriter(out, true)).execute("tail", "--data", dir.toString(), "--key", "3"));
+        assertTrue(out.toString().contains("account.tumbling.1m"), out.toString());
+        assertTrue(out.toString().contains("2026-01-01T00:01:00Z") && out.toString().contains(" 2,15 "), out.toString());
+        assertTrue(out.toString().contains("1 record(s) in windows/"), out.toString());
     }
 
     @Test
