@@ -250,6 +250,7 @@ final class GatewayCore {
         eventSinceTick = false;
         ticks++;
         lastAppendedIndex = index;
+        counters.appendedControl(index);
         if (inlineFeed != null) {
             inlineFeed.journaled(index);
         }
