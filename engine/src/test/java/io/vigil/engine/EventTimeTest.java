@@ -48,6 +48,7 @@ class EventTimeTest {
     private static final long CLIENT_A = 11;
     private static final long CLIENT_B = 12;
     private static final WatermarkControl.Policy POLICY = new WatermarkControl.Policy(5 * S, 10 * S, WatermarkControl.UNBOUNDED);
+    private static final WatermarkControl.Policy RECOVERY_POLICY = new WatermarkControl.Policy(5 * S, 10 * S, 10 * S);
 
     @TempDir
     Path dir;
@@ -287,10 +288,10 @@ class EventTimeTest {
         final long[] clients = {CLIENT_A, CLIENT_B};
         try (Journals journals = Journals.open(live, RollCycles.FAST_HOURLY)) {
             try (JournalWriter input = journals.inputWriter()) {
-                WatermarkControl.tick(journals, BASE, POLICY);
+                WatermarkControl.tick(journals, BASE, RECOVERY_POLICY);
                 for (int i = 0; i < 200; i++) {
                     // both clients, 3 s apart in event time, a little out of order, 10 accounts: ~10 minutes of windows
-                    final long eventTime = BASE + i * 3 * S - (i % 3 == 0 ? 2 * S : 0);
+                    final long eventTime = eventTime(i);
                     transaction(input, clients[i % 2], i % 10, eventTime, BASE + i * 3 * S, 10 + i);
                 }
             }
@@ -299,7 +300,7 @@ class EventTimeTest {
             assertFalse(firstRun.isEmpty());
             try (JournalWriter input = journals.inputWriter()) {
                 for (int i = 200; i < 300; i++) {
-                    final long eventTime = BASE + i * 3 * S - (i % 3 == 0 ? 2 * S : 0);
+                    final long eventTime = eventTime(i);
                     transaction(input, clients[i % 2], i % 10, eventTime, BASE + i * 3 * S, 10 + i);
                 }
             }
@@ -316,10 +317,10 @@ class EventTimeTest {
             }
             try (JournalWriter input = journals.inputWriter()) {
                 for (int i = 300; i < 350; i++) {
-                    final long eventTime = BASE + i * 3 * S - (i % 3 == 0 ? 2 * S : 0);
+                    final long eventTime = eventTime(i);
                     transaction(input, clients[i % 2], i % 10, eventTime, BASE + i * 3 * S, 10 + i);
                 }
-                WatermarkControl.tick(journals, BASE + 1_000 * S, POLICY);
+                WatermarkControl.tick(journals, BASE + 1_000 * S, RECOVERY_POLICY);
             }
             runEngine(config, journals);
             final List<String> recovered = windows(journals);
@@ -327,11 +328,35 @@ class EventTimeTest {
             try (Journals other = Journals.open(straight, RollCycles.FAST_HOURLY)) {
                 replay(journals, other, config(straight, Map.of()), null);
                 assertEquals(windows(other), recovered, "an uninterrupted run writes the same results, none twice");
+                final List<String> late = records(journals.lateReader());
+                assertEquals(14, late.size(), "every 25th event of 350 is too late");
+                assertEquals(records(other.lateReader()), late, "the same late records, none twice");
+                assertEquals(records(other.outputReader()), records(journals.outputReader()),
+                    "the same decisions, byte for byte, each once");
             }
             assertEquals(recovered.size(), recovered.stream().map(l -> l.split(" ")[0] + " " + l.split(" ")[1]).distinct().count(),
                 "one result per key and window");
             assertTrue(recovered.size() > secondRun.size(), "the third run closed more windows");
         }
+    }
+
+    /** 3 s apart, a little out of order, every 25th 30 s behind: too late for {@link #RECOVERY_POLICY}. */
+    private static long eventTime(final int i) {
+        return BASE + i * 3 * S - (i % 3 == 0 ? 2 * S : 0) - (i % 25 == 24 ? 30 * S : 0);
+    }
+
+    /** The input index of every record of a side or output journal, with its payload, in journal order. */
+    private static List<String> records(final JournalReader journal) {
+        final List<String> records = new ArrayList<>();
+        try (JournalReader reader = journal) {
+            final JournalRecord record = new JournalRecord(Journals.MAX_PAYLOAD_BYTES);
+            while (reader.read(record)) {
+                final byte[] payload = new byte[record.payloadLength];
+                record.payload().getBytes(0, payload);
+                records.add(record.refIndex + " " + java.util.Arrays.toString(payload));
+            }
+        }
+        return records;
     }
 
     private static void runEngine(final VigilConfig config, final Journals journals) throws InterruptedException {
