@@ -283,9 +283,6 @@ final class GatewayCore {
 
     /** Periodic duty on the event loop: frame timeouts, and resuming reads if no answer did. */
     void sweep() {
-        if (journalProblem == null) {
-            watermarkTick(false);
-        }
         final long nowNs = System.nanoTime();
         // a check may close its connection, which removes it from the list: walk a copy (every 100 ms, not per event)
         for (final SessionHandler connection : connections.toArray(new SessionHandler[0])) {
@@ -298,6 +295,10 @@ final class GatewayCore {
         rejects.sweep(nowNs);
         maybeResume();
         publishCounters();
+        // after the counters: the pipeline has a sweep's time to take the tick before the lag is published again
+        if (journalProblem == null) {
+            watermarkTick(false);
+        }
     }
 
     /** Publishes the gateway's counters (the sweep, and once more at close). */
