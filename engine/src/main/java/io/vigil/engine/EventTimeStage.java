@@ -24,7 +24,7 @@ import java.util.Arrays;
 
 /**
  * Event time: keeps the watermarks of the sources ({@link Watermarks}; a source is the (tenant, client id) whose
- * session journaled the event) and judges each event against the pipeline's watermark as it stood when the event
+ * session journaled the event; the synthetic prober's events are none) and judges each event against the pipeline's watermark as it stood when the event
  * arrived. An event behind it is late by the difference: within the allowed lateness it is applied and answered with
  * LATE_EVENT ({@link EventSlot#late}; the rules stage adds the bit); beyond it, it is answered here (a transaction
  * REVIEW, a metric sample APPROVE, both with TOO_LATE), passes no later stage but the output (so no per-key state
@@ -123,8 +123,9 @@ final class EventTimeStage implements Stage {
             return;
         }
         final int template = slot.templateId;
-        if (template != TransactionDecoder.TEMPLATE_ID && template != MetricSampleDecoder.TEMPLATE_ID) {
-            return;
+        if (template != TransactionDecoder.TEMPLATE_ID && template != MetricSampleDecoder.TEMPLATE_ID ||
+            slot.input.source == RecordHeader.SOURCE_SYNTHETIC) {
+            return; // the server's own probes are no source: they neither hold nor move event time
         }
         final long watermark = watermarks.watermarkNs();
         final long eventTimeNs = slot.eventTimeNs;

@@ -2,6 +2,7 @@ package io.vigil.engine;
 
 import io.vigil.codecs.sbe.MessageHeaderDecoder;
 import io.vigil.codecs.sbe.TransactionDecoder;
+import io.vigil.journal.RecordHeader;
 import io.vigil.scoring.time.EventTimeWindows;
 import io.vigil.scoring.time.TumblingCountSum;
 import io.vigil.scoring.time.Watermarks;
@@ -20,7 +21,8 @@ import java.util.List;
  * amounts (minor units) per tumbling window of {@code vigil.windows.account.size}. Declared feature windows plug in
  * through {@link #add}.
  *
- * <p>Events before the first watermark tick, too-late events and events answered before a restart that fall in
+ * <p>The synthetic prober's transactions are no business events and stay out of the windows. Events before the
+ * first watermark tick, too-late events and events answered before a restart that fall in
  * windows already written are handled as the contract says: no window exists before event time starts, too-late
  * events pass this stage by, and a recovery writes no result twice.
  *
@@ -79,7 +81,8 @@ final class WindowsStage implements Stage {
             return;
         }
         advance(slot.input.index, slot.input.timeNs);
-        if (accounts != null && slot.templateId == TransactionDecoder.TEMPLATE_ID) {
+        if (accounts != null && slot.templateId == TransactionDecoder.TEMPLATE_ID &&
+            slot.input.source != RecordHeader.SOURCE_SYNTHETIC) {
             final TransactionDecoder tx = transaction.wrapAndApplyHeader(slot.input.payload(), 0,
                 header.wrap(slot.input.payload(), 0));
             accounts.add(slot.input.tenantId, tx.accountId(), tx.eventTimeNs(), tx.amountMinor());
