@@ -115,7 +115,7 @@ final class PipelineCounters {
         completedIndex.setRelease(pipeline.lastInputIndex());
         lateEventsPublished = add(lateEvents, pipeline.lateEvents(), lateEventsPublished);
         tooLateEventsPublished = add(tooLateEvents, pipeline.tooLateEvents(), tooLateEventsPublished);
-        windowResultsPublished = add(windowResults, pipeline.windowResults(), windowResultsPublished);
+        windowResultsPublished = add(windowResults, pipeline.windowResultsWritten(), windowResultsPublished);
         windowClosedEventsPublished = add(windowClosedEvents, pipeline.windowClosedEvents(), windowClosedEventsPublished);
         final long watermarkNs = pipeline.watermarkNs();
         watermark.setRelease(watermarkNs == Long.MIN_VALUE ? 0 : watermarkNs / 1_000_000);

@@ -104,7 +104,7 @@ public enum CounterType {
     WATERMARK(52, "event time: watermark", Kind.EPOCH_MS, "pipeline thread, at batch end"),
     /** Sources (tenant, client) holding the watermark now (not idle). */
     WATERMARK_SOURCES(53, "event time: active sources", Kind.GAUGE, "pipeline thread, at batch end"),
-    /** Closed windows emitted to the window-results journal (one per key and window). */
+    /** Closed windows written to the window-results journal (one per key and window; a recovery writes none twice). */
     WINDOW_RESULTS(54, "windows: results emitted", Kind.COUNT, "pipeline thread, at batch end"),
     /** Events that arrived for a window already emitted (applied to the features, not to the emitted result). */
     WINDOW_CLOSED_EVENTS(55, "windows: events for closed windows", Kind.COUNT, "pipeline thread, at batch end");
