@@ -2,6 +2,7 @@ package io.vigil.cli;
 
 import io.vigil.engine.ConfigurationException;
 import io.vigil.engine.cli.ConfigCommand;
+import io.vigil.engine.cli.EventTimeJournalsCommand;
 import io.vigil.engine.cli.StatCommand;
 import io.vigil.gateway.cli.CredentialsCommand;
 import io.vigil.gateway.cli.DemoCommand;
@@ -24,7 +25,7 @@ import picocli.CommandLine.Command;
     description = "Vigil: a low-latency, journal-first event engine for fraud and trading teams.",
     subcommands = {RunCommand.class, DemoCommand.class, ReplayCommand.class, NabCommand.class, DlqCommand.class,
         CredentialsCommand.class, RulesCommand.class, BenchCommand.class, StatCommand.class, TraceCommand.class,
-        ConfigCommand.class,
+        ConfigCommand.class, EventTimeJournalsCommand.Windows.class, EventTimeJournalsCommand.Late.class,
         CommandLine.HelpCommand.class})
 public final class VigilMain implements Runnable {
     @Override

@@ -9,7 +9,8 @@ import java.util.List;
 public final class ReasonNames {
     /** Choice names in bit order, as in the schema (a test checks them against the generated codec). */
     public static final List<String> NAMES = List.of("MODEL_HIGH", "MODEL_ELEVATED", "AMOUNT_ANOMALY",
-        "VELOCITY_ANOMALY", "MERCHANT_HOPPING", "CARD_TESTING", "MODEL_FALLBACK", "METRIC_ANOMALY");
+        "VELOCITY_ANOMALY", "MERCHANT_HOPPING", "CARD_TESTING", "MODEL_FALLBACK", "METRIC_ANOMALY", "LATE_EVENT",
+        "TOO_LATE");
 
     private ReasonNames() {
     }

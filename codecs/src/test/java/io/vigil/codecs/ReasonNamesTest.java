@@ -31,6 +31,7 @@ class ReasonNamesTest {
     void formatsSetsReadably() {
         assertEquals("none", ReasonNames.of(0));
         assertEquals("MODEL_HIGH+CARD_TESTING", ReasonNames.of(1 | 1 << 5));
-        assertEquals("METRIC_ANOMALY+bit9", ReasonNames.of(1 << 7 | 1 << 9));
+        assertEquals("METRIC_ANOMALY+TOO_LATE", ReasonNames.of(1 << 7 | 1 << 9));
+        assertEquals("LATE_EVENT+bit10", ReasonNames.of(1 << 8 | 1 << 10));
     }
 }

@@ -26,9 +26,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * SBE schema evolution between the current schema (version 3), the first release (version 1, test fixture package
+ * SBE schema evolution between the current schema (version 4), the first release (version 1, test fixture package
  * {@code io.vigil.codecs.sbe.v1}), the second (version 2, {@code io.vigil.codecs.sbe.v2}) and a hypothetical next
- * release (version 4, package {@code io.vigil.codecs.sbe.v4}): each side decodes the other's frames by wrapping with
+ * release (version 5, package {@code io.vigil.codecs.sbe.v5}): each side decodes the other's frames by wrapping with
  * the block length and version of the header it receives.
  */
 @Timeout(10)
@@ -178,14 +178,14 @@ class SchemaEvolutionTest {
     }
 
     @Test
-    void shouldDecodeVersion4TransactionWithCurrentDecoder() {
-        final int frameLength = Messages.completeFrame(buffer, 0, new io.vigil.codecs.sbe.v4.TransactionEncoder()
-            .wrapAndApplyHeader(buffer, Messages.headerOffset(0), new io.vigil.codecs.sbe.v4.MessageHeaderEncoder())
+    void shouldDecodeVersion5TransactionWithCurrentDecoder() {
+        final int frameLength = Messages.completeFrame(buffer, 0, new io.vigil.codecs.sbe.v5.TransactionEncoder()
+            .wrapAndApplyHeader(buffer, Messages.headerOffset(0), new io.vigil.codecs.sbe.v5.MessageHeaderEncoder())
             .clientSequence(11).eventTimeNs(22).accountId(33).merchantId(44).mcc(5_999).amountMinor(66)
-            .currency("JPY").country("JP").channel(io.vigil.codecs.sbe.v4.Channel.ATM).label(io.vigil.codecs.sbe.v4.Label.LEGIT)
+            .currency("JPY").country("JP").channel(io.vigil.codecs.sbe.v5.Channel.ATM).label(io.vigil.codecs.sbe.v5.Label.LEGIT)
             .terminalId(0xABCD_EF01L)
             .encodedLength());
-        assertEquals(4, Messages.version(buffer, 0));
+        assertEquals(5, Messages.version(buffer, 0));
         assertEquals(TransactionDecoder.BLOCK_LENGTH + 4, Messages.blockLength(buffer, 0));
         final UnsafeBuffer frame = exactCopy(frameLength);
         assertEquals(frameLength, FrameValidator.frameLength(frame, 0, frameLength, Framing.DEFAULT_MAX_FRAME_BYTES));
@@ -207,11 +207,11 @@ class SchemaEvolutionTest {
     }
 
     @Test
-    void shouldDecodeVersion4DecisionWithCurrentDecoder() {
-        final io.vigil.codecs.sbe.v4.DecisionEncoder encoder = new io.vigil.codecs.sbe.v4.DecisionEncoder()
-            .wrapAndApplyHeader(buffer, Messages.headerOffset(0), new io.vigil.codecs.sbe.v4.MessageHeaderEncoder())
+    void shouldDecodeVersion5DecisionWithCurrentDecoder() {
+        final io.vigil.codecs.sbe.v5.DecisionEncoder encoder = new io.vigil.codecs.sbe.v5.DecisionEncoder()
+            .wrapAndApplyHeader(buffer, Messages.headerOffset(0), new io.vigil.codecs.sbe.v5.MessageHeaderEncoder())
             .clientSequence(7).journalIndex(8).modelScore(0.99f).anomalyScore(1.0f).modelVersion("gbm-2027-01")
-            .action(io.vigil.codecs.sbe.v4.Action.DECLINE).decidedAtNs(Long.MAX_VALUE);
+            .action(io.vigil.codecs.sbe.v5.Action.DECLINE).decidedAtNs(Long.MAX_VALUE);
         encoder.reasons().clear().vELOCITY_ANOMALY(true).mODEL_HIGH(true);
         final int frameLength = Messages.completeFrame(buffer, 0, encoder.encodedLength());
         assertEquals(DecisionDecoder.BLOCK_LENGTH + 8, Messages.blockLength(buffer, 0));
@@ -231,20 +231,20 @@ class SchemaEvolutionTest {
     }
 
     @Test
-    void shouldReadAppendedFieldsAsNullWhenVersion4DecodesCurrentFrames() {
+    void shouldReadAppendedFieldsAsNullWhenVersion5DecodesCurrentFrames() {
         encodeCurrentTransaction(buffer);
-        final io.vigil.codecs.sbe.v4.TransactionDecoder transaction = new io.vigil.codecs.sbe.v4.TransactionDecoder()
+        final io.vigil.codecs.sbe.v5.TransactionDecoder transaction = new io.vigil.codecs.sbe.v5.TransactionDecoder()
             .wrap(buffer, Messages.bodyOffset(0), Messages.blockLength(buffer, 0), Messages.version(buffer, 0));
         assertEquals(12_345L, transaction.amountMinor());
-        assertEquals(io.vigil.codecs.sbe.v4.Label.LEGIT, transaction.label());
-        assertEquals(io.vigil.codecs.sbe.v4.TransactionDecoder.terminalIdNullValue(), transaction.terminalId());
+        assertEquals(io.vigil.codecs.sbe.v5.Label.LEGIT, transaction.label());
+        assertEquals(io.vigil.codecs.sbe.v5.TransactionDecoder.terminalIdNullValue(), transaction.terminalId());
 
         Messages.completeFrame(buffer, 0, new DecisionEncoder()
             .wrapAndApplyHeader(buffer, Messages.headerOffset(0), headerEncoder).clientSequence(5).encodedLength());
-        final io.vigil.codecs.sbe.v4.DecisionDecoder decision = new io.vigil.codecs.sbe.v4.DecisionDecoder()
+        final io.vigil.codecs.sbe.v5.DecisionDecoder decision = new io.vigil.codecs.sbe.v5.DecisionDecoder()
             .wrap(buffer, Messages.bodyOffset(0), Messages.blockLength(buffer, 0), Messages.version(buffer, 0));
         assertEquals(5, decision.clientSequence());
-        assertEquals(io.vigil.codecs.sbe.v4.DecisionDecoder.decidedAtNsNullValue(), decision.decidedAtNs());
+        assertEquals(io.vigil.codecs.sbe.v5.DecisionDecoder.decidedAtNsNullValue(), decision.decidedAtNs());
     }
 
     @Test
@@ -293,7 +293,7 @@ class SchemaEvolutionTest {
         for (final String message : MESSAGES) {
             assertFieldsKept("io.vigil.codecs.sbe.v1." + message + "Decoder", "io.vigil.codecs.sbe.v2." + message + "Decoder");
             assertFieldsKept("io.vigil.codecs.sbe.v2." + message + "Decoder", "io.vigil.codecs.sbe." + message + "Decoder");
-            assertFieldsKept("io.vigil.codecs.sbe." + message + "Decoder", "io.vigil.codecs.sbe.v4." + message + "Decoder");
+            assertFieldsKept("io.vigil.codecs.sbe." + message + "Decoder", "io.vigil.codecs.sbe.v5." + message + "Decoder");
         }
     }
 
@@ -304,7 +304,7 @@ class SchemaEvolutionTest {
         }
         for (final String type : new String[] {"Channel", "Label", "Action", "RejectReason"}) {
             assertEnumValuesKept("io.vigil.codecs.sbe.v2." + type, "io.vigil.codecs.sbe." + type);
-            assertEnumValuesKept("io.vigil.codecs.sbe." + type, "io.vigil.codecs.sbe.v4." + type);
+            assertEnumValuesKept("io.vigil.codecs.sbe." + type, "io.vigil.codecs.sbe.v5." + type);
         }
     }
 

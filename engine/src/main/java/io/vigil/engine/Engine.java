@@ -180,8 +180,8 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
-     * The one factory of pipelines, live and offline: validate, features, anomaly, model, rules, output, then
-     * whatever {@code assembler} changes.
+     * The one factory of pipelines, live and offline: validate, event time, features, windows, anomaly, model, rules,
+     * output, then whatever {@code assembler} changes.
      *
      * @param journaling false for a dry run that writes neither output nor dead letters.
      */
@@ -195,7 +195,13 @@ public final class Engine implements AutoCloseable {
         final List<Stage> stages = new ArrayList<>();
         try {
             stages.add(new ValidateStage(EventValidator.from(context)));
+            final EventTimeStage eventTime = new EventTimeStage(context.expectedSources(),
+                journaling ? journals.lateWriter() : null,
+                journaling ? EventTimeStage.lateWrittenUpTo(journals) : RecordHeader.NO_INDEX, context.maxFrameBytes());
+            stages.add(eventTime);
             stages.add(new FeaturesStage(new TransactionFeatures(context.expectedAccounts())));
+            stages.add(new WindowsStage(eventTime,
+                new WindowResultsJournal(journaling ? journals.windowsWriter() : null, journals), context.accountWindowNs()));
             stages.add(new AnomalyStage(new MetricAnomalyScorer(context.expectedSeries())));
             stages.add(new ModelStage(model));
             stages.add(new RulesStage(new DecisionRules(context.rules())));
@@ -207,6 +213,10 @@ public final class Engine implements AutoCloseable {
             for (final Stage stage : stages) {
                 if (stage instanceof OutputStage) {
                     ((OutputStage)stage).close();
+                } else if (stage instanceof EventTimeStage) {
+                    ((EventTimeStage)stage).close();
+                } else if (stage instanceof WindowsStage) {
+                    ((WindowsStage)stage).results().close();
                 }
             }
             model.close();

@@ -37,6 +37,12 @@ public final class EngineContext extends ConfigContext {
     private long maxFutureSkewNs;
     private long maxEventAgeNs;
     private RulesConfig rules;
+    private long maxOutOfOrdernessNs;
+    private long idleTimeoutNs;
+    private long tickIntervalNs;
+    private long allowedLatenessNs;
+    private long accountWindowNs;
+    private int expectedSources;
 
     /** Seeded from {@code config}; set what differs, then {@link #conclude()}. */
     public EngineContext(final VigilConfig config) {
@@ -97,6 +103,14 @@ public final class EngineContext extends ConfigContext {
         maxAmountMinor = v.size(VigilConfig.MAX_AMOUNT_MINOR, 1);
         maxFutureSkewNs = v.durationNs(VigilConfig.MAX_FUTURE_SKEW, 0);
         maxEventAgeNs = v.durationNs(VigilConfig.MAX_EVENT_AGE, 1);
+        maxOutOfOrdernessNs = v.durationNs(VigilConfig.WATERMARK_MAX_OUT_OF_ORDERNESS, 0);
+        idleTimeoutNs = v.durationNs(VigilConfig.WATERMARK_IDLE_TIMEOUT, 0);
+        tickIntervalNs = v.durationNs(VigilConfig.WATERMARK_TICK_INTERVAL, 0);
+        final String allowed = v.string(VigilConfig.LATENESS_ALLOWED).trim();
+        allowedLatenessNs = allowed.equalsIgnoreCase("unbounded") ? WatermarkControl.UNBOUNDED :
+            v.durationNs(VigilConfig.LATENESS_ALLOWED, 0);
+        accountWindowNs = v.durationNs(VigilConfig.WINDOWS_ACCOUNT_SIZE, 0);
+        expectedSources = v.integer(VigilConfig.WATERMARK_EXPECTED_SOURCES, 1);
         final double modelReview = v.fraction(VigilConfig.RULE_MODEL_REVIEW);
         final double modelDecline = v.fraction(VigilConfig.RULE_MODEL_DECLINE);
         final double anomalyReview = v.fraction(VigilConfig.RULE_ANOMALY_REVIEW);
@@ -118,6 +132,42 @@ public final class EngineContext extends ConfigContext {
     }
 
     // --- accessors (after conclude) and setters (before it) ---
+
+    /** {@link VigilConfig#WATERMARK_MAX_OUT_OF_ORDERNESS}. */
+    public long maxOutOfOrdernessNs() {
+        requireConcluded();
+        return maxOutOfOrdernessNs;
+    }
+
+    /** {@link VigilConfig#WATERMARK_IDLE_TIMEOUT}; 0: never idle. */
+    public long idleTimeoutNs() {
+        requireConcluded();
+        return idleTimeoutNs;
+    }
+
+    /** {@link VigilConfig#WATERMARK_TICK_INTERVAL}; 0: no ticks. */
+    public long watermarkTickIntervalNs() {
+        requireConcluded();
+        return tickIntervalNs;
+    }
+
+    /** {@link VigilConfig#LATENESS_ALLOWED}; {@link WatermarkControl#UNBOUNDED} for unbounded. */
+    public long allowedLatenessNs() {
+        requireConcluded();
+        return allowedLatenessNs;
+    }
+
+    /** {@link VigilConfig#WINDOWS_ACCOUNT_SIZE}; 0: no per-account window. */
+    public long accountWindowNs() {
+        requireConcluded();
+        return accountWindowNs;
+    }
+
+    /** {@link VigilConfig#WATERMARK_EXPECTED_SOURCES}. */
+    public int expectedSources() {
+        requireConcluded();
+        return expectedSources;
+    }
 
     /** Directory holding the journals ({@link VigilConfig#DATA_DIR}). */
     public Path dataDir() {

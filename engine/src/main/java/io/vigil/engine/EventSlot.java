@@ -39,6 +39,15 @@ public final class EventSlot {
     public int decision;
     /** A metric sample whose series is in alert (set by the anomaly stage, decided by the rules stage). */
     public boolean metricAlert;
+    /** Behind the watermark by {@link #latenessNs}, within the allowed lateness: applied, answered with LATE_EVENT. */
+    public boolean late;
+    /**
+     * Behind the watermark by more than the allowed lateness: answered (the event-time stage sets {@link #decision},
+     * with TOO_LATE), but no later stage other than the output sees it, so no per-key state changes.
+     */
+    public boolean tooLate;
+    /** How far (ns) the event time lay behind the pipeline's watermark when the event arrived; 0 if not late. */
+    public long latenessNs;
     /** What a stage threw for this event (then {@link #rejectReason} is INTERNAL_ERROR), or null. */
     public Throwable error;
     /** Name of the stage that threw {@link #error}, or null. */
@@ -68,6 +77,9 @@ public final class EventSlot {
         modelFallback = false;
         decision = 0;
         metricAlert = false;
+        late = false;
+        tooLate = false;
+        latenessNs = 0;
         error = null;
         errorStage = null;
         validatedNs = 0;

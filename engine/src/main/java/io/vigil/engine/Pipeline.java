@@ -22,6 +22,9 @@ import java.util.List;
  * {@linkplain Stage#barrier() barrier} (the model) run as each event is staged, the barrier's batch step (one
  * inference) and the stages after it run at the flush. See {@link Stage} for the contract.
  *
+ * <p>An event the {@link EventTimeStage} finds too late ({@link EventSlot#tooLate}) is decided by it and, like a
+ * rejected one, passes no later stage but the output.
+ *
  * <p>Errors: an exception a stage throws for one event answers that event with a Reject {@code INTERNAL_ERROR}, puts
  * it in the dead-letter journal with the stage's name and the exception's class and message, is counted
  * ({@link #internalErrors()}), and the event goes on to no stage but the output; the next event is handled normally.
@@ -57,6 +60,8 @@ public final class Pipeline implements AutoCloseable {
     private final AnomalyStage anomaly;
     private final ModelStage model;
     private final OutputStage output;
+    private final EventTimeStage eventTime;
+    private final WindowsStage windows;
     private final EventSlot[] staged;
     private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
     private final ControlRecord control = new ControlRecord();
@@ -87,6 +92,8 @@ public final class Pipeline implements AutoCloseable {
         anomaly = find(AnomalyStage.class);
         model = find(ModelStage.class);
         output = find(OutputStage.class);
+        eventTime = findOptional(EventTimeStage.class);
+        windows = findOptional(WindowsStage.class);
         staged = new EventSlot[model.maxBatch()];
         final java.util.Set<Integer> sections = new java.util.HashSet<>();
         for (final Stage stage : this.stages) {
@@ -103,6 +110,15 @@ public final class Pipeline implements AutoCloseable {
             }
         }
         throw new IllegalArgumentException("a pipeline needs a " + type.getSimpleName());
+    }
+
+    private <T extends Stage> T findOptional(final Class<T> type) {
+        for (final Stage stage : stages) {
+            if (type.isInstance(stage)) {
+                return type.cast(stage);
+            }
+        }
+        return null;
     }
 
     /** The stages, in order (checkpoints; read-only use). */
@@ -183,7 +199,7 @@ public final class Pipeline implements AutoCloseable {
         final int end = segmentStart[segment + 1];
         for (int i = segmentStart[segment]; i < end; i++) {
             final Stage stage = stages[i];
-            if (slot.rejectReason != 0 && !stage.seesRejected()) {
+            if ((slot.rejectReason != 0 || slot.tooLate) && !stage.seesRejected()) {
                 continue;
             }
             try {
@@ -339,6 +355,46 @@ public final class Pipeline implements AutoCloseable {
         return lastInputIndex;
     }
 
+    /** The pipeline's event-time watermark (epoch ns), {@link io.vigil.scoring.time.Watermarks#NONE} before event time starts. */
+    public long watermarkNs() {
+        return eventTime == null || !eventTime.started() ? io.vigil.scoring.time.Watermarks.NONE : eventTime.watermarkNs();
+    }
+
+    /** Sources holding the watermark now. */
+    public int activeSources() {
+        return eventTime == null ? 0 : eventTime.watermarks().activeSources();
+    }
+
+    /** Events answered LATE_EVENT since start (not counting events answered before a restart). */
+    public long lateEvents() {
+        return eventTime == null ? 0 : eventTime.lateEvents();
+    }
+
+    /** Events answered TOO_LATE since start (not counting events answered before a restart). */
+    public long tooLateEvents() {
+        return eventTime == null ? 0 : eventTime.tooLateEvents();
+    }
+
+    /** Watermark ticks applied since start. */
+    public long watermarkTicks() {
+        return eventTime == null ? 0 : eventTime.ticks();
+    }
+
+    /** Window results emitted since start (a recovery's re-emissions, which are not written again, included). */
+    public long windowResults() {
+        return windows == null ? 0 : windows.results().emitted();
+    }
+
+    /** Window results written to the window-results journal since start. */
+    public long windowResultsWritten() {
+        return windows == null ? 0 : windows.results().written();
+    }
+
+    /** Events that came for an already emitted window since start. */
+    public long windowClosedEvents() {
+        return windows == null ? 0 : windows.eventsForClosedWindows();
+    }
+
     /** The transaction features' state (logs). */
     public TransactionFeatures features() {
         return features.features();
@@ -355,6 +411,12 @@ public final class Pipeline implements AutoCloseable {
 
     @Override
     public void close() {
+        if (windows != null) {
+            windows.results().close();
+        }
+        if (eventTime != null) {
+            eventTime.close();
+        }
         output.close();
         model.close();
     }

@@ -27,6 +27,16 @@ final class PipelineCounters {
     private final AtomicCounter checkpoints;
     private final AtomicCounter lastCheckpoint;
     private final AtomicCounter checkpointPause;
+    private final AtomicCounter lateEvents;
+    private final AtomicCounter tooLateEvents;
+    private final AtomicCounter watermark;
+    private final AtomicCounter watermarkSources;
+    private final AtomicCounter windowResults;
+    private final AtomicCounter windowClosedEvents;
+    private long lateEventsPublished;
+    private long tooLateEventsPublished;
+    private long windowResultsPublished;
+    private long windowClosedEventsPublished;
     private Cursored ring;
     private long answeredPublished;
     private long deadLettersPublished;
@@ -50,6 +60,12 @@ final class PipelineCounters {
         this.checkpoints = counters.counter(CounterType.CHECKPOINTS);
         this.lastCheckpoint = counters.counter(CounterType.LAST_CHECKPOINT);
         this.checkpointPause = counters.counter(CounterType.CHECKPOINT_PAUSE);
+        this.lateEvents = counters.counter(CounterType.LATE_EVENTS);
+        this.tooLateEvents = counters.counter(CounterType.TOO_LATE_EVENTS);
+        this.watermark = counters.counter(CounterType.WATERMARK);
+        this.watermarkSources = counters.counter(CounterType.WATERMARK_SOURCES);
+        this.windowResults = counters.counter(CounterType.WINDOW_RESULTS);
+        this.windowClosedEvents = counters.counter(CounterType.WINDOW_CLOSED_EVENTS);
         for (int i = 0; i < events.length; i++) {
             events[i] = counters.events(CounterType.EVENT_TYPES[i]);
         }
@@ -97,9 +113,23 @@ final class PipelineCounters {
             outputIndexPublished = outputIndexNow;
         }
         completedIndex.setRelease(pipeline.lastInputIndex());
+        lateEventsPublished = add(lateEvents, pipeline.lateEvents(), lateEventsPublished);
+        tooLateEventsPublished = add(tooLateEvents, pipeline.tooLateEvents(), tooLateEventsPublished);
+        windowResultsPublished = add(windowResults, pipeline.windowResultsWritten(), windowResultsPublished);
+        windowClosedEventsPublished = add(windowClosedEvents, pipeline.windowClosedEvents(), windowClosedEventsPublished);
+        final long watermarkNs = pipeline.watermarkNs();
+        watermark.setRelease(watermarkNs == Long.MIN_VALUE ? 0 : watermarkNs / 1_000_000);
+        watermarkSources.setRelease(pipeline.activeSources());
         if (ring != null) {
             ringOccupancy.setRelease(Math.max(0, ring.getCursor() - sequence));
         }
+    }
+
+    private static long add(final AtomicCounter counter, final long now, final long published) {
+        if (now != published) {
+            counter.getAndAddRelease(now - published);
+        }
+        return now;
     }
 
     /** Adds what {@code now} gained over {@code published} to the single-writer {@code counters}. */

@@ -60,6 +60,9 @@ final class RulesStage implements Stage {
                 DecisionRules.pack(DecisionRules.REVIEW, DecisionRules.METRIC_ANOMALY) :
                 DecisionRules.pack(DecisionRules.APPROVE, 0);
         }
+        if (slot.late) {
+            slot.decision |= DecisionRules.LATE_EVENT << 8;
+        }
     }
 
     @Override

@@ -89,6 +89,18 @@ public final class Units {
         }
     }
 
+    /** The shortest exact text of a duration with a unit {@link #durationNs} reads ({@code 1m}, {@code 90s}, {@code 250ms}). */
+    public static String durationText(final long ns) {
+        final long[] units = {86_400_000_000_000L, 3_600_000_000_000L, 60_000_000_000L, 1_000_000_000L, 1_000_000L, 1_000L};
+        final String[] names = {"d", "h", "m", "s", "ms", "us"};
+        for (int i = 0; i < units.length; i++) {
+            if (ns != 0 && ns % units[i] == 0) {
+                return ns / units[i] + names[i];
+            }
+        }
+        return ns + "ns";
+    }
+
     private static boolean isZero(final String number) {
         try {
             return new BigDecimal(number).signum() == 0;

@@ -174,6 +174,20 @@ public final class VigilConfig {
     public static final Key EXPECTED_SERIES = key("vigil.metrics.expected.series", "1024",
         "Metric series the anomaly state is pre-sized for (it grows past this).");
 
+    // --- event time (docs/event-time.md) ---
+    public static final Key WATERMARK_MAX_OUT_OF_ORDERNESS = key("vigil.watermark.max.out.of.orderness", "5s",
+        "Bound on how far a source's events may arrive out of event-time order: a source's watermark is its largest event time minus this; an event behind the pipeline's watermark (the least of the active sources') is late. Carried into the input journal by the watermark ticks, which replays follow.");
+    public static final Key WATERMARK_IDLE_TIMEOUT = key("vigil.watermark.idle.timeout", "30s",
+        "A source (tenant, client) that journaled no event for this long stops holding the watermark back, at the next watermark tick; 0: sources never turn idle.");
+    public static final Key WATERMARK_TICK_INTERVAL = key("vigil.watermark.tick.interval", "1s",
+        "How often the gateway appends a WatermarkTick control record (its wall-clock observation for idle sources, and the policy above) while events flow, and until an idle timeout after the last; one is appended at start. 0: none, so event time (watermarks, lateness, window results) stays off.");
+    public static final Key LATENESS_ALLOWED = key("vigil.lateness.allowed", "unbounded",
+        "How far behind the watermark an event may arrive and still be applied (answered with LATE_EVENT); a later one is answered TOO_LATE, not applied, and written to the late/ journal. unbounded: every late event is applied.");
+    public static final Key WINDOWS_ACCOUNT_SIZE = key("vigil.windows.account.size", "1m",
+        "Size of the built-in per-account tumbling window (count and amount sum) whose results go to the windows/ journal when the watermark passes their end; 0: none.");
+    public static final Key WATERMARK_EXPECTED_SOURCES = key("vigil.watermark.expected.sources", "64",
+        "Sources (tenant, client) the watermark table is pre-sized for (it grows past this).");
+
     // --- checkpoints and recovery ---
     public static final Key CHECKPOINT_DIR = key("vigil.checkpoint.dir", "",
         "Directory of the state checkpoints; empty: checkpoints/ under the data directory.");

@@ -21,6 +21,17 @@ class UnitsTest {
     }
 
     @Test
+    void durationTextIsTheShortestExactUnitAndReadsBack() {
+        assertEquals("1m", Units.durationText(60_000_000_000L));
+        assertEquals("90s", Units.durationText(90_000_000_000L));
+        assertEquals("250ms", Units.durationText(250_000_000L));
+        assertEquals("7ns", Units.durationText(7));
+        for (final long ns : new long[] {86_400_000_000_000L, 3_600_000_000_000L, 1_500_000L, 1_001L}) {
+            assertEquals(ns, Units.durationNs(Units.durationText(ns)));
+        }
+    }
+
+    @Test
     void durationsRefuseWhatIsAmbiguousOrNonsense() {
         assertMessage("needs a unit", () -> Units.durationNs("100"));
         assertMessage("unknown duration unit 'weeks'", () -> Units.durationNs("2weeks"));

@@ -11,10 +11,13 @@ import io.vigil.codecs.sbe.MetricSampleDecoder;
 import io.vigil.codecs.sbe.RejectEncoder;
 import io.vigil.codecs.sbe.RejectReason;
 import io.vigil.codecs.sbe.TransactionDecoder;
+import io.vigil.codecs.sbe.WatermarkTickEncoder;
 import io.vigil.engine.Engine;
 import io.vigil.engine.EpochClock;
+import io.vigil.engine.WatermarkControl;
 import io.vigil.engine.counters.VigilCounters;
 import io.vigil.journal.JournalWriter;
+import io.vigil.journal.RecordHeader;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,6 +79,14 @@ final class GatewayCore {
     private boolean deadLetterFailureLogged;
     private long lastIngestNs;
     private volatile String journalProblem;
+    private final UnsafeBuffer tickBuffer = new UnsafeBuffer(new byte[WatermarkControl.LENGTH]);
+    private final WatermarkTickEncoder tickEncoder = new WatermarkTickEncoder();
+    private WatermarkControl.Policy tickPolicy;
+    private long tickIntervalNs;
+    private long lastTickNs = Long.MIN_VALUE;
+    private long lastEventIngestNs = Long.MIN_VALUE;
+    private boolean eventSinceTick;
+    private long ticks;
     /** The running engine when it takes its events inline from this thread ({@link Engine#feedsInline()}), else null. */
     private Engine inlineFeed;
     private final GatewayCounters counters;
@@ -187,10 +198,68 @@ final class GatewayCore {
 
     void appended(final long index) {
         lastAppendedIndex = index;
+        lastEventIngestNs = lastIngestNs;
+        eventSinceTick = true;
         counters.appended(index);
         if (inlineFeed != null) {
             inlineFeed.journaled(index);
         }
+    }
+
+    /**
+     * Watermark ticks ({@link WatermarkControl}) with {@code policy}, one every {@code intervalNs} at the sweep while
+     * events are journaled and until the idle timeout has passed since the last one (then a tick can change nothing:
+     * every source is idle or about to be observed so by the next event's tick); 0: none. Set before the server binds.
+     */
+    void watermarkTicks(final WatermarkControl.Policy policy, final long intervalNs) {
+        this.tickPolicy = policy;
+        this.tickIntervalNs = intervalNs;
+    }
+
+    /**
+     * Appends a watermark tick if one is due ({@code force}: now, the one at start), on the event loop like every other
+     * append of the gateway, so that its ingest time keeps the input journal's order. Allocation-free.
+     *
+     * @return the tick's input index, or -1 if none was appended.
+     */
+    long watermarkTick(final boolean force) {
+        if (tickPolicy == null || tickIntervalNs <= 0) {
+            return -1;
+        }
+        final long nowNs = EpochClock.nowNs();
+        if (!force) {
+            if (nowNs - lastTickNs < tickIntervalNs) {
+                return -1;
+            }
+            final boolean recent = lastEventIngestNs != Long.MIN_VALUE &&
+                nowNs - lastEventIngestNs <= tickPolicy.idleTimeoutNs() + tickIntervalNs;
+            if (!eventSinceTick && !recent) {
+                return -1;
+            }
+        }
+        final long ingestNs = ingestTimeNs();
+        final int length = WatermarkControl.encode(ingestNs, tickPolicy.maxOutOfOrdernessNs(), tickPolicy.idleTimeoutNs(),
+            tickPolicy.allowedLatenessNs(), tickBuffer, 0, tickEncoder, headerEncoder);
+        final long index = input.append(ingestNs, 0, 0, 0, RecordHeader.NO_INDEX, 0, WatermarkTickEncoder.TEMPLATE_ID,
+            RecordHeader.SOURCE_ADMIN, tickBuffer, 0, length);
+        lastTickNs = nowNs;
+        if (index == JournalWriter.FAILED) {
+            journalFailure(input);
+            return -1;
+        }
+        eventSinceTick = false;
+        ticks++;
+        lastAppendedIndex = index;
+        counters.appendedControl(index);
+        if (inlineFeed != null) {
+            inlineFeed.journaled(index);
+        }
+        return index;
+    }
+
+    /** Watermark ticks appended since start. */
+    long watermarkTicks() {
+        return ticks;
     }
 
     /** The engine now running: its ring is fed from here after each append if it feeds inline. The event loop. */
@@ -226,6 +295,10 @@ final class GatewayCore {
         rejects.sweep(nowNs);
         maybeResume();
         publishCounters();
+        // after the counters: the pipeline has a sweep's time to take the tick before the lag is published again
+        if (journalProblem == null) {
+            watermarkTick(false);
+        }
     }
 
     /** Publishes the gateway's counters (the sweep, and once more at close). */

@@ -54,6 +54,11 @@ final class GatewayCounters {
         inputIndex.setRelease(index);
     }
 
+    /** A control record (a watermark tick) was appended: the input index moves, the events in do not. */
+    void appendedControl(final long index) {
+        inputIndex.setRelease(index);
+    }
+
     void rejected(final RejectReason reason) {
         rejects.increment(reason.value());
     }

@@ -22,6 +22,7 @@ import io.vigil.engine.ConfigContext;
 import io.vigil.engine.ConfigurationException;
 import io.vigil.engine.Engine;
 import io.vigil.engine.EngineContext;
+import io.vigil.engine.WatermarkControl;
 import io.vigil.engine.RunContext;
 import io.vigil.engine.StageAssembler;
 import io.vigil.engine.VigilConfig;
@@ -195,6 +196,9 @@ public final class VigilServer implements AutoCloseable {
                             .addLast("session", new SessionHandler(core));
                     }
                 });
+            core.watermarkTicks(WatermarkControl.Policy.of(engineContext), engineContext.watermarkTickIntervalNs());
+            // the first tick before the first event: event time (and its policy) holds from the start of this run
+            loop.submit(() -> core.watermarkTick(true)).syncUninterruptibly();
             loop.scheduleAtFixedRate(() -> {
                 core.sweep();
                 probeJournalRecovery();

@@ -52,6 +52,8 @@ class CountersEndToEndTest {
             GatewayConfiguration.PORT.name(), "0",
             GatewayConfiguration.CREDENTIAL.name(), CREDENTIAL,
             VigilConfig.CHECKPOINT_INTERVAL.name(), "100",
+            // the tick at start only: a periodic one between reading a counter and the journal would race them
+            VigilConfig.WATERMARK_TICK_INTERVAL.name(), "1h",
             VigilConfig.ROLL_CYCLE.name(), "FAST_DAILY"));
         final AtomicInteger answers = new AtomicInteger();
         final VigilClient.Listener listener = new VigilClient.Listener() {

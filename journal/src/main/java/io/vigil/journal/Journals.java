@@ -12,7 +12,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The three journals of one data directory: {@code input/}, {@code output/} and {@code dlq/}.
+ * The journals of one data directory: {@code input/}, {@code output/} and {@code dlq/}, and the side journals of
+ * event time, {@code late/} (events too late to apply) and {@code windows/} (closed event-time windows), which are
+ * opened on first use (a data directory written before them has none, and a read-only one gets none).
  *
  * <p>Thread-safe to share: writers and readers are created per thread from it. Opening allocates; nothing else.
  */
@@ -24,6 +26,10 @@ public final class Journals implements AutoCloseable {
     public static final String OUTPUT = "output";
     /** Sub-directory of the dead-letter journal. */
     public static final String DEAD_LETTERS = "dlq";
+    /** Sub-directory of the late side journal: events behind the watermark by more than the allowed lateness. */
+    public static final String LATE = "late";
+    /** Sub-directory of the window-results journal: one record per key and closed event-time window. */
+    public static final String WINDOWS = "windows";
     /** Largest payload a record carries: a frame is bounded well below it. */
     public static final int MAX_PAYLOAD_BYTES = 64 * 1024;
 
@@ -31,9 +37,15 @@ public final class Journals implements AutoCloseable {
     private final SingleChronicleQueue input;
     private final ChronicleQueue output;
     private final ChronicleQueue deadLetters;
+    private final RollCycle rollCycle;
+    private final boolean readOnly;
+    private ChronicleQueue late;
+    private ChronicleQueue windows;
 
     private Journals(final Path dataDir, final RollCycle rollCycle, final boolean readOnly) {
         this.dataDir = dataDir;
+        this.rollCycle = rollCycle;
+        this.readOnly = readOnly;
         this.input = open(dataDir.resolve(INPUT), rollCycle, readOnly);
         this.output = open(dataDir.resolve(OUTPUT), rollCycle, readOnly);
         this.deadLetters = open(dataDir.resolve(DEAD_LETTERS), rollCycle, readOnly);
@@ -127,6 +139,74 @@ public final class Journals implements AutoCloseable {
         return new JournalWriter(deadLetters, MAX_PAYLOAD_BYTES);
     }
 
+    /** A writer of the late side journal for the calling thread (opens the journal on first use). */
+    public JournalWriter lateWriter() {
+        return new JournalWriter(late(), MAX_PAYLOAD_BYTES);
+    }
+
+    /** A writer of the window-results journal for the calling thread (opens the journal on first use). */
+    public JournalWriter windowsWriter() {
+        return new JournalWriter(windows(), MAX_PAYLOAD_BYTES);
+    }
+
+    /**
+     * A reader of the late side journal, positioned at its start; null when the data directory has none (read-only,
+     * or written before it existed).
+     */
+    public JournalReader lateReader() {
+        final ChronicleQueue queue = sideJournal(LATE);
+        return queue == null ? null : new JournalReader(queue, dataDir.resolve(LATE).toString());
+    }
+
+    /** A reader of the window-results journal, positioned at its start; null when the data directory has none. */
+    public JournalReader windowsReader() {
+        final ChronicleQueue queue = sideJournal(WINDOWS);
+        return queue == null ? null : new JournalReader(queue, dataDir.resolve(WINDOWS).toString());
+    }
+
+    private synchronized ChronicleQueue late() {
+        if (late == null) {
+            late = openSide(LATE);
+        }
+        return late;
+    }
+
+    private synchronized ChronicleQueue windows() {
+        if (windows == null) {
+            windows = openSide(WINDOWS);
+        }
+        return windows;
+    }
+
+    private ChronicleQueue openSide(final String name) {
+        if (readOnly) {
+            throw new IllegalStateException("journals of " + dataDir + " are open read-only: cannot write " + name + "/");
+        }
+        return open(dataDir.resolve(name), rollCycle, false);
+    }
+
+    private synchronized ChronicleQueue sideJournal(final String name) {
+        if (LATE.equals(name) ? late != null : windows != null) {
+            return LATE.equals(name) ? late : windows;
+        }
+        if (!java.nio.file.Files.isDirectory(dataDir.resolve(name))) {
+            return null;
+        }
+        final ChronicleQueue queue = open(dataDir.resolve(name), rollCycle, readOnly);
+        if (LATE.equals(name)) {
+            late = queue;
+        } else {
+            windows = queue;
+        }
+        return queue;
+    }
+
+    /** Index of the last record of a side journal ({@link #LATE} or {@link #WINDOWS}), -1 if empty or absent. */
+    public long lastSideIndex(final String name) {
+        final ChronicleQueue queue = sideJournal(name);
+        return queue == null ? -1 : lastIndex(queue);
+    }
+
     /** A reader of the input journal, positioned at its start. */
     public JournalReader inputReader() {
         return new JournalReader(input, dataDir.resolve(INPUT).toString());
@@ -185,7 +265,13 @@ public final class Journals implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (windows != null) {
+            windows.close();
+        }
+        if (late != null) {
+            late.close();
+        }
         deadLetters.close();
         output.close();
         input.close();

@@ -94,7 +94,20 @@ public enum CounterType {
     /** Round trip of the last successful synthetic probe, nanoseconds (send to Decision received). */
     SYNTHETIC_LATENCY(44, "synthetic: last round trip (ns)", Kind.GAUGE, "synthetic prober thread, per probe"),
     /** Wall-clock time of the last successful synthetic probe, 0 for none. */
-    SYNTHETIC_LAST_SUCCESS(45, "synthetic: last success", Kind.EPOCH_MS, "synthetic prober thread, per probe");
+    SYNTHETIC_LAST_SUCCESS(45, "synthetic: last success", Kind.EPOCH_MS, "synthetic prober thread, per probe"),
+    // 50-59: event time (io.vigil.engine.EventTimeStage, WindowsStage; docs/event-time.md)
+    /** Events behind the watermark within the allowed lateness: applied and answered with LATE_EVENT. */
+    LATE_EVENTS(50, "event time: late events (applied)", Kind.COUNT, "pipeline thread, at batch end"),
+    /** Events behind the watermark by more than the allowed lateness: answered TOO_LATE, not applied, in late/. */
+    TOO_LATE_EVENTS(51, "event time: too-late events (not applied)", Kind.COUNT, "pipeline thread, at batch end"),
+    /** The pipeline's watermark (event time, epoch ms), 0 before event time starts: readers show how far it lags. */
+    WATERMARK(52, "event time: watermark", Kind.EPOCH_MS, "pipeline thread, at batch end"),
+    /** Sources (tenant, client) holding the watermark now (not idle). */
+    WATERMARK_SOURCES(53, "event time: active sources", Kind.GAUGE, "pipeline thread, at batch end"),
+    /** Closed windows written to the window-results journal (one per key and window; a recovery writes none twice). */
+    WINDOW_RESULTS(54, "windows: results emitted", Kind.COUNT, "pipeline thread, at batch end"),
+    /** Events that arrived for a window already emitted (applied to the features, not to the emitted result). */
+    WINDOW_CLOSED_EVENTS(55, "windows: events for closed windows", Kind.COUNT, "pipeline thread, at batch end");
 
 
     /** The event types {@link #EVENTS} counts, by template id: the name of {@code EVENT_TYPES[i]} is {@code EVENT_TYPE_NAMES[i]}. */

@@ -87,6 +87,12 @@ final class CountersCollector implements MultiCollector {
         METRICS.put(CounterType.SYNTHETIC_FAILURES, Metric.count("vigil_synthetic_failures", "Synthetic probes without a Decision within the timeout, rejected, or without a connection."));
         METRICS.put(CounterType.SYNTHETIC_LATENCY, Metric.gauge("vigil_synthetic_latency_seconds", "Round trip of the last successful synthetic probe (send to Decision received).").scaled(1e-9, Unit.SECONDS));
         METRICS.put(CounterType.SYNTHETIC_LAST_SUCCESS, Metric.gauge("vigil_synthetic_last_success_timestamp_seconds", "Unix time of the last successful synthetic probe, 0 for none.").scaled(1e-3, Unit.SECONDS));
+        METRICS.put(CounterType.LATE_EVENTS, Metric.count("vigil_late_events", "Events behind the watermark within the allowed lateness: applied, answered with LATE_EVENT."));
+        METRICS.put(CounterType.TOO_LATE_EVENTS, Metric.count("vigil_too_late_events", "Events behind the watermark by more than the allowed lateness: answered TOO_LATE, not applied, written to the late journal."));
+        METRICS.put(CounterType.WATERMARK, Metric.gauge("vigil_watermark_timestamp_seconds", "The pipeline's event-time watermark (Unix time), 0 before event time starts.").scaled(1e-3, Unit.SECONDS));
+        METRICS.put(CounterType.WATERMARK_SOURCES, Metric.gauge("vigil_watermark_active_sources", "Sources (tenant, client) holding the watermark back now (not idle)."));
+        METRICS.put(CounterType.WINDOW_RESULTS, Metric.count("vigil_window_results", "Closed event-time windows written to the window-results journal (one per key and window)."));
+        METRICS.put(CounterType.WINDOW_CLOSED_EVENTS, Metric.count("vigil_window_closed_window_events", "Events that arrived for a window whose result was already emitted."));
         // LAST_CHECKPOINT and ENGINE_STATE are exported by hand below: an age and a state set
     }
 

@@ -38,6 +38,10 @@ public final class DecisionRules {
     public static final int CARD_TESTING = 1 << 5;
     public static final int MODEL_FALLBACK = 1 << 6;
     public static final int METRIC_ANOMALY = 1 << 7;
+    /** The event arrived behind the watermark, within the allowed lateness (set by the engine, never by {@link #decide}). */
+    public static final int LATE_EVENT = 1 << 8;
+    /** The event arrived later than the allowed lateness: answered, not applied (set by the engine). */
+    public static final int TOO_LATE = 1 << 9;
 
     private static final int RULE_REASONS = AMOUNT_ANOMALY | VELOCITY_ANOMALY | MERCHANT_HOPPING | CARD_TESTING;
 

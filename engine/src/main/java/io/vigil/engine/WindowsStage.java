@@ -1,0 +1,172 @@
+package io.vigil.engine;
+
+import io.vigil.codecs.sbe.MessageHeaderDecoder;
+import io.vigil.codecs.sbe.TransactionDecoder;
+import io.vigil.journal.RecordHeader;
+import io.vigil.scoring.time.EventTimeWindows;
+import io.vigil.scoring.time.TumblingCountSum;
+import io.vigil.scoring.time.Watermarks;
+
+import java.io.IOException;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Event-time windows whose results go to the window-results journal ({@link WindowResultsJournal}): whenever the
+ * {@link EventTimeStage}'s watermark has advanced (at an event, or at a watermark tick) every producer
+ * ({@link EventTimeWindows}) emits the windows that end at or before it; then the event is added to its windows. The
+ * built-in producer is {@link #ACCOUNT_WINDOW_ID}: per (tenant, account) the count and the sum of the transaction
+ * amounts (minor units) per tumbling window of {@code vigil.windows.account.size}. Declared feature windows plug in
+ * through {@link #add}.
+ *
+ * <p>The synthetic prober's transactions are no business events and stay out of the windows. Events before the
+ * first watermark tick, too-late events and events answered before a restart that fall in
+ * windows already written are handled as the contract says: no window exists before event time starts, too-late
+ * events pass this stage by, and a recovery writes no result twice.
+ *
+ * <p>Checkpoint section {@link #SECTION_ID}: each producer's snapshot, in order. Not thread-safe: the pipeline
+ * thread. Allocation-free per event in steady state (see {@link TumblingCountSum}).
+ */
+final class WindowsStage implements Stage {
+    static final int SECTION_ID = 21;
+    static final int SECTION_VERSION = 1;
+    /** Window id of the built-in per-account tumbling count and sum. */
+    static final int ACCOUNT_WINDOW_ID = 1;
+
+    private final EventTimeStage eventTime;
+    private final WindowResultsJournal results;
+    private final TumblingCountSum accounts;
+    private final List<EventTimeWindows> producers = new ArrayList<>();
+    private EventTimeWindows[] windows;
+    private final MessageHeaderDecoder header = new MessageHeaderDecoder();
+    private final TransactionDecoder transaction = new TransactionDecoder();
+    private long advancedTo = Watermarks.NONE;
+
+    /** @param accountWindowNs size of the per-account tumbling window; 0: none. */
+    WindowsStage(final EventTimeStage eventTime, final WindowResultsJournal results, final long accountWindowNs) {
+        this.eventTime = eventTime;
+        this.results = results;
+        this.accounts = accountWindowNs > 0 ?
+            new TumblingCountSum(ACCOUNT_WINDOW_ID, "account.tumbling." + Units.durationText(accountWindowNs), accountWindowNs) : null;
+        if (accounts != null) {
+            producers.add(accounts);
+        }
+        windows = producers.toArray(new EventTimeWindows[0]);
+    }
+
+    /** Adds a producer (at assembly, before the first event); its state joins this stage's checkpoint section. */
+    void add(final EventTimeWindows producer) {
+        producers.add(producer);
+        windows = producers.toArray(new EventTimeWindows[0]);
+    }
+
+    List<EventTimeWindows> producers() {
+        return List.copyOf(producers);
+    }
+
+    WindowResultsJournal results() {
+        return results;
+    }
+
+    @Override
+    public String name() {
+        return "windows";
+    }
+
+    @Override
+    public void onEvent(final EventSlot slot) {
+        if (!eventTime.started()) {
+            return;
+        }
+        advance(slot.input.index, slot.input.timeNs);
+        if (accounts != null && slot.templateId == TransactionDecoder.TEMPLATE_ID &&
+            slot.input.source != RecordHeader.SOURCE_SYNTHETIC) {
+            final TransactionDecoder tx = transaction.wrapAndApplyHeader(slot.input.payload(), 0,
+                header.wrap(slot.input.payload(), 0));
+            accounts.add(slot.input.tenantId, tx.accountId(), tx.eventTimeNs(), tx.amountMinor());
+        }
+    }
+
+    @Override
+    public void onControl(final ControlRecord control) {
+        if (eventTime.started()) {
+            advance(control.inputIndex(), control.timeNs());
+        }
+    }
+
+    private void advance(final long inputIndex, final long timeNs) {
+        final long watermark = eventTime.watermarkNs();
+        if (watermark <= advancedTo) {
+            return;
+        }
+        advancedTo = watermark;
+        results.trigger(inputIndex, timeNs, watermark);
+        for (final EventTimeWindows window : windows) {
+            window.advance(watermark, results);
+        }
+    }
+
+    /** Events that came for a window already emitted, all producers together. */
+    long eventsForClosedWindows() {
+        long events = 0;
+        for (final EventTimeWindows window : windows) {
+            events += window.eventsForClosedWindows();
+        }
+        return events;
+    }
+
+    @Override
+    public int sectionId() {
+        return SECTION_ID;
+    }
+
+    @Override
+    public int sectionVersion() {
+        return SECTION_VERSION;
+    }
+
+    @Override
+    public void writeSection(final WritableByteChannel out) throws IOException {
+        final java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate(12).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        head.putLong(advancedTo).putInt(windows.length).flip();
+        while (head.hasRemaining()) {
+            out.write(head);
+        }
+        for (final EventTimeWindows window : windows) {
+            window.writeSnapshot(out);
+        }
+    }
+
+    @Override
+    public void readSection(final int version, final ReadableByteChannel in) throws IOException {
+        if (version != SECTION_VERSION) {
+            throw new IOException("windows section version " + version + ", this engine reads " + SECTION_VERSION);
+        }
+        final java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate(12).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        while (head.hasRemaining()) {
+            if (in.read(head) < 0) {
+                throw new IOException("windows section ends early");
+            }
+        }
+        head.flip();
+        final long advanced = head.getLong();
+        final int count = head.getInt();
+        if (count != windows.length) {
+            throw new IOException("windows section holds " + count + " producers, this engine has " + windows.length);
+        }
+        for (final EventTimeWindows window : windows) {
+            window.readSnapshot(in);
+        }
+        advancedTo = advanced;
+    }
+
+    @Override
+    public void clearState() {
+        advancedTo = Watermarks.NONE;
+        for (final EventTimeWindows window : windows) {
+            window.clear();
+        }
+    }
+}

@@ -1,0 +1,56 @@
+package io.vigil.scoring.time;
+
+import java.io.IOException;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.util.List;
+
+/**
+ * A family of event-time windows over per-key state that emits one result per key and window when the watermark
+ * passes the window's end: what a feature window (tumbling, session...) implements to feed the window-results journal.
+ * How events reach the windows is the implementation's own business (e.g. {@link TumblingCountSum#add}); the engine
+ * only drives {@link #advance} with the journaled watermark and checkpoints the state.
+ *
+ * <h2>Contract</h2>
+ * <ul>
+ *   <li>A window {@code [start, end)} holds events with {@code start <= eventTime < end}: an event exactly at the end
+ *   belongs to the next window.</li>
+ *   <li>{@link #advance} emits every window with {@code end <= watermark} not emitted before, each exactly once, in an
+ *   order that depends on the events only (never on hash layout or wall time), so that a replay, or a recovery from
+ *   a checkpoint, emits the same records in the same order.</li>
+ *   <li>An event for a window already emitted is not added to it (the result is final); the implementation counts
+ *   it.</li>
+ * </ul>
+ *
+ * <p>Implementations are not thread-safe (the pipeline thread owns them); {@link #advance} must not allocate in steady
+ * state, the snapshot methods may.
+ */
+public interface EventTimeWindows {
+    /** Stable id written with each result (a producer's identity in the window-results journal). */
+    int windowId();
+
+    /** Name written with each result, e.g. {@code account.tumbling.1m}. */
+    String name();
+
+    /** Names of the values of each result, in order. */
+    List<String> valueNames();
+
+    /**
+     * The watermark is now {@code watermarkNs}: emits each window that ends at or before it.
+     *
+     * @return results emitted.
+     */
+    int advance(long watermarkNs, WindowResultSink sink);
+
+    /** Events that arrived for a window already emitted (not added), since start. */
+    long eventsForClosedWindows();
+
+    /** Windows open now (all keys together). */
+    long openWindows();
+
+    void writeSnapshot(WritableByteChannel out) throws IOException;
+
+    void readSnapshot(ReadableByteChannel in) throws IOException;
+
+    void clear();
+}
