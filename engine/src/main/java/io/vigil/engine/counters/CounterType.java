@@ -94,7 +94,12 @@ public enum CounterType {
     /** Round trip of the last successful synthetic probe, nanoseconds (send to Decision received). */
     SYNTHETIC_LATENCY(44, "synthetic: last round trip (ns)", Kind.GAUGE, "synthetic prober thread, per probe"),
     /** Wall-clock time of the last successful synthetic probe, 0 for none. */
-    SYNTHETIC_LAST_SUCCESS(45, "synthetic: last success", Kind.EPOCH_MS, "synthetic prober thread, per probe");
+    SYNTHETIC_LAST_SUCCESS(45, "synthetic: last success", Kind.EPOCH_MS, "synthetic prober thread, per probe"),
+    // 50-59: feature drift (io.vigil.gateway.drift)
+    /** Feature vectors handed to the drift thread (the 1-in-N sample of the transactions, vigil.drift.sample.one.in). */
+    FEATURE_DRIFT_SAMPLES(50, "feature drift: vectors sampled", Kind.COUNT, "pipeline thread, at batch end"),
+    /** Sampled feature vectors dropped because the drift ring was full (the drift thread is behind). */
+    FEATURE_DRIFT_DROPPED(51, "feature drift: vectors dropped (ring full)", Kind.COUNT, "pipeline thread, at batch end");
 
 
     /** The event types {@link #EVENTS} counts, by template id: the name of {@code EVENT_TYPES[i]} is {@code EVENT_TYPE_NAMES[i]}. */

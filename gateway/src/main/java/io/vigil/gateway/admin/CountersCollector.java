@@ -87,6 +87,8 @@ final class CountersCollector implements MultiCollector {
         METRICS.put(CounterType.SYNTHETIC_FAILURES, Metric.count("vigil_synthetic_failures", "Synthetic probes without a Decision within the timeout, rejected, or without a connection."));
         METRICS.put(CounterType.SYNTHETIC_LATENCY, Metric.gauge("vigil_synthetic_latency_seconds", "Round trip of the last successful synthetic probe (send to Decision received).").scaled(1e-9, Unit.SECONDS));
         METRICS.put(CounterType.SYNTHETIC_LAST_SUCCESS, Metric.gauge("vigil_synthetic_last_success_timestamp_seconds", "Unix time of the last successful synthetic probe, 0 for none.").scaled(1e-3, Unit.SECONDS));
+        METRICS.put(CounterType.FEATURE_DRIFT_SAMPLES, Metric.count("vigil_feature_drift_samples", "Feature vectors handed to the drift thread: a sample, one transaction in vigil.drift.sample.one.in, minus those dropped."));
+        METRICS.put(CounterType.FEATURE_DRIFT_DROPPED, Metric.count("vigil_feature_drift_dropped", "Sampled feature vectors dropped because the drift ring was full: the drift statistics then rest on fewer vectors, never on a blocked pipeline."));
         // LAST_CHECKPOINT and ENGINE_STATE are exported by hand below: an age and a state set
     }
 
