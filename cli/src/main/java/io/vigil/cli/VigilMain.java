@@ -12,6 +12,7 @@ import io.vigil.gateway.cli.RunCommand;
 import io.vigil.gateway.cli.TraceCommand;
 import io.vigil.journal.JournalDamageException;
 import io.vigil.perf.BenchCommand;
+import io.vigil.replay.DriftCommand;
 import io.vigil.replay.ReplayCommand;
 import io.vigil.scoring.nab.NabCommand;
 import picocli.CommandLine;
@@ -26,6 +27,7 @@ import picocli.CommandLine.Command;
     subcommands = {RunCommand.class, DemoCommand.class, ReplayCommand.class, NabCommand.class, DlqCommand.class,
         CredentialsCommand.class, RulesCommand.class, BenchCommand.class, StatCommand.class, TraceCommand.class,
         ConfigCommand.class, EventTimeJournalsCommand.Windows.class, EventTimeJournalsCommand.Late.class,
+        DriftCommand.class,
         CommandLine.HelpCommand.class})
 public final class VigilMain implements Runnable {
     @Override

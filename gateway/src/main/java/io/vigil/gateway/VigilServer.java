@@ -28,6 +28,9 @@ import io.vigil.engine.StageAssembler;
 import io.vigil.engine.VigilConfig;
 import io.vigil.engine.counters.VigilCounters;
 import io.vigil.gateway.alert.AlertContext;
+import io.vigil.gateway.alert.FeatureDriftAlertSource;
+import io.vigil.gateway.drift.DriftContext;
+import io.vigil.gateway.drift.FeatureDriftMonitor;
 import io.vigil.gateway.alert.AlertService;
 import io.vigil.gateway.alert.WebhookReceiver;
 import io.vigil.gateway.slo.CounterValues;
@@ -59,7 +62,9 @@ import java.util.concurrent.TimeUnit;
  * single-writer. With it run the SLO evaluator ({@link #slo()}, thread {@value SloEvaluator#THREAD}) and the
  * alerts with their webhooks ({@link #alerts()}, thread {@value AlertService#THREAD}), configured by
  * {@link SloContext} and {@link AlertContext} from the gateway's configuration, started once the gateway listens and
- * stopped first when it closes.
+ * stopped first when it closes. With a feature reference ({@link DriftContext}), every pipeline it starts gets the
+ * drift tap after its features stage, and the drift thread ({@link #featureDrift()}, {@value FeatureDriftMonitor#THREAD})
+ * runs until the engine has stopped.
  *
  * <p>Start and close from one control thread.
  */
@@ -90,21 +95,23 @@ public final class VigilServer implements AutoCloseable {
     private final AlertService alerts;
     private final SlowTraces traces;
     private final SyntheticProber prober;
+    private final FeatureDriftMonitor drift;
 
     private VigilServer(final GatewayContext context, final EngineContext engineContext, final StageAssembler stages,
         final boolean repair) throws InterruptedException {
-        this.stages = stages;
         // every key of the gateway and the engine checked once, before anything is built from it
         final ConfigContext[] observability = concludeAll(context, engineContext);
         final SloContext sloContext = (SloContext)observability[0];
         final AlertContext alertContext = (AlertContext)observability[1];
         final TraceContext traceContext = (TraceContext)observability[2];
         final SyntheticContext syntheticContext = (SyntheticContext)observability[3];
+        final DriftContext driftContext = (DriftContext)observability[4];
         this.context = context;
         this.engineContext = engineContext;
         // what the run context records: the engine's values and the gateway's (SLO and alert keys included)
         final VigilConfig config = engineContext.config().with(context.values()).with(sloContext.values())
-            .with(alertContext.values()).with(traceContext.values()).with(syntheticContext.values());
+            .with(alertContext.values()).with(traceContext.values()).with(syntheticContext.values())
+            .with(driftContext.values());
         final int maxFrameBytes = engineContext.maxFrameBytes();
         final int heartbeatMs = (int)Math.max(1, TimeUnit.NANOSECONDS.toMillis(context.heartbeatIntervalNs()));
         // parsed and validated before anything is opened: a bad credentials file stops the start, naming file and line
@@ -159,9 +166,12 @@ public final class VigilServer implements AutoCloseable {
         SlowTraces tracesStarted = null;
         SyntheticProber proberStarted = null;
         final TraceRing traceRing = traceContext.enabled() ? new TraceRing() : null;
+        final FeatureDriftMonitor drift = driftContext.enabled() ? new FeatureDriftMonitor(driftContext, counters) : null;
+        // the drift tap goes after the features stage of every pipeline this server starts (journal recovery too)
+        this.stages = drift == null ? stages : drift.assembler(stages);
         final String syntheticCredential = syntheticContext.enabled() ? SyntheticProber.newCredential() : null;
         try {
-            started = Engine.start(engineContext, journals, egress, stages, counters);
+            started = Engine.start(engineContext, journals, egress, this.stages, counters);
             this.engine = started;
             final int ringSize = started.ringSize();
             core.backpressure(() -> this.journals.inputExcerptsBetween(this.engine.completedIndex(), core.lastAppendedIndex()),
@@ -213,9 +223,14 @@ public final class VigilServer implements AutoCloseable {
                     java.util.List.of(SloObjective.synthetic(syntheticContext.target(), syntheticContext.timeoutNs())) :
                     java.util.List.of(), counterValues, WallClock.SYSTEM).start();
             }
+            if (drift != null) {
+                drift.start();
+            }
             if (alertContext.enabled()) {
                 alertsStarted = AlertService.create(alertContext, counterValues, sloStarted, () -> this.journals,
-                    counters, WallClock.SYSTEM, VigilServer::logWebhookEvent).start();
+                    counters, WallClock.SYSTEM, VigilServer::logWebhookEvent, drift == null ? java.util.List.of() :
+                        java.util.List.of(new FeatureDriftAlertSource(drift, driftContext.psiWarning(),
+                            driftContext.psiCritical()))).start();
             }
             if (syntheticCredential != null) {
                 proberStarted = new SyntheticProber(syntheticContext, context.bindHost(),
@@ -230,6 +245,9 @@ public final class VigilServer implements AutoCloseable {
             }
             if (alertsStarted != null) {
                 alertsStarted.close();
+            }
+            if (drift != null) {
+                drift.close();
             }
             if (sloStarted != null) {
                 sloStarted.close();
@@ -251,6 +269,7 @@ public final class VigilServer implements AutoCloseable {
         this.alerts = alertsStarted;
         this.traces = tracesStarted;
         this.prober = proberStarted;
+        this.drift = drift;
         LOG.info("listening on {} ({}), data in {}, {} (tenant, client) sequence marks restored; logons: {}",
             serverChannel.localAddress(), transport, journals.dataDir().toAbsolutePath(), clients, authenticator.describe());
     }
@@ -274,7 +293,7 @@ public final class VigilServer implements AutoCloseable {
             problems.addAll(ex.problems());
         }
         final VigilConfig seed = gateway.isConcluded() ? gateway.config() : engine.isConcluded() ? engine.config() : null;
-        final ConfigContext[] contexts = new ConfigContext[4];
+        final ConfigContext[] contexts = new ConfigContext[5];
         if (seed != null) {
             try {
                 contexts[2] = new TraceContext(seed).conclude();
@@ -293,6 +312,11 @@ public final class VigilServer implements AutoCloseable {
             }
             try {
                 contexts[1] = new AlertContext(seed).conclude();
+            } catch (final ConfigurationException ex) {
+                problems.addAll(ex.problems());
+            }
+            try {
+                contexts[4] = new DriftContext(seed).conclude();
             } catch (final ConfigurationException ex) {
                 problems.addAll(ex.problems());
             }
@@ -556,6 +580,11 @@ public final class VigilServer implements AutoCloseable {
         return alerts;
     }
 
+    /** The feature drift monitor ({@code GET /drift}), or null when drift is off (no {@code vigil.drift.reference}). */
+    public FeatureDriftMonitor featureDrift() {
+        return drift;
+    }
+
     /** The slow-event traces kept ({@code GET /traces/slow}), or null when {@code vigil.trace.enabled} is false. */
     public SlowTraces traces() {
         return traces;
@@ -659,6 +688,10 @@ public final class VigilServer implements AutoCloseable {
                 }
             }).syncUninterruptibly();
             engine.close();
+            if (drift != null) {
+                // after the engine: nothing writes into its ring any more
+                drift.close();
+            }
             if (traces != null) {
                 // after the engine: the last answers' traces are in the ring (or not kept: egress runs until the group stops)
                 traces.close();

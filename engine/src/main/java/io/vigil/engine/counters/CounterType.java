@@ -107,7 +107,12 @@ public enum CounterType {
     /** Closed windows written to the window-results journal (one per key and window; a recovery writes none twice). */
     WINDOW_RESULTS(54, "windows: results emitted", Kind.COUNT, "pipeline thread, at batch end"),
     /** Events that arrived for a window already emitted (applied to the features, not to the emitted result). */
-    WINDOW_CLOSED_EVENTS(55, "windows: events for closed windows", Kind.COUNT, "pipeline thread, at batch end");
+    WINDOW_CLOSED_EVENTS(55, "windows: events for closed windows", Kind.COUNT, "pipeline thread, at batch end"),
+    // 60-69: feature drift (io.vigil.gateway.drift)
+    /** Feature vectors handed to the drift thread (the 1-in-N sample of the transactions, vigil.drift.sample.one.in). */
+    FEATURE_DRIFT_SAMPLES(60, "feature drift: vectors sampled", Kind.COUNT, "pipeline thread, at batch end"),
+    /** Sampled feature vectors dropped because the drift ring was full (the drift thread is behind). */
+    FEATURE_DRIFT_DROPPED(61, "feature drift: vectors dropped (ring full)", Kind.COUNT, "pipeline thread, at batch end");
 
 
     /** The event types {@link #EVENTS} counts, by template id: the name of {@code EVENT_TYPES[i]} is {@code EVENT_TYPE_NAMES[i]}. */

@@ -93,6 +93,8 @@ final class CountersCollector implements MultiCollector {
         METRICS.put(CounterType.WATERMARK_SOURCES, Metric.gauge("vigil_watermark_active_sources", "Sources (tenant, client) holding the watermark back now (not idle)."));
         METRICS.put(CounterType.WINDOW_RESULTS, Metric.count("vigil_window_results", "Closed event-time windows written to the window-results journal (one per key and window)."));
         METRICS.put(CounterType.WINDOW_CLOSED_EVENTS, Metric.count("vigil_window_closed_window_events", "Events that arrived for a window whose result was already emitted."));
+        METRICS.put(CounterType.FEATURE_DRIFT_SAMPLES, Metric.count("vigil_feature_drift_samples", "Feature vectors handed to the drift thread: a sample, one transaction in vigil.drift.sample.one.in, minus those dropped."));
+        METRICS.put(CounterType.FEATURE_DRIFT_DROPPED, Metric.count("vigil_feature_drift_dropped", "Sampled feature vectors dropped because the drift ring was full: the drift statistics then rest on fewer vectors, never on a blocked pipeline."));
         // LAST_CHECKPOINT and ENGINE_STATE are exported by hand below: an age and a state set
     }
 

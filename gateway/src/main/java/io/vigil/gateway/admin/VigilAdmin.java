@@ -29,7 +29,8 @@ import java.util.Map;
  * requires no fast burn when {@code vigil.slo.readiness.fast.burn});</li>
  * <li>{@code GET /slo}, {@code GET /alerts}: the SLO evaluator's and the alerts' snapshots ({@link SloAlertCollector}
  * exports them as metrics too);</li>
- * <li>{@code GET /traces/slow}: the slow and sampled events' stage breakdowns ({@link SlowTraces}).</li>
+ * <li>{@code GET /traces/slow}: the slow and sampled events' stage breakdowns ({@link SlowTraces});</li>
+ * <li>{@code GET /drift}: feature drift, PSI and KS per feature ({@link FeatureDriftCollector} exports them too).</li>
  * </ul>
  *
  * Other modules add endpoints through {@link #routes()} and readiness conditions through {@link #health()}; see
@@ -63,6 +64,10 @@ public final class VigilAdmin implements AutoCloseable {
         final AlertService alerts = vigil.alerts();
         this.summary = new DashboardSummary(dataDir, latencies, slo, alerts, System::nanoTime, System::currentTimeMillis);
         registry.register(new SloAlertCollector(slo, alerts));
+        final io.vigil.gateway.drift.FeatureDriftMonitor drift = vigil.featureDrift();
+        if (drift != null) {
+            registry.register(new FeatureDriftCollector(drift));
+        }
         this.health = new Health(vigil, dataDir);
         if (slo != null) {
             health.addReadinessCheck("slo", () -> {
@@ -112,6 +117,35 @@ public final class VigilAdmin implements AutoCloseable {
             }
             return AdminResponse.json(alerts.snapshot());
         }, "alerts firing and recently resolved, webhook receivers with their circuit breakers");
+        routes.get("/drift", request -> {
+            request.allowOnly();
+            if (drift == null) {
+                throw new AdminException(404, "not_found", "feature drift is off (no vigil.drift.reference)");
+            }
+            final Map<String, Object> body = new LinkedHashMap<>();
+            body.put("reference", drift.context().referenceFile().toString());
+            body.put("featureSet", drift.context().reference().featureSet());
+            body.put("featureSetHash", drift.context().reference().featureSetHash());
+            body.put("psiWarning", drift.context().psiWarning());
+            body.put("psiCritical", drift.context().psiCritical());
+            body.put("minSamples", drift.context().minSamples());
+            body.put("sampleOneIn", drift.context().sampleOneIn());
+            final io.vigil.gateway.drift.FeatureDriftMonitor.Status status = drift.status();
+            body.put("evaluatedAtMs", status.evaluatedAtMs());
+            body.put("windowVectors", status.windowVectors());
+            body.put("reported", status.reported());
+            final java.util.List<Map<String, Object>> features = new java.util.ArrayList<>();
+            for (final io.vigil.gateway.drift.FeatureDriftMonitor.Feature feature : status.features()) {
+                final Map<String, Object> one = new LinkedHashMap<>();
+                one.put("name", feature.name());
+                one.put("samples", feature.samples());
+                one.put("psi", Double.isNaN(feature.psi()) ? null : feature.psi());
+                one.put("ks", Double.isNaN(feature.ks()) ? null : feature.ks());
+                features.add(one);
+            }
+            body.put("features", features);
+            return AdminResponse.json(body);
+        }, "feature drift: per feature PSI and KS of the recent window against the reference (docs/feature-drift.md)");
         final SlowTraces traces = vigil.traces();
         routes.get("/traces/slow", request -> {
             request.allowOnly("limit");

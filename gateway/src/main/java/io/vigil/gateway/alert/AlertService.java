@@ -95,6 +95,13 @@ public final class AlertService implements AutoCloseable {
     public static AlertService create(final AlertContext context, final CounterValues counterValues,
         final SloEvaluator slo, final Supplier<Journals> journals, final VigilCounters counters, final WallClock clock,
         final WebhookReceiver.Listener listener) {
+        return create(context, counterValues, slo, journals, counters, clock, listener, List.of());
+    }
+
+    /** Like the other, with {@code more} sources after the built-in ones (feature drift). */
+    public static AlertService create(final AlertContext context, final CounterValues counterValues,
+        final SloEvaluator slo, final Supplier<Journals> journals, final VigilCounters counters, final WallClock clock,
+        final WebhookReceiver.Listener listener, final List<AlertSource> more) {
         context.conclude();
         final List<AlertSource> sources = new ArrayList<>();
         if (slo != null) {
@@ -106,6 +113,7 @@ public final class AlertService implements AutoCloseable {
             sources.add(new MetricAnomalyAlertSource(journals, context.anomalyScore(), context.anomalyHoldMs(),
                 ANOMALY_RECORDS_PER_TICK));
         }
+        sources.addAll(more);
         final List<WebhookReceiver> receivers = new ArrayList<>();
         final WebhookReceiver.Settings settings = WebhookReceiver.Settings.of(context);
         for (int i = 0; i < context.webhookUrls().size(); i++) {

@@ -8,9 +8,13 @@ import io.vigil.gateway.GatewayContext;
 import io.vigil.gateway.VigilServer;
 import io.vigil.gateway.alert.AlertConfiguration;
 import io.vigil.gateway.alert.EngineAlertSource;
+import io.vigil.gateway.alert.FeatureDriftAlertSource;
 import io.vigil.gateway.alert.MetricAnomalyAlertSource;
 import io.vigil.gateway.alert.SloBurnAlertSource;
+import io.vigil.gateway.drift.DriftConfiguration;
 import io.vigil.gateway.slo.SloConfiguration;
+import io.vigil.scoring.drift.FeatureReferenceBuilder;
+import io.vigil.scoring.features.TransactionFeatures;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -70,6 +74,9 @@ class DeployedNamesTest {
     @TempDir
     Path dataDir;
 
+    @TempDir
+    Path referenceDir;
+
     private HttpServer receiver;
 
     @BeforeEach
@@ -92,23 +99,36 @@ class DeployedNamesTest {
 
     @Test
     void shouldServeEveryMetricTheDeploymentFilesUseAndNameEveryAlertTheRunbooksMap() throws Exception {
-        final VigilConfig config = VigilConfig.of(Map.of(
-            VigilConfig.DATA_DIR.name(), dataDir.toString(),
-            GatewayConfiguration.PORT.name(), "0",
-            GatewayConfiguration.ADMIN_PORT.name(), "0",
-            GatewayConfiguration.CREDENTIAL.name(), CREDENTIAL,
-            VigilConfig.ROLL_CYCLE.name(), "FAST_DAILY",
-            VigilConfig.CHECKPOINT_INTERVAL.name(), "20",
-            SloConfiguration.SAMPLE_INTERVAL.name(), "1s",
-            AlertConfiguration.EVALUATION_INTERVAL.name(), "200ms",
-            AlertConfiguration.WEBHOOK_URLS.name(), "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook"));
+        // feature drift on, as a deployment with a reference runs it: its metrics and alert are served too
+        final Path reference = referenceDir.resolve("reference.json");
+        final FeatureReferenceBuilder builder = FeatureReferenceBuilder.of(TransactionFeatures.VERSION, TransactionFeatures.NAMES);
+        final float[] row = new float[TransactionFeatures.WIDTH];
+        for (int i = 0; i < 100; i++) {
+            java.util.Arrays.fill(row, i);
+            builder.addRow(row, 0);
+        }
+        builder.build("DeployedNamesTest").write(reference);
+        final VigilConfig config = VigilConfig.of(Map.ofEntries(
+            Map.entry(DriftConfiguration.REFERENCE.name(), reference.toString()),
+            Map.entry(DriftConfiguration.MIN_SAMPLES.name(), "1"),
+            Map.entry(DriftConfiguration.SAMPLE_ONE_IN.name(), "1"),
+            Map.entry(DriftConfiguration.EVALUATION_INTERVAL.name(), "100ms"),
+            Map.entry(VigilConfig.DATA_DIR.name(), dataDir.toString()),
+            Map.entry(GatewayConfiguration.PORT.name(), "0"),
+            Map.entry(GatewayConfiguration.ADMIN_PORT.name(), "0"),
+            Map.entry(GatewayConfiguration.CREDENTIAL.name(), CREDENTIAL),
+            Map.entry(VigilConfig.ROLL_CYCLE.name(), "FAST_DAILY"),
+            Map.entry(VigilConfig.CHECKPOINT_INTERVAL.name(), "20"),
+            Map.entry(SloConfiguration.SAMPLE_INTERVAL.name(), "1s"),
+            Map.entry(AlertConfiguration.EVALUATION_INTERVAL.name(), "200ms"),
+            Map.entry(AlertConfiguration.WEBHOOK_URLS.name(), "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook")));
         final String scrape;
         try (VigilServer server = VigilServer.start(new GatewayContext(config), new EngineContext(config));
              VigilAdmin admin = VigilAdmin.start(server)) {
             VigilAdminTest.send(server, 60, 3, 10);
             // checkpoints are written by their own thread, the SLO and webhook gauges after an evaluation
             scrape = awaitScrape(admin, "vigil_checkpoint_age_seconds", "vigil_webhook_breaker_state{",
-                "vigil_slo_burn_rate{", "vigil_stage_latency_seconds_bucket{");
+                "vigil_slo_burn_rate{", "vigil_stage_latency_seconds_bucket{", "vigil_feature_psi{");
         }
         final Map<String, String> families = families(scrape);
         final Map<String, List<Map<String, String>>> series = series(scrape);
@@ -155,7 +175,8 @@ class DeployedNamesTest {
         // 4. every alert the runbooks' index maps is a Prometheus rule or an alert the server raises, and back
         final Set<String> ruleAlerts = matches(RULE_ALERT, Files.readString(RULES));
         final Set<String> serverAlerts = Set.of(SloBurnAlertSource.ALERT, EngineAlertSource.JOURNAL,
-            EngineAlertSource.FALLBACKS, EngineAlertSource.ERRORS, MetricAnomalyAlertSource.ALERT);
+            EngineAlertSource.FALLBACKS, EngineAlertSource.ERRORS, MetricAnomalyAlertSource.ALERT,
+            FeatureDriftAlertSource.ALERT);
         final Set<String> indexed = indexedAlerts(Files.readString(RUNBOOKS.resolve("README.md")));
         final Set<String> unknown = new TreeSet<>(indexed);
         unknown.removeAll(ruleAlerts);
