@@ -8,6 +8,7 @@ import io.vigil.journal.JournalRecord;
 import io.vigil.journal.Journals;
 import io.vigil.journal.RecordHeader;
 import io.vigil.scoring.anomaly.MetricAnomalyScorer;
+import io.vigil.scoring.features.SingleWriterFeatureTable;
 import io.vigil.scoring.features.TransactionFeatures;
 import io.vigil.scoring.model.OnnxModel;
 import io.vigil.scoring.rules.DecisionRules;
@@ -195,7 +196,8 @@ public final class Engine implements AutoCloseable {
         final List<Stage> stages = new ArrayList<>();
         try {
             stages.add(new ValidateStage(EventValidator.from(context)));
-            stages.add(new FeaturesStage(new TransactionFeatures(context.expectedAccounts())));
+            stages.add(new FeaturesStage(new TransactionFeatures(context.expectedAccounts()),
+                new SingleWriterFeatureTable(TransactionFeatures.VERSION, TransactionFeatures.NAMES, context.expectedAccounts())));
             stages.add(new AnomalyStage(new MetricAnomalyScorer(context.expectedSeries())));
             stages.add(new ModelStage(model));
             stages.add(new RulesStage(new DecisionRules(context.rules())));
@@ -270,6 +272,14 @@ public final class Engine implements AutoCloseable {
     /** Version of the model the pipeline loaded at start; any thread. */
     public String modelVersion() {
         return pipeline.modelVersion();
+    }
+
+    /**
+     * The accounts' latest feature vectors as the pipeline publishes them (docs/feature-serving.md); any thread reads
+     * it. A restarted engine has a table of its own.
+     */
+    public SingleWriterFeatureTable publishedFeatures() {
+        return pipeline.publishedFeatures();
     }
 
     /** Per-stage latency recorders of the live pipeline. */

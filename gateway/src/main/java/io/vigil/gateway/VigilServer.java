@@ -29,6 +29,9 @@ import io.vigil.engine.counters.VigilCounters;
 import io.vigil.gateway.alert.AlertContext;
 import io.vigil.gateway.alert.AlertService;
 import io.vigil.gateway.alert.WebhookReceiver;
+import io.vigil.gateway.features.FeatureQueries;
+import io.vigil.gateway.resp.RespContext;
+import io.vigil.gateway.resp.RespServer;
 import io.vigil.gateway.slo.CounterValues;
 import io.vigil.gateway.slo.SloContext;
 import io.vigil.gateway.slo.SloEvaluator;
@@ -89,6 +92,10 @@ public final class VigilServer implements AutoCloseable {
     private final AlertService alerts;
     private final SlowTraces traces;
     private final SyntheticProber prober;
+    private final QueryAuthenticator queryAuthenticator;
+    private final FeatureQueries featureQueries = new FeatureQueries(java.util.Map.of(FeatureQueries.ACCOUNT,
+        () -> this.engine.publishedFeatures()));
+    private final RespServer resp;
 
     private VigilServer(final GatewayContext context, final EngineContext engineContext, final StageAssembler stages,
         final boolean repair) throws InterruptedException {
@@ -99,15 +106,19 @@ public final class VigilServer implements AutoCloseable {
         final AlertContext alertContext = (AlertContext)observability[1];
         final TraceContext traceContext = (TraceContext)observability[2];
         final SyntheticContext syntheticContext = (SyntheticContext)observability[3];
+        final RespContext respContext = (RespContext)observability[4];
         this.context = context;
         this.engineContext = engineContext;
         // what the run context records: the engine's values and the gateway's (SLO and alert keys included)
         final VigilConfig config = engineContext.config().with(context.values()).with(sloContext.values())
-            .with(alertContext.values()).with(traceContext.values()).with(syntheticContext.values());
+            .with(alertContext.values()).with(traceContext.values()).with(syntheticContext.values())
+            .with(respContext.values());
         final int maxFrameBytes = engineContext.maxFrameBytes();
         final int heartbeatMs = (int)Math.max(1, TimeUnit.NANOSECONDS.toMillis(context.heartbeatIntervalNs()));
         // parsed and validated before anything is opened: a bad credentials file stops the start, naming file and line
         final Authenticator authenticator = authenticator(context);
+        this.queryAuthenticator = context.credentialsFile() == null ? QueryAuthenticator.sharedSecret(context.credential()) :
+            QueryAuthenticator.of(Credentials.load(context.credentialsFile()));
         // checked and locked before anything is written: one writer per data directory
         this.dataDirectory = DataDirectory.acquire(engineContext.dataDir(), engineContext.dataFreeMinBytes());
         try {
@@ -124,10 +135,12 @@ public final class VigilServer implements AutoCloseable {
         } catch (final java.io.IOException ex) {
             dataDirectory.close();
             authenticator.close();
+            queryAuthenticator.close();
             throw new IllegalStateException("data directory " + dataDirectory.path() + ": cannot record the run context: " + ex, ex);
         } catch (final RuntimeException ex) {
             dataDirectory.close();
             authenticator.close();
+            queryAuthenticator.close();
             throw ex;
         }
         try {
@@ -136,6 +149,7 @@ public final class VigilServer implements AutoCloseable {
             journals.close();
             dataDirectory.close();
             authenticator.close();
+            queryAuthenticator.close();
             throw ex;
         }
         this.core = new GatewayCore(maxFrameBytes, heartbeatMs, authenticator,
@@ -157,6 +171,7 @@ public final class VigilServer implements AutoCloseable {
         AlertService alertsStarted = null;
         SlowTraces tracesStarted = null;
         SyntheticProber proberStarted = null;
+        RespServer respStarted = null;
         final TraceRing traceRing = traceContext.enabled() ? new TraceRing() : null;
         final String syntheticCredential = syntheticContext.enabled() ? SyntheticProber.newCredential() : null;
         try {
@@ -213,6 +228,9 @@ public final class VigilServer implements AutoCloseable {
                 alertsStarted = AlertService.create(alertContext, counterValues, sloStarted, () -> this.journals,
                     counters, WallClock.SYSTEM, VigilServer::logWebhookEvent).start();
             }
+            if (respContext.enabled()) {
+                respStarted = RespServer.start(respContext, featureQueries, queryAuthenticator);
+            }
             if (syntheticCredential != null) {
                 proberStarted = new SyntheticProber(syntheticContext, context.bindHost(),
                     ((InetSocketAddress)channel.localAddress()).getPort(), syntheticCredential, counters).start();
@@ -220,6 +238,9 @@ public final class VigilServer implements AutoCloseable {
         } catch (final RuntimeException | InterruptedException ex) {
             if (proberStarted != null) {
                 proberStarted.close();
+            }
+            if (respStarted != null) {
+                respStarted.close();
             }
             if (tracesStarted != null) {
                 tracesStarted.close();
@@ -240,9 +261,11 @@ public final class VigilServer implements AutoCloseable {
             journals.close();
             dataDirectory.close();
             authenticator.close();
+            queryAuthenticator.close();
             throw ex;
         }
         this.serverChannel = channel;
+        this.resp = respStarted;
         this.slo = sloStarted;
         this.alerts = alertsStarted;
         this.traces = tracesStarted;
@@ -270,7 +293,7 @@ public final class VigilServer implements AutoCloseable {
             problems.addAll(ex.problems());
         }
         final VigilConfig seed = gateway.isConcluded() ? gateway.config() : engine.isConcluded() ? engine.config() : null;
-        final ConfigContext[] contexts = new ConfigContext[4];
+        final ConfigContext[] contexts = new ConfigContext[5];
         if (seed != null) {
             try {
                 contexts[2] = new TraceContext(seed).conclude();
@@ -279,6 +302,11 @@ public final class VigilServer implements AutoCloseable {
             }
             try {
                 contexts[3] = new SyntheticContext(seed).conclude();
+            } catch (final ConfigurationException ex) {
+                problems.addAll(ex.problems());
+            }
+            try {
+                contexts[4] = new RespContext(seed).conclude();
             } catch (final ConfigurationException ex) {
                 problems.addAll(ex.problems());
             }
@@ -562,6 +590,24 @@ public final class VigilServer implements AutoCloseable {
         return prober;
     }
 
+    /**
+     * Feature queries over the running engine's published features (HTTP {@code GET /features/...}, RESP); any
+     * thread.
+     */
+    public FeatureQueries featureQueries() {
+        return featureQueries;
+    }
+
+    /** Resolves query clients' credentials (HTTP {@code Authorization}, RESP {@code AUTH}) to tenants; any thread. */
+    public QueryAuthenticator queryAuthenticator() {
+        return queryAuthenticator;
+    }
+
+    /** The RESP (Redis protocol) feature server, or null when {@code vigil.resp.enabled} is false. */
+    public RespServer resp() {
+        return resp;
+    }
+
     /** Per-stage latencies, end to end: the gateway's stages around the running engine's. */
     public ServerLatencies latencies() {
         return latencies;
@@ -639,6 +685,9 @@ public final class VigilServer implements AutoCloseable {
             if (prober != null) {
                 prober.close();
             }
+            if (resp != null) {
+                resp.close();
+            }
             // then: they read the counters and the output journal
             if (alerts != null) {
                 alerts.close();
@@ -668,6 +717,7 @@ public final class VigilServer implements AutoCloseable {
         } finally {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
             core.authenticator.close();
+            queryAuthenticator.close();
             journals.close();
             dataDirectory.close();
         }
