@@ -30,6 +30,8 @@ import io.vigil.gateway.alert.AlertContext;
 import io.vigil.gateway.alert.AlertService;
 import io.vigil.gateway.alert.WebhookReceiver;
 import io.vigil.gateway.features.FeatureQueries;
+import io.vigil.gateway.mirror.MirrorContext;
+import io.vigil.gateway.mirror.RedisMirror;
 import io.vigil.gateway.resp.RespContext;
 import io.vigil.gateway.resp.RespServer;
 import io.vigil.gateway.slo.CounterValues;
@@ -96,6 +98,7 @@ public final class VigilServer implements AutoCloseable {
     private final FeatureQueries featureQueries = new FeatureQueries(java.util.Map.of(FeatureQueries.ACCOUNT,
         () -> this.engine.publishedFeatures()));
     private final RespServer resp;
+    private final RedisMirror mirror;
 
     private VigilServer(final GatewayContext context, final EngineContext engineContext, final StageAssembler stages,
         final boolean repair) throws InterruptedException {
@@ -107,12 +110,13 @@ public final class VigilServer implements AutoCloseable {
         final TraceContext traceContext = (TraceContext)observability[2];
         final SyntheticContext syntheticContext = (SyntheticContext)observability[3];
         final RespContext respContext = (RespContext)observability[4];
+        final MirrorContext mirrorContext = (MirrorContext)observability[5];
         this.context = context;
         this.engineContext = engineContext;
         // what the run context records: the engine's values and the gateway's (SLO and alert keys included)
         final VigilConfig config = engineContext.config().with(context.values()).with(sloContext.values())
             .with(alertContext.values()).with(traceContext.values()).with(syntheticContext.values())
-            .with(respContext.values());
+            .with(respContext.values()).with(mirrorContext.values());
         final int maxFrameBytes = engineContext.maxFrameBytes();
         final int heartbeatMs = (int)Math.max(1, TimeUnit.NANOSECONDS.toMillis(context.heartbeatIntervalNs()));
         // parsed and validated before anything is opened: a bad credentials file stops the start, naming file and line
@@ -172,6 +176,7 @@ public final class VigilServer implements AutoCloseable {
         SlowTraces tracesStarted = null;
         SyntheticProber proberStarted = null;
         RespServer respStarted = null;
+        RedisMirror mirrorStarted = null;
         final TraceRing traceRing = traceContext.enabled() ? new TraceRing() : null;
         final String syntheticCredential = syntheticContext.enabled() ? SyntheticProber.newCredential() : null;
         try {
@@ -231,6 +236,9 @@ public final class VigilServer implements AutoCloseable {
             if (respContext.enabled()) {
                 respStarted = RespServer.start(respContext, featureQueries, queryAuthenticator);
             }
+            if (mirrorContext.enabled()) {
+                mirrorStarted = RedisMirror.start(mirrorContext, () -> this.engine.publishedFeatures(), FeatureQueries.ACCOUNT);
+            }
             if (syntheticCredential != null) {
                 proberStarted = new SyntheticProber(syntheticContext, context.bindHost(),
                     ((InetSocketAddress)channel.localAddress()).getPort(), syntheticCredential, counters).start();
@@ -241,6 +249,9 @@ public final class VigilServer implements AutoCloseable {
             }
             if (respStarted != null) {
                 respStarted.close();
+            }
+            if (mirrorStarted != null) {
+                mirrorStarted.close();
             }
             if (tracesStarted != null) {
                 tracesStarted.close();
@@ -266,6 +277,7 @@ public final class VigilServer implements AutoCloseable {
         }
         this.serverChannel = channel;
         this.resp = respStarted;
+        this.mirror = mirrorStarted;
         this.slo = sloStarted;
         this.alerts = alertsStarted;
         this.traces = tracesStarted;
@@ -293,7 +305,7 @@ public final class VigilServer implements AutoCloseable {
             problems.addAll(ex.problems());
         }
         final VigilConfig seed = gateway.isConcluded() ? gateway.config() : engine.isConcluded() ? engine.config() : null;
-        final ConfigContext[] contexts = new ConfigContext[5];
+        final ConfigContext[] contexts = new ConfigContext[6];
         if (seed != null) {
             try {
                 contexts[2] = new TraceContext(seed).conclude();
@@ -302,6 +314,11 @@ public final class VigilServer implements AutoCloseable {
             }
             try {
                 contexts[3] = new SyntheticContext(seed).conclude();
+            } catch (final ConfigurationException ex) {
+                problems.addAll(ex.problems());
+            }
+            try {
+                contexts[5] = new MirrorContext(seed).conclude();
             } catch (final ConfigurationException ex) {
                 problems.addAll(ex.problems());
             }
@@ -603,6 +620,11 @@ public final class VigilServer implements AutoCloseable {
         return queryAuthenticator;
     }
 
+    /** The mirror of the features to an external Redis, or null when {@code vigil.mirror.redis.url} is empty. */
+    public RedisMirror mirror() {
+        return mirror;
+    }
+
     /** The RESP (Redis protocol) feature server, or null when {@code vigil.resp.enabled} is false. */
     public RespServer resp() {
         return resp;
@@ -687,6 +709,9 @@ public final class VigilServer implements AutoCloseable {
             }
             if (resp != null) {
                 resp.close();
+            }
+            if (mirror != null) {
+                mirror.close();
             }
             // then: they read the counters and the output journal
             if (alerts != null) {

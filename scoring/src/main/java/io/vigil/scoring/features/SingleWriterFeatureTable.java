@@ -376,6 +376,19 @@ public final class SingleWriterFeatureTable {
         }
     }
 
+    /**
+     * How many times slot {@code slot}'s key has been published (1 for its first), as of now: a reader that walks
+     * the slots (a mirror) compares it with what it last copied to find the keys that changed, one read each. Any
+     * thread.
+     */
+    public long publications(final long slot) {
+        if (slot < 0 || slot >= size()) {
+            throw new IndexOutOfBoundsException("slot " + slot + " of " + size());
+        }
+        final long[][] segs = (long[][])SEGMENTS.getAcquire(this);
+        return ((long)LONGS.getAcquire(segs[(int)(slot >>> segmentShift)], (int)(slot & segmentMask) * stride + SEQUENCE)) >>> 1;
+    }
+
     /** A new view sized for this table. */
     public View newView() {
         return new View(width);
@@ -424,9 +437,14 @@ public final class SingleWriterFeatureTable {
             return eventTimeNs;
         }
 
-        /** How many times the key was published before the one read, minus one (0 for its first). */
+        /** How many times the key was published before the one read (0 for its first). */
         public long updates() {
             return version - 1;
+        }
+
+        /** How many times the key had been published when read (1 for its first); see {@link #publications}. */
+        public long publications() {
+            return version;
         }
     }
 }
