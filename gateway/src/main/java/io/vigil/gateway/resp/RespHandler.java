@@ -11,6 +11,7 @@ import io.netty.handler.codec.redis.RedisMessage;
 import io.netty.util.ReferenceCountUtil;
 import io.vigil.gateway.QueryAuthenticator;
 import io.vigil.gateway.features.FeatureQueries;
+import io.vigil.scoring.features.SingleWriterFeatureTable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -82,6 +83,9 @@ final class RespHandler extends ChannelInboundHandlerAdapter {
     private final RespWriter writer = new RespWriter();
     private final ArrayDeque<List<String>> queued = new ArrayDeque<>();
     private ByteBuf out;
+    /** The table of the last key read, and the view its values were read into (reused). */
+    private SingleWriterFeatureTable viewTable;
+    private SingleWriterFeatureTable.View view;
     /** The authenticated tenant (unsigned int in a long), or -1. */
     private long tenant = -1;
     private String clientName;
@@ -319,55 +323,51 @@ final class RespHandler extends ChannelInboundHandlerAdapter {
         final int tenantId = (int)tenant;
         switch (command) {
             case "HGETALL": {
-                final FeatureQueries.Features f = find(tenantId, args.get(1));
-                if (f == null) {
+                if (!read(tenantId, args.get(1))) {
                     r.map(0);
                     return;
                 }
-                r.map(f.values().size() + 3);
-                for (final Map.Entry<String, Float> value : f.values().entrySet()) {
-                    r.bulk(value.getKey()).bulkAscii(Float.toString(value.getValue()));
+                final SingleWriterFeatureTable t = viewTable;
+                r.map(t.width() + 3);
+                for (int i = 0; i < t.width(); i++) {
+                    r.bulk(t.names().get(i)).bulkAscii(Float.toString(view.value(i)));
                 }
-                r.bulkAscii(FEATURE_SET).bulk(f.featureSet());
-                r.bulkAscii(EVENT_INDEX).bulkAscii(Long.toString(f.eventIndex()));
-                r.bulkAscii(EVENT_TIME).bulkAscii(Long.toString(f.eventTimeNs()));
+                r.bulkAscii(FEATURE_SET).bulk(t.version());
+                r.bulkAscii(EVENT_INDEX).bulkAscii(Long.toString(view.eventIndex()));
+                r.bulkAscii(EVENT_TIME).bulkAscii(Long.toString(view.eventTimeNs()));
                 return;
             }
             case "HMGET": {
-                final FeatureQueries.Features f = find(tenantId, args.get(1));
+                final boolean found = read(tenantId, args.get(1));
                 r.array(args.size() - 2);
                 for (int i = 2; i < args.size(); i++) {
-                    field(r, f, args.get(i));
+                    field(r, found, args.get(i));
                 }
                 return;
             }
             case "HGET":
-                field(r, find(tenantId, args.get(1)), args.get(2));
+                field(r, read(tenantId, args.get(1)), args.get(2));
                 return;
-            case "HEXISTS": {
-                final FeatureQueries.Features f = find(tenantId, args.get(1));
-                r.integer(f != null && fieldValue(f, args.get(2)) != null ? 1 : 0);
+            case "HEXISTS":
+                r.integer(read(tenantId, args.get(1)) && fieldValue(args.get(2)) != null ? 1 : 0);
                 return;
-            }
-            case "HLEN": {
-                final FeatureQueries.Features f = find(tenantId, args.get(1));
-                r.integer(f == null ? 0 : f.values().size() + 3);
+            case "HLEN":
+                r.integer(read(tenantId, args.get(1)) ? viewTable.width() + 3 : 0);
                 return;
-            }
             case "HKEYS":
             case "HVALS": {
-                final FeatureQueries.Features f = find(tenantId, args.get(1));
-                if (f == null) {
+                if (!read(tenantId, args.get(1))) {
                     r.array(0);
                     return;
                 }
-                r.array(f.values().size() + 3);
+                final SingleWriterFeatureTable t = viewTable;
+                r.array(t.width() + 3);
                 final boolean keys = command.equals("HKEYS");
-                for (final Map.Entry<String, Float> value : f.values().entrySet()) {
-                    r.bulk(keys ? value.getKey() : Float.toString(value.getValue()));
+                for (int i = 0; i < t.width(); i++) {
+                    r.bulk(keys ? t.names().get(i) : Float.toString(view.value(i)));
                 }
                 for (final String meta : new String[] {FEATURE_SET, EVENT_INDEX, EVENT_TIME}) {
-                    r.bulk(keys ? meta : fieldValue(f, meta));
+                    r.bulk(keys ? meta : fieldValue(meta));
                 }
                 return;
             }
@@ -389,13 +389,15 @@ final class RespHandler extends ChannelInboundHandlerAdapter {
             }
             case "GET": {
                 final String[] key = splitKey(args.get(1), true);
+                if (key[2] != null) {
+                    field(r, read(tenantId, key[0] + ":" + key[1]), key[2]);
+                    return;
+                }
                 final FeatureQueries.Features f = queries.find(tenantId, key[0], key[1]);
                 if (f == null) {
                     r.nil();
-                } else if (key[2] == null) {
-                    r.bulk(json(f));
                 } else {
-                    field(r, f, key[2]);
+                    r.bulk(json(f));
                 }
                 return;
             }
@@ -407,9 +409,19 @@ final class RespHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private FeatureQueries.Features find(final int tenantId, final String key) {
+    /**
+     * Reads {@code key}'s latest values into {@link #view} (of {@link #viewTable}), reused from one command to the
+     * next. @return false when the key has none in the tenant.
+     */
+    private boolean read(final int tenantId, final String key) {
         final String[] parts = splitKey(key, false);
-        return queries.find(tenantId, parts[0], parts[1]);
+        final SingleWriterFeatureTable t = queries.table(parts[0]);
+        final long id = FeatureQueries.parseKey(parts[1]);
+        if (t != viewTable) {
+            viewTable = t;
+            view = t.newView();
+        }
+        return t.read(tenantId, id, view);
     }
 
     /**
@@ -436,8 +448,8 @@ final class RespHandler extends ChannelInboundHandlerAdapter {
             "': keys are <entity-type>:<id>, e.g. account:42", false);
     }
 
-    private static void field(final RespWriter r, final FeatureQueries.Features f, final String name) {
-        final String value = f == null ? null : fieldValue(f, name);
+    private void field(final RespWriter r, final boolean found, final String name) {
+        final String value = found ? fieldValue(name) : null;
         if (value == null) {
             r.nil();
         } else {
@@ -445,18 +457,19 @@ final class RespHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private static String fieldValue(final FeatureQueries.Features f, final String name) {
-        final Float value = f.value(name);
-        if (value != null) {
-            return Float.toString(value);
+    /** Field {@code name} of the key just {@link #read}, as text, or null. */
+    private String fieldValue(final String name) {
+        final int index = viewTable.indexOf(name);
+        if (index >= 0) {
+            return Float.toString(view.value(index));
         }
         switch (name) {
             case FEATURE_SET:
-                return f.featureSet();
+                return viewTable.version();
             case EVENT_INDEX:
-                return Long.toString(f.eventIndex());
+                return Long.toString(view.eventIndex());
             case EVENT_TIME:
-                return Long.toString(f.eventTimeNs());
+                return Long.toString(view.eventTimeNs());
             default:
                 return null;
         }

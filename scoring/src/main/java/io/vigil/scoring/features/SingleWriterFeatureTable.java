@@ -69,6 +69,7 @@ public final class SingleWriterFeatureTable {
 
     private final String version;
     private final List<String> names;
+    private final java.util.Map<String, Integer> indexes;
     private final int width;
     private final int stride;
     private final int segmentShift;
@@ -116,6 +117,13 @@ public final class SingleWriterFeatureTable {
         }
         this.version = version;
         this.names = List.copyOf(names);
+        final java.util.Map<String, Integer> byName = new java.util.HashMap<>();
+        for (int i = 0; i < names.size(); i++) {
+            if (byName.putIfAbsent(names.get(i), i) != null) {
+                throw new IllegalArgumentException("feature '" + names.get(i) + "' is named twice");
+            }
+        }
+        this.indexes = java.util.Map.copyOf(byName);
         this.width = names.size();
         this.stride = VALUES + (width + 1) / 2;
         if ((long)stride * slotsPerSegment > Integer.MAX_VALUE - 16) {
@@ -159,7 +167,8 @@ public final class SingleWriterFeatureTable {
 
     /** The index of feature {@code name}, or -1. */
     public int indexOf(final String name) {
-        return names.indexOf(name);
+        final Integer index = indexes.get(name);
+        return index == null ? -1 : index;
     }
 
     private static long hash(final int tenant, final long key) {
