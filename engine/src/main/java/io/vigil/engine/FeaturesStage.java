@@ -65,7 +65,8 @@ final class FeaturesStage implements Stage {
         final long eventTimeNs = tx.eventTimeNs();
         features.onTransaction(slot.input.tenantId, accountId, tx.merchantId(), tx.mcc(), tx.amountMinor(), tx.channelRaw(),
             eventTimeNs, slot.features, 0);
-        published.publish(slot.input.tenantId, accountId, slot.features, 0, slot.input.index, eventTimeNs);
+        published.publish(slot.input.tenantId, accountId, features.lastSlot(), slot.features, 0, slot.input.index,
+            eventTimeNs);
         slot.featuresNs = System.nanoTime();
     }
 

@@ -90,11 +90,14 @@ public class FeatureUpdateBenchmark {
     public float updateAndPublish() {
         final int i = (int)(tick & MASK);
         final float z = update();
-        published.publish(1, account[i], out, 0, tick, eventTimeNs[i]);
+        published.publish(1, account[i], features.lastSlot(), out, 0, tick, eventTimeNs[i]);
         return z;
     }
 
-    /** @return the event index published: the publication of one account's vector alone (20,000 accounts). */
+    /**
+     * @return the event index published: the publication of one account's vector alone (20,000 accounts), the slot
+     * found through the table's index (no hint).
+     */
     @Benchmark
     public long publish() {
         final int i = (int)(tick++ & MASK);

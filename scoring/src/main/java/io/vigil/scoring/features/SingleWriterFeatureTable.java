@@ -193,8 +193,32 @@ public final class SingleWriterFeatureTable {
             add(tenant, key, h, values, offset, eventIndex, eventTimeNs);
             return;
         }
-        final long[] segment = writerSegments[(int)(slot >>> segmentShift)];
-        final int base = (int)(slot & segmentMask) * stride;
+        update(writerSegments[(int)(slot >>> segmentShift)], (int)(slot & segmentMask) * stride, values, offset,
+            eventIndex, eventTimeNs);
+    }
+
+    /**
+     * {@link #publish(int, long, float[], int, long, long)} with a guess of the key's slot: when slot
+     * {@code slotHint} holds (tenant, key) the index is not probed (one cache miss fewer on the writer's path); any
+     * other hint (a new key, -1, a table numbered differently) falls back to the probe. The hint of a writer whose own
+     * state table numbers keys in the same first-seen order (e.g. {@link TransactionFeatures#lastSlot()}) is right
+     * for every key seen since both tables started. The writer thread only.
+     */
+    public void publish(final int tenant, final long key, final long slotHint, final float[] values, final int offset,
+        final long eventIndex, final long eventTimeNs) {
+        if (slotHint >= 0 && slotHint < writerSize) {
+            final long[] segment = writerSegments[(int)(slotHint >>> segmentShift)];
+            final int base = (int)(slotHint & segmentMask) * stride;
+            if (segment[base + KEY] == key && (int)segment[base + TENANT] == tenant) {
+                update(segment, base, values, offset, eventIndex, eventTimeNs);
+                return;
+            }
+        }
+        publish(tenant, key, values, offset, eventIndex, eventTimeNs);
+    }
+
+    private void update(final long[] segment, final int base, final float[] values, final int offset,
+        final long eventIndex, final long eventTimeNs) {
         final long sequence = segment[base + SEQUENCE];
         LONGS.setOpaque(segment, base + SEQUENCE, sequence + 1);
         VarHandle.storeStoreFence(); // the odd sequence before any value

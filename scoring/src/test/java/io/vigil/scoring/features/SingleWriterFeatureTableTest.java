@@ -60,6 +60,43 @@ class SingleWriterFeatureTableTest {
     }
 
     @Test
+    void shouldPublishTheSameWhateverTheSlotHint() {
+        final SingleWriterFeatureTable table = new SingleWriterFeatureTable("v1", names(2), 4);
+        table.publish(1, 10, 0, new float[] {1f, 1f}, 0, 1, 1);   // a new key: the hint is the next slot
+        table.publish(1, 11, -1, new float[] {2f, 2f}, 0, 2, 2);  // no hint
+        table.publish(1, 10, 1, new float[] {3f, 3f}, 0, 3, 3);   // a wrong hint: slot 1 is key 11
+        table.publish(2, 11, 1, new float[] {4f, 4f}, 0, 4, 4);   // slot 1 is key 11 of another tenant
+        table.publish(1, 11, 1, new float[] {5f, 5f}, 0, 5, 5);   // right
+        table.publish(1, 11, 99, new float[] {6f, 6f}, 0, 6, 6);  // out of range
+        final SingleWriterFeatureTable.View view = table.newView();
+        assertTrue(table.read(1, 10, view));
+        assertEquals(3f, view.value(1));
+        assertTrue(table.read(1, 11, view));
+        assertEquals(6f, view.value(0));
+        assertEquals(2, view.updates());
+        assertTrue(table.read(2, 11, view));
+        assertEquals(4f, view.value(0));
+        assertEquals(3, table.size());
+    }
+
+    @Test
+    void shouldNumberKeysAsTheTransactionFeaturesDo() {
+        final TransactionFeatures features = new TransactionFeatures(4);
+        final SingleWriterFeatureTable table = new SingleWriterFeatureTable(TransactionFeatures.VERSION,
+            TransactionFeatures.NAMES, 4);
+        final float[] out = new float[TransactionFeatures.WIDTH];
+        final SingleWriterFeatureTable.View view = table.newView();
+        for (int i = 0; i < 200; i++) {
+            final long account = (i * 7919L) % 37;
+            features.onTransaction(i % 2, account, 5, 5411, 100 + i, 0, 1_000_000_000L * i, out, 0);
+            table.publish(i % 2, account, features.lastSlot(), out, 0, i, i);
+            table.readSlot(features.lastSlot(), view);
+            assertEquals(account, view.key(), "the hint is the slot");
+            assertEquals(i, view.eventIndex());
+        }
+    }
+
+    @Test
     void shouldKeepEveryKeyThroughPartitionAndSegmentGrowth() {
         final SingleWriterFeatureTable table = new SingleWriterFeatureTable("v1", names(5), 0, 16, 4);
         final int keys = 50_000;
