@@ -254,6 +254,42 @@ class FeatureServingTest {
         }
     }
 
+    @Test
+    void shouldStopTheRespThreadWithTheServer() throws Exception {
+        assertTrue(threadAlive(io.vigil.gateway.resp.RespServer.THREAD));
+        admin.close();
+        admin = null;
+        server.close();
+        server = null;
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (threadAlive(io.vigil.gateway.resp.RespServer.THREAD) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertTrue(!threadAlive(io.vigil.gateway.resp.RespServer.THREAD), "the RESP thread ends with the server");
+    }
+
+    private static boolean threadAlive(final String prefix) {
+        return Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().startsWith(prefix) && t.isAlive());
+    }
+
+    /** Inline commands pipelined right behind an AUTH whose PBKDF2 check runs elsewhere: answered after it, in order. */
+    @Test
+    void shouldAnswerCommandsPipelinedBehindAuthInOrder() throws Exception {
+        try (Socket socket = new Socket(server.resp().host(), server.resp().port())) {
+            socket.setSoTimeout(10_000);
+            final StringBuilder burst = new StringBuilder("AUTH 7 " + BETA + "\r\n");
+            final StringBuilder expected = new StringBuilder("+OK\r\n");
+            for (int i = 0; i < 50; i++) {
+                burst.append(i % 2 == 0 ? "HGET account:43 count_1m\r\n" : "EXISTS account:42 account:44\r\n");
+                expected.append(i % 2 == 0 ? "$3\r\n1.0\r\n" : ":1\r\n");
+            }
+            burst.append("PING\r\n");
+            expected.append("+PONG\r\n");
+            socket.getOutputStream().write(burst.toString().getBytes(StandardCharsets.US_ASCII));
+            assertEquals(expected.toString(), readUntil(socket.getInputStream(), "+PONG\r\n"));
+        }
+    }
+
     /** Raw bytes over the socket: the answers to malformed and oversized input. */
     @Test
     void shouldAnswerBadInputWithAnErrorAndCloseWithoutBufferingIt() throws Exception {
