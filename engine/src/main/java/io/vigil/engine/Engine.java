@@ -196,8 +196,9 @@ public final class Engine implements AutoCloseable {
         final List<Stage> stages = new ArrayList<>();
         try {
             stages.add(new ValidateStage(EventValidator.from(context)));
-            stages.add(new FeaturesStage(new TransactionFeatures(context.expectedAccounts()),
-                new SingleWriterFeatureTable(TransactionFeatures.VERSION, TransactionFeatures.NAMES, context.expectedAccounts())));
+            stages.add(new FeaturesStage(new TransactionFeatures(context.expectedAccounts()), context.featuresServe() ?
+                new SingleWriterFeatureTable(TransactionFeatures.VERSION, TransactionFeatures.NAMES, context.expectedAccounts()) :
+                null));
             stages.add(new AnomalyStage(new MetricAnomalyScorer(context.expectedSeries())));
             stages.add(new ModelStage(model));
             stages.add(new RulesStage(new DecisionRules(context.rules())));
@@ -276,7 +277,7 @@ public final class Engine implements AutoCloseable {
 
     /**
      * The accounts' latest feature vectors as the pipeline publishes them (docs/feature-serving.md); any thread reads
-     * it. A restarted engine has a table of its own.
+     * it. A restarted engine has a table of its own. Null when {@code vigil.features.serve} is false.
      */
     public SingleWriterFeatureTable publishedFeatures() {
         return pipeline.publishedFeatures();

@@ -32,8 +32,9 @@ final class FeaturesStage implements Stage {
         this(features, new SingleWriterFeatureTable(TransactionFeatures.VERSION, TransactionFeatures.NAMES, 16));
     }
 
+    /** @param published the served table; null to publish nothing ({@code vigil.features.serve=false}). */
     FeaturesStage(final TransactionFeatures features, final SingleWriterFeatureTable published) {
-        if (published.width() != TransactionFeatures.WIDTH) {
+        if (published != null && published.width() != TransactionFeatures.WIDTH) {
             throw new IllegalArgumentException("the served table is " + published.width() + " wide, the features " +
                 TransactionFeatures.WIDTH);
         }
@@ -45,7 +46,7 @@ final class FeaturesStage implements Stage {
         return features;
     }
 
-    /** The accounts' latest feature vectors, for readers on any thread. */
+    /** The accounts' latest feature vectors, for readers on any thread; null when not served. */
     SingleWriterFeatureTable published() {
         return published;
     }
@@ -65,8 +66,10 @@ final class FeaturesStage implements Stage {
         final long eventTimeNs = tx.eventTimeNs();
         features.onTransaction(slot.input.tenantId, accountId, tx.merchantId(), tx.mcc(), tx.amountMinor(), tx.channelRaw(),
             eventTimeNs, slot.features, 0);
-        published.publish(slot.input.tenantId, accountId, features.lastSlot(), slot.features, 0, slot.input.index,
-            eventTimeNs);
+        if (published != null) {
+            published.publish(slot.input.tenantId, accountId, features.lastSlot(), slot.features, 0, slot.input.index,
+                eventTimeNs);
+        }
         slot.featuresNs = System.nanoTime();
     }
 

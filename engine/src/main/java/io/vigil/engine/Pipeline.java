@@ -344,7 +344,10 @@ public final class Pipeline implements AutoCloseable {
         return features.features();
     }
 
-    /** The accounts' latest feature vectors, as the features stage publishes them; readers on any thread. */
+    /**
+     * The accounts' latest feature vectors, as the features stage publishes them; readers on any thread. Null when
+     * {@code vigil.features.serve} is false.
+     */
     public io.vigil.scoring.features.SingleWriterFeatureTable publishedFeatures() {
         return features.published();
     }

@@ -22,7 +22,8 @@ public final class FeatureQueries {
     private final Map<String, Supplier<SingleWriterFeatureTable>> tables;
 
     /**
-     * @param tables per entity type, the table being published now (a supplier: a restarted engine has a new one).
+     * @param tables per entity type, the table being published now (a supplier: a restarted engine has a new one;
+     *               null while serving is off).
      */
     public FeatureQueries(final Map<String, Supplier<SingleWriterFeatureTable>> tables) {
         this.tables = Map.copyOf(tables);
@@ -82,7 +83,11 @@ public final class FeatureQueries {
             throw new BadQueryException("no entity type '" + entityType + "' is served; served: " +
                 String.join(", ", new java.util.TreeSet<>(tables.keySet())), true);
         }
-        return table.get();
+        final SingleWriterFeatureTable current = table.get();
+        if (current == null) {
+            throw new BadQueryException("feature serving is off (vigil.features.serve=false)", true);
+        }
+        return current;
     }
 
     /** A key as text: an unsigned 64-bit decimal number (the wire's account id), or a {@link BadQueryException}. */

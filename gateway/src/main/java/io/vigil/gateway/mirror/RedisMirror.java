@@ -140,6 +140,9 @@ public final class RedisMirror implements AutoCloseable {
     /** One walk over every key: writes the changed ones. @return keys written (or refused as older). */
     private int pass() {
         final SingleWriterFeatureTable current = tables.get();
+        if (current == null) {
+            return 0; // serving is off: nothing is published
+        }
         if (current != table) {
             table = current;
             Arrays.fill(seen, 0); // another table (a restarted engine): every key once more

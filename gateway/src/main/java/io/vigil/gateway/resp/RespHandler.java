@@ -723,8 +723,13 @@ final class RespHandler extends ChannelInboundHandlerAdapter {
         text.append("client_name:").append(clientName == null ? "" : clientName).append("\r\n");
         text.append("# Features\r\n");
         for (final String type : new java.util.TreeSet<>(queries.entityTypes())) {
-            text.append(type).append("_feature_set:").append(queries.table(type).version()).append("\r\n");
-            text.append(type).append("_features:").append(queries.table(type).width()).append("\r\n");
+            try {
+                final SingleWriterFeatureTable table = queries.table(type);
+                text.append(type).append("_feature_set:").append(table.version()).append("\r\n");
+                text.append(type).append("_features:").append(table.width()).append("\r\n");
+            } catch (final FeatureQueries.BadQueryException ex) {
+                text.append(type).append("_feature_set:off\r\n");
+            }
         }
         text.append("# Keyspace\r\n");
         return text.toString();
