@@ -314,6 +314,12 @@ class FeatureServingTest {
             socket.getOutputStream().write("*100000000\r\n".getBytes(StandardCharsets.US_ASCII));
             assertTrue(readToEnd(socket.getInputStream()).startsWith("-ERR Protocol error"));
         }
+        try (Socket socket = new Socket(server.resp().host(), server.resp().port())) {
+            socket.setSoTimeout(10_000);
+            // an inline line longer than vigil.resp.max.argument.bytes (4k), without its end
+            socket.getOutputStream().write("PING ".concat("x".repeat(10_000)).getBytes(StandardCharsets.US_ASCII));
+            assertTrue(readToEnd(socket.getInputStream()).startsWith("-ERR Protocol error"));
+        }
     }
 
     private static String readUntil(final InputStream in, final String marker) throws IOException {
