@@ -8,6 +8,7 @@ import io.vigil.journal.JournalRecord;
 import io.vigil.journal.Journals;
 import io.vigil.journal.RecordHeader;
 import io.vigil.scoring.anomaly.MetricAnomalyScorer;
+import io.vigil.scoring.features.SingleWriterFeatureTable;
 import io.vigil.scoring.features.TransactionFeatures;
 import io.vigil.scoring.model.OnnxModel;
 import io.vigil.scoring.rules.DecisionRules;
@@ -199,7 +200,9 @@ public final class Engine implements AutoCloseable {
                 journaling ? journals.lateWriter() : null,
                 journaling ? EventTimeStage.lateWrittenUpTo(journals) : RecordHeader.NO_INDEX, context.maxFrameBytes());
             stages.add(eventTime);
-            stages.add(new FeaturesStage(new TransactionFeatures(context.expectedAccounts())));
+            stages.add(new FeaturesStage(new TransactionFeatures(context.expectedAccounts()), context.featuresServe() ?
+                new SingleWriterFeatureTable(TransactionFeatures.VERSION, TransactionFeatures.NAMES, context.expectedAccounts()) :
+                null));
             stages.add(new WindowsStage(eventTime,
                 new WindowResultsJournal(journaling ? journals.windowsWriter() : null, journals), context.accountWindowNs()));
             stages.add(new AnomalyStage(new MetricAnomalyScorer(context.expectedSeries())));
@@ -280,6 +283,14 @@ public final class Engine implements AutoCloseable {
     /** Version of the model the pipeline loaded at start; any thread. */
     public String modelVersion() {
         return pipeline.modelVersion();
+    }
+
+    /**
+     * The accounts' latest feature vectors as the pipeline publishes them (docs/feature-serving.md); any thread reads
+     * it. A restarted engine has a table of its own. Null when {@code vigil.features.serve} is false.
+     */
+    public SingleWriterFeatureTable publishedFeatures() {
+        return pipeline.publishedFeatures();
     }
 
     /** Per-stage latency recorders of the live pipeline. */

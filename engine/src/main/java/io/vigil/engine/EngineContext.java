@@ -30,6 +30,7 @@ public final class EngineContext extends ConfigContext {
     private long inferenceBudgetNs;
     private Path modelPath;
     private int expectedAccounts;
+    private boolean featuresServe;
     private int expectedSeries;
     private long checkpointIntervalEvents;
     private int checkpointRetain;
@@ -97,6 +98,7 @@ public final class EngineContext extends ConfigContext {
         final String model = v.string(VigilConfig.MODEL_PATH);
         modelPath = model.isEmpty() ? null : Path.of(model);
         expectedAccounts = v.integer(VigilConfig.EXPECTED_ACCOUNTS, 1);
+        featuresServe = v.bool(VigilConfig.FEATURES_SERVE);
         expectedSeries = v.integer(VigilConfig.EXPECTED_SERIES, 1);
         checkpointIntervalEvents = v.size(VigilConfig.CHECKPOINT_INTERVAL, 0);
         checkpointRetain = v.integer(VigilConfig.CHECKPOINT_RETAIN, 1);
@@ -312,6 +314,17 @@ public final class EngineContext extends ConfigContext {
 
     public EngineContext modelPath(final Path file) {
         set(VigilConfig.MODEL_PATH, file == null ? "" : file.toString());
+        return this;
+    }
+
+    /** {@link VigilConfig#FEATURES_SERVE}. */
+    public boolean featuresServe() {
+        requireConcluded();
+        return featuresServe;
+    }
+
+    public EngineContext featuresServe(final boolean serve) {
+        set(VigilConfig.FEATURES_SERVE, Boolean.toString(serve));
         return this;
     }
 

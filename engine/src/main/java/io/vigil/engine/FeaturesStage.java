@@ -2,6 +2,7 @@ package io.vigil.engine;
 
 import io.vigil.codecs.sbe.MessageHeaderDecoder;
 import io.vigil.codecs.sbe.TransactionDecoder;
+import io.vigil.scoring.features.SingleWriterFeatureTable;
 import io.vigil.scoring.features.TransactionFeatures;
 
 import java.io.IOException;
@@ -10,7 +11,9 @@ import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 
 /**
- * Updates the per-account transaction features and writes the event's feature vector into the slot. Checkpoint
+ * Updates the per-account transaction features, writes the event's feature vector into the slot and publishes it,
+ * with the event's input index and event time, to the {@linkplain #published() served table} that readers on other
+ * threads (HTTP, RESP) read without touching this stage's state (docs/feature-serving.md). Checkpoint
  * section {@link #SECTION_ID}: {@link TransactionFeatures#writeSnapshot} (which checks its own feature-set version
  * on read). Not thread-safe; allocation-free per event (new accounts grow the table).
  */
@@ -20,15 +23,32 @@ final class FeaturesStage implements Stage {
     static final int SECTION_VERSION = 1;
 
     private final TransactionFeatures features;
+    private final SingleWriterFeatureTable published;
     private final MessageHeaderDecoder header = new MessageHeaderDecoder();
     private final TransactionDecoder transaction = new TransactionDecoder();
 
+    /** With a served table of its own (tests). */
     FeaturesStage(final TransactionFeatures features) {
+        this(features, new SingleWriterFeatureTable(TransactionFeatures.VERSION, TransactionFeatures.NAMES, 16));
+    }
+
+    /** @param published the served table; null to publish nothing ({@code vigil.features.serve=false}). */
+    FeaturesStage(final TransactionFeatures features, final SingleWriterFeatureTable published) {
+        if (published != null && published.width() != TransactionFeatures.WIDTH) {
+            throw new IllegalArgumentException("the served table is " + published.width() + " wide, the features " +
+                TransactionFeatures.WIDTH);
+        }
         this.features = features;
+        this.published = published;
     }
 
     TransactionFeatures features() {
         return features;
+    }
+
+    /** The accounts' latest feature vectors, for readers on any thread; null when not served. */
+    SingleWriterFeatureTable published() {
+        return published;
     }
 
     @Override
@@ -42,8 +62,14 @@ final class FeaturesStage implements Stage {
             return;
         }
         final TransactionDecoder tx = transaction.wrapAndApplyHeader(slot.input.payload(), 0, header.wrap(slot.input.payload(), 0));
-        features.onTransaction(slot.input.tenantId, tx.accountId(), tx.merchantId(), tx.mcc(), tx.amountMinor(), tx.channelRaw(),
-            tx.eventTimeNs(), slot.features, 0);
+        final long accountId = tx.accountId();
+        final long eventTimeNs = tx.eventTimeNs();
+        features.onTransaction(slot.input.tenantId, accountId, tx.merchantId(), tx.mcc(), tx.amountMinor(), tx.channelRaw(),
+            eventTimeNs, slot.features, 0);
+        if (published != null) {
+            published.publish(slot.input.tenantId, accountId, features.lastSlot(), slot.features, 0, slot.input.index,
+                eventTimeNs);
+        }
         slot.featuresNs = System.nanoTime();
     }
 

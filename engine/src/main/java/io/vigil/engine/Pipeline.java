@@ -400,6 +400,14 @@ public final class Pipeline implements AutoCloseable {
         return features.features();
     }
 
+    /**
+     * The accounts' latest feature vectors, as the features stage publishes them; readers on any thread. Null when
+     * {@code vigil.features.serve} is false.
+     */
+    public io.vigil.scoring.features.SingleWriterFeatureTable publishedFeatures() {
+        return features.published();
+    }
+
     /** The metric series' anomaly state (logs). */
     public MetricAnomalyScorer metrics() {
         return anomaly.metrics();

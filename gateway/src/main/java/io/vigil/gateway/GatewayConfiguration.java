@@ -47,7 +47,7 @@ public final class GatewayConfiguration implements ConfigKeys {
         "A client's latest journaled events that a resend can be answered for from the journals; a resend of an older sequence is rejected with SEQUENCE_NOT_INCREASING.");
 
     public static final Key ADMIN_ENABLED = KEYS.add("vigil.admin.enabled", "true",
-        "Whether vigil run starts the HTTP admin server (dashboard /, /metrics, /health/live, /health/ready, /slo, /alerts, /traces/slow, /drift, /api; docs/admin-api.md). vigil demo and vigil bench start it on a free port unless vigil.admin.port is set.",
+        "Whether vigil run starts the HTTP admin server (dashboard /, /metrics, /health/live, /health/ready, /slo, /alerts, /traces/slow, /drift, /features/{entity-type}/{key}, /api; docs/admin-api.md). vigil demo and vigil bench start it on a free port unless vigil.admin.port is set.",
         Key.Recording.LOCAL);
     public static final Key ADMIN_HOST = KEYS.add("vigil.admin.host", "127.0.0.1",
         "Address the HTTP admin server listens on (no authentication yet: keep it on loopback or a private network).",

@@ -33,6 +33,11 @@ import io.vigil.gateway.drift.DriftContext;
 import io.vigil.gateway.drift.FeatureDriftMonitor;
 import io.vigil.gateway.alert.AlertService;
 import io.vigil.gateway.alert.WebhookReceiver;
+import io.vigil.gateway.features.FeatureQueries;
+import io.vigil.gateway.mirror.MirrorContext;
+import io.vigil.gateway.mirror.RedisMirror;
+import io.vigil.gateway.resp.RespContext;
+import io.vigil.gateway.resp.RespServer;
 import io.vigil.gateway.slo.CounterValues;
 import io.vigil.gateway.slo.SloContext;
 import io.vigil.gateway.slo.SloEvaluator;
@@ -96,6 +101,11 @@ public final class VigilServer implements AutoCloseable {
     private final SlowTraces traces;
     private final SyntheticProber prober;
     private final FeatureDriftMonitor drift;
+    private final QueryAuthenticator queryAuthenticator;
+    private final FeatureQueries featureQueries = new FeatureQueries(java.util.Map.of(FeatureQueries.ACCOUNT,
+        () -> this.engine.publishedFeatures()));
+    private final RespServer resp;
+    private final RedisMirror mirror;
 
     private VigilServer(final GatewayContext context, final EngineContext engineContext, final StageAssembler stages,
         final boolean repair) throws InterruptedException {
@@ -106,16 +116,20 @@ public final class VigilServer implements AutoCloseable {
         final TraceContext traceContext = (TraceContext)observability[2];
         final SyntheticContext syntheticContext = (SyntheticContext)observability[3];
         final DriftContext driftContext = (DriftContext)observability[4];
+        final RespContext respContext = (RespContext)observability[5];
+        final MirrorContext mirrorContext = (MirrorContext)observability[6];
         this.context = context;
         this.engineContext = engineContext;
         // what the run context records: the engine's values and the gateway's (SLO and alert keys included)
         final VigilConfig config = engineContext.config().with(context.values()).with(sloContext.values())
             .with(alertContext.values()).with(traceContext.values()).with(syntheticContext.values())
-            .with(driftContext.values());
+            .with(driftContext.values()).with(respContext.values()).with(mirrorContext.values());
         final int maxFrameBytes = engineContext.maxFrameBytes();
         final int heartbeatMs = (int)Math.max(1, TimeUnit.NANOSECONDS.toMillis(context.heartbeatIntervalNs()));
         // parsed and validated before anything is opened: a bad credentials file stops the start, naming file and line
         final Authenticator authenticator = authenticator(context);
+        this.queryAuthenticator = context.credentialsFile() == null ? QueryAuthenticator.sharedSecret(context.credential()) :
+            QueryAuthenticator.of(Credentials.load(context.credentialsFile()));
         // checked and locked before anything is written: one writer per data directory
         this.dataDirectory = DataDirectory.acquire(engineContext.dataDir(), engineContext.dataFreeMinBytes());
         try {
@@ -132,10 +146,12 @@ public final class VigilServer implements AutoCloseable {
         } catch (final java.io.IOException ex) {
             dataDirectory.close();
             authenticator.close();
+            queryAuthenticator.close();
             throw new IllegalStateException("data directory " + dataDirectory.path() + ": cannot record the run context: " + ex, ex);
         } catch (final RuntimeException ex) {
             dataDirectory.close();
             authenticator.close();
+            queryAuthenticator.close();
             throw ex;
         }
         try {
@@ -144,6 +160,7 @@ public final class VigilServer implements AutoCloseable {
             journals.close();
             dataDirectory.close();
             authenticator.close();
+            queryAuthenticator.close();
             throw ex;
         }
         this.core = new GatewayCore(maxFrameBytes, heartbeatMs, authenticator,
@@ -165,6 +182,8 @@ public final class VigilServer implements AutoCloseable {
         AlertService alertsStarted = null;
         SlowTraces tracesStarted = null;
         SyntheticProber proberStarted = null;
+        RespServer respStarted = null;
+        RedisMirror mirrorStarted = null;
         final TraceRing traceRing = traceContext.enabled() ? new TraceRing() : null;
         final FeatureDriftMonitor drift = driftContext.enabled() ? new FeatureDriftMonitor(driftContext, counters) : null;
         // the drift tap goes after the features stage of every pipeline this server starts (journal recovery too)
@@ -232,6 +251,12 @@ public final class VigilServer implements AutoCloseable {
                         java.util.List.of(new FeatureDriftAlertSource(drift, driftContext.psiWarning(),
                             driftContext.psiCritical()))).start();
             }
+            if (respContext.enabled()) {
+                respStarted = RespServer.start(respContext, featureQueries, queryAuthenticator);
+            }
+            if (mirrorContext.enabled()) {
+                mirrorStarted = RedisMirror.start(mirrorContext, () -> this.engine.publishedFeatures(), FeatureQueries.ACCOUNT);
+            }
             if (syntheticCredential != null) {
                 proberStarted = new SyntheticProber(syntheticContext, context.bindHost(),
                     ((InetSocketAddress)channel.localAddress()).getPort(), syntheticCredential, counters).start();
@@ -239,6 +264,12 @@ public final class VigilServer implements AutoCloseable {
         } catch (final RuntimeException | InterruptedException ex) {
             if (proberStarted != null) {
                 proberStarted.close();
+            }
+            if (respStarted != null) {
+                respStarted.close();
+            }
+            if (mirrorStarted != null) {
+                mirrorStarted.close();
             }
             if (tracesStarted != null) {
                 tracesStarted.close();
@@ -262,9 +293,12 @@ public final class VigilServer implements AutoCloseable {
             journals.close();
             dataDirectory.close();
             authenticator.close();
+            queryAuthenticator.close();
             throw ex;
         }
         this.serverChannel = channel;
+        this.resp = respStarted;
+        this.mirror = mirrorStarted;
         this.slo = sloStarted;
         this.alerts = alertsStarted;
         this.traces = tracesStarted;
@@ -293,7 +327,7 @@ public final class VigilServer implements AutoCloseable {
             problems.addAll(ex.problems());
         }
         final VigilConfig seed = gateway.isConcluded() ? gateway.config() : engine.isConcluded() ? engine.config() : null;
-        final ConfigContext[] contexts = new ConfigContext[5];
+        final ConfigContext[] contexts = new ConfigContext[7];
         if (seed != null) {
             try {
                 contexts[2] = new TraceContext(seed).conclude();
@@ -302,6 +336,16 @@ public final class VigilServer implements AutoCloseable {
             }
             try {
                 contexts[3] = new SyntheticContext(seed).conclude();
+            } catch (final ConfigurationException ex) {
+                problems.addAll(ex.problems());
+            }
+            try {
+                contexts[6] = new MirrorContext(seed).conclude();
+            } catch (final ConfigurationException ex) {
+                problems.addAll(ex.problems());
+            }
+            try {
+                contexts[5] = new RespContext(seed).conclude();
             } catch (final ConfigurationException ex) {
                 problems.addAll(ex.problems());
             }
@@ -595,6 +639,29 @@ public final class VigilServer implements AutoCloseable {
         return prober;
     }
 
+    /**
+     * Feature queries over the running engine's published features (HTTP {@code GET /features/...}, RESP); any
+     * thread.
+     */
+    public FeatureQueries featureQueries() {
+        return featureQueries;
+    }
+
+    /** Resolves query clients' credentials (HTTP {@code Authorization}, RESP {@code AUTH}) to tenants; any thread. */
+    public QueryAuthenticator queryAuthenticator() {
+        return queryAuthenticator;
+    }
+
+    /** The mirror of the features to an external Redis, or null when {@code vigil.mirror.redis.url} is empty. */
+    public RedisMirror mirror() {
+        return mirror;
+    }
+
+    /** The RESP (Redis protocol) feature server, or null when {@code vigil.resp.enabled} is false. */
+    public RespServer resp() {
+        return resp;
+    }
+
     /** Per-stage latencies, end to end: the gateway's stages around the running engine's. */
     public ServerLatencies latencies() {
         return latencies;
@@ -672,6 +739,12 @@ public final class VigilServer implements AutoCloseable {
             if (prober != null) {
                 prober.close();
             }
+            if (resp != null) {
+                resp.close();
+            }
+            if (mirror != null) {
+                mirror.close();
+            }
             // then: they read the counters and the output journal
             if (alerts != null) {
                 alerts.close();
@@ -705,6 +778,7 @@ public final class VigilServer implements AutoCloseable {
         } finally {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
             core.authenticator.close();
+            queryAuthenticator.close();
             journals.close();
             dataDirectory.close();
         }

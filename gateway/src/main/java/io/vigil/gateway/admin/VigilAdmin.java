@@ -1,6 +1,8 @@
 package io.vigil.gateway.admin;
 
+import io.vigil.gateway.QueryAuthenticator;
 import io.vigil.gateway.alert.AlertService;
+import io.vigil.gateway.features.FeatureQueries;
 import io.vigil.gateway.slo.SloEvaluator;
 import io.vigil.gateway.trace.SlowTraces;
 
@@ -146,6 +148,11 @@ public final class VigilAdmin implements AutoCloseable {
             body.put("features", features);
             return AdminResponse.json(body);
         }, "feature drift: per feature PSI and KS of the recent window against the reference (docs/feature-drift.md)");
+        final FeatureQueries features = vigil.featureQueries();
+        final QueryAuthenticator queryAuthenticator = vigil.queryAuthenticator();
+        routes.prefix("GET", FEATURES, request -> features(request, features, queryAuthenticator),
+            "/features/{entity-type}/{key}: the key's latest feature values in the caller's tenant, with the feature set " +
+            "and the event index and time they reflect (Authorization: Bearer <credential>; docs/feature-serving.md)");
         final SlowTraces traces = vigil.traces();
         routes.get("/traces/slow", request -> {
             request.allowOnly("limit");
@@ -161,6 +168,40 @@ public final class VigilAdmin implements AutoCloseable {
             counters.close();
             summary.close();
             throw ex;
+        }
+    }
+
+    /** The prefix of the feature endpoint. */
+    static final String FEATURES = "/features/";
+
+    /**
+     * {@code GET /features/{entity-type}/{key}}: 401 without a credential of a tenant, 400 for a malformed path or
+     * key, 404 for an entity type not served or a key without features in the caller's tenant.
+     */
+    static AdminResponse features(final AdminRequest request, final FeatureQueries features,
+        final QueryAuthenticator authenticator) {
+        request.allowOnly();
+        final long tenant = authenticator.tenantOfAuthorization(request.header("Authorization"));
+        if (tenant == QueryAuthenticator.REFUSED) {
+            return AdminResponse.error(401, "unauthorized", "features are read with a tenant's credential: " +
+                (authenticator.needsClientId() ? "Authorization: Bearer <clientId>:<secret> (or Basic)" :
+                    "Authorization: Bearer <vigil.credential>"))
+                .header("WWW-Authenticate", "Bearer realm=\"vigil\"");
+        }
+        final String[] parts = request.path().substring(FEATURES.length()).split("/", -1);
+        if (parts.length != 2 || parts[0].isEmpty() || parts[1].isEmpty()) {
+            throw AdminException.badParameter("the path is /features/{entity-type}/{key}, e.g. /features/account/42");
+        }
+        try {
+            final FeatureQueries.Features found = features.find((int)tenant, parts[0], parts[1]);
+            if (found == null) {
+                throw new AdminException(404, "not_found", "no features for " + parts[0] + " " + parts[1] +
+                    " (no event of it has been decided in this tenant)");
+            }
+            return AdminResponse.json(found.toJson());
+        } catch (final FeatureQueries.BadQueryException ex) {
+            throw ex.unknownEntityType() ? new AdminException(404, "not_found", ex.getMessage()) :
+                AdminException.badParameter(ex.getMessage());
         }
     }
 

@@ -177,6 +177,7 @@ public final class TransactionFeatures {
     private final BucketCache seconds = new BucketCache(MINUTE_BUCKET_NS);
     private final BucketCache minutes = new BucketCache(HOUR_BUCKET_NS);
     private final BucketCache halfDays = new BucketCache(HALF_DAY_NS);
+    private long lastSlot = KeyedSlotTable.MISSING;
 
     /**
      * @param expectedAccounts accounts to allocate state and index capacity for at once (they grow beyond it).
@@ -196,6 +197,15 @@ public final class TransactionFeatures {
     /** @return the name of feature {@code i}. */
     public static String name(final int i) {
         return NAMES.get(i);
+    }
+
+    /**
+     * The state slot of the account of the last {@link #onTransaction}: slots are numbered densely in the order
+     * accounts first appear, as a {@link SingleWriterFeatureTable} numbers its keys, so it is the slot hint of
+     * {@link SingleWriterFeatureTable#publish(int, long, long, float[], int, long, long)}. Owner thread.
+     */
+    public long lastSlot() {
+        return lastSlot;
     }
 
     /** @return accounts with state ((tenant, account) pairs). */
@@ -242,9 +252,11 @@ public final class TransactionFeatures {
         final int outOffset) {
         final KeyedSlotTable t = table;
         long slot = t.find(tenantId, accountId);
+        lastSlot = slot;
         final boolean first = slot == KeyedSlotTable.MISSING;
         if (first) {
             slot = t.add(tenantId, accountId);
+            lastSlot = slot;
         } else {
             t.beforeUpdate(slot);
         }
