@@ -12,6 +12,7 @@ import io.vigil.gateway.cli.TraceCommand;
 import io.vigil.journal.JournalDamageException;
 import io.vigil.perf.BenchCommand;
 import io.vigil.replay.ReplayCommand;
+import io.vigil.scoring.features.spec.FeaturesCommand;
 import io.vigil.scoring.nab.NabCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -24,7 +25,7 @@ import picocli.CommandLine.Command;
     description = "Vigil: a low-latency, journal-first event engine for fraud and trading teams.",
     subcommands = {RunCommand.class, DemoCommand.class, ReplayCommand.class, NabCommand.class, DlqCommand.class,
         CredentialsCommand.class, RulesCommand.class, BenchCommand.class, StatCommand.class, TraceCommand.class,
-        ConfigCommand.class,
+        ConfigCommand.class, FeaturesCommand.class,
         CommandLine.HelpCommand.class})
 public final class VigilMain implements Runnable {
     @Override

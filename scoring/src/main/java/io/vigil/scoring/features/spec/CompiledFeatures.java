@@ -398,7 +398,7 @@ public final class CompiledFeatures {
                         .filter(e -> e.getKey().startsWith("moments|" + keyName + "|" + w.name() + "|"))
                         .map(Map.Entry::getValue).findFirst().orElse(null);
                     if (op == null) {
-                        op = newWindowOp(w, kind, param, in, gi);
+                        op = newWindowOp(w, kind, param, in, gi, null);
                         shared.put("moments|" + keyName + "|" + w.name() + "|-1", op);
                     }
                 } else {
@@ -410,9 +410,9 @@ public final class CompiledFeatures {
                         final String countSig = "moments|" + keyName + "|" + w.name() + "|-1";
                         if (kind == CellKind.MOMENTS && shared.containsKey(countSig)) {
                             op = (WindowOp)shared.remove(countSig);
-                            op.setInput(in, integral.get(in));
+                            op.setInput(in, integral.get(in), f.source());
                         } else {
-                            op = newWindowOp(w, kind, param, in, gi);
+                            op = newWindowOp(w, kind, param, in, gi, f.source());
                         }
                         shared.put(sig, op);
                     }
@@ -470,10 +470,11 @@ public final class CompiledFeatures {
             }
         }
 
-        private WindowOp newWindowOp(final Window w, final CellKind kind, final int param, final int in, final int gi) {
+        private WindowOp newWindowOp(final Window w, final CellKind kind, final int param, final int in, final int gi,
+                                     final String inName) {
             final WindowOp op = w.type() == WindowType.SESSION ? new SessionOp(w, kind, param) : new RingOp(w, kind, param);
             if (in >= 0) {
-                op.setInput(in, integral.get(in));
+                op.setInput(in, integral.get(in), inName);
             }
             op.group = gi;
             ops.add(op);
@@ -956,7 +957,10 @@ public final class CompiledFeatures {
             this.param = param;
         }
 
-        void setInput(final int input, final boolean integralInput) {
+        String inName = "events";
+
+        void setInput(final int input, final boolean integralInput, final String name) {
+            inName = name;
             in = input;
             inIntegral = integralInput;
             deps(input);
@@ -1280,7 +1284,7 @@ public final class CompiledFeatures {
         @Override
         String describe() {
             return "window " + window.name() + " (" + window.type().name().toLowerCase(java.util.Locale.ROOT) + ", " + n +
-                " x " + cellBytes + " B: " + cellDescription() + ") of " + (in < 0 ? "events" : "input #" + in) + ": " +
+                " x " + cellBytes + " B: " + cellDescription() + ") of " + inName + ": " +
                 String.join(", ", featureNames);
         }
 
@@ -1382,7 +1386,7 @@ public final class CompiledFeatures {
         @Override
         String describe() {
             return "window " + window.name() + " (session, current and previous: 2 x " + cellBytes + " B: " + cellDescription() +
-                ") of " + (in < 0 ? "events" : "input #" + in) + ": " + String.join(", ", featureNames);
+                ") of " + inName + ": " + String.join(", ", featureNames);
         }
 
         @Override
