@@ -943,6 +943,8 @@ public final class CompiledFeatures {
         boolean anyBefore;
         boolean needSq;
         boolean needMinMax;
+        /** Count and an integer sum are all the outputs need: the running totals answer. */
+        boolean totalsSuffice;
         int cellBytes;
         // moments cell offsets
         static final int C_COUNT = 0;
@@ -995,6 +997,8 @@ public final class CompiledFeatures {
                 needSq |= a == Aggregation.STDDEV;
                 needMinMax |= a == Aggregation.MIN || a == Aggregation.MAX;
             }
+            totalsSuffice = !needSq && !needMinMax && (in < 0 || inIntegral) &&
+                aggs.stream().allMatch(x -> x == Aggregation.COUNT || x == Aggregation.SUM || x == Aggregation.MEAN);
             switch (kind) {
                 case MOMENTS: {
                     int at = 16;
@@ -1118,13 +1122,26 @@ public final class CompiledFeatures {
         /** Evaluates the outputs (before or after the add) over the cells in {@code live}. */
         final void emit(final CompiledFeatures c, final long base, final long live, final boolean before,
                         final boolean wasSeen) {
+            emit(c, base, live, before, wasSeen, false, 0, 0);
+        }
+
+        /**
+         * @param haveTotals the window's count and (integer input) sum are {@code totalCount}, {@code totalSum}: when
+         *                   they are all the outputs need, the buckets are not read.
+         */
+        final void emit(final CompiledFeatures c, final long base, final long live, final boolean before,
+                        final boolean wasSeen, final boolean haveTotals, final long totalCount, final long totalSum) {
             long count = 0;
             long lsum = 0;
             double dsum = 0;
             double sq = 0;
             double min = Double.POSITIVE_INFINITY;
             double max = Double.NEGATIVE_INFINITY;
-            if (kind == CellKind.MOMENTS) {
+            if (kind == CellKind.MOMENTS && haveTotals && totalsSuffice) {
+                count = totalCount;
+                lsum = totalSum;
+                dsum = lsum;
+            } else if (kind == CellKind.MOMENTS) {
                 long m = live;
                 while (m != 0) {
                     final long cell = base + (long)Long.numberOfTrailingZeros(m) * cellBytes;
@@ -1257,7 +1274,10 @@ public final class CompiledFeatures {
     static final class RingOp extends WindowOp {
         private static final int HEAD = 0;
         private static final int LIVE = 8;
-        private static final int CELLS = 16;
+        /** Running count and integer sum of the live buckets (moments with an integer input or none). */
+        private static final int TOTAL_COUNT = 16;
+        private static final int TOTAL_SUM = 24;
+        private static final int CELLS = 32;
         private final int n;
         private final long step;
         private final boolean forever;
@@ -1312,38 +1332,65 @@ public final class CompiledFeatures {
         void run(final CompiledFeatures c, final long a, final boolean first, final long time) {
             final long bucket = bucket(time);
             final int slot = cacheSlot;
+            final long base = a + CELLS;
+            final boolean moments = kind == CellKind.MOMENTS;
             long head;
             long live;
+            long totalCount;
+            long totalSum;
             if (first) {
                 head = bucket;
                 live = 0;
+                totalCount = 0;
+                totalSum = 0;
             } else {
                 head = UnsafeApi.getLong(a + HEAD);
                 live = UnsafeApi.getLong(a + LIVE);
+                totalCount = UnsafeApi.getLong(a + TOTAL_COUNT);
+                totalSum = UnsafeApi.getLong(a + TOTAL_SUM);
                 if (bucket > head) {
                     final long advance = bucket - head;
                     if (advance >= n) {
                         live = 0;
+                        totalCount = 0;
+                        totalSum = 0;
                     } else {
-                        live &= ~expiring((int)Math.floorMod(head + 1, (long)n), (int)advance);
+                        final long expiring = live & expiring((int)Math.floorMod(head + 1, (long)n), (int)advance);
+                        if (moments) {
+                            long m = expiring;
+                            while (m != 0) {
+                                final long cell = base + (long)Long.numberOfTrailingZeros(m) * cellBytes;
+                                totalCount -= UnsafeApi.getLong(cell + C_COUNT);
+                                if (inIntegral) {
+                                    totalSum -= UnsafeApi.getLong(cell + C_SUM);
+                                }
+                                m &= m - 1;
+                            }
+                        }
+                        live &= ~expiring;
                     }
                     head = bucket;
                 }
             }
             UnsafeApi.putLong(a + HEAD, head);
-            final long base = a + CELLS;
             final boolean tooLate = head - bucket >= n;
             final boolean wasSeen = kind == CellKind.BITMAP && seen(c, base, live);
             if (anyBefore || kind == CellKind.BITMAP) {
-                emit(c, base, live, true, wasSeen);
+                emit(c, base, live, true, wasSeen, true, totalCount, totalSum);
             }
             if (!tooLate) {
                 final long bit = 1L << slot;
                 addToCell(c, base + (long)slot * cellBytes, (live & bit) == 0);
                 live |= bit;
+                if (moments) {
+                    totalCount++;
+                    totalSum += inIntegral ? c.iv[in] : 0;
+                }
             }
             UnsafeApi.putLong(a + LIVE, live);
-            emit(c, base, live, false, wasSeen);
+            UnsafeApi.putLong(a + TOTAL_COUNT, totalCount);
+            UnsafeApi.putLong(a + TOTAL_SUM, totalSum);
+            emit(c, base, live, false, wasSeen, true, totalCount, totalSum);
         }
 
         /** The mask of {@code count} (1..n-1) consecutive buckets from {@code from}, wrapping at n. */
