@@ -9,6 +9,7 @@ import io.vigil.journal.Journals;
 import io.vigil.journal.RecordHeader;
 import io.vigil.scoring.anomaly.MetricAnomalyScorer;
 import io.vigil.scoring.features.TransactionFeatures;
+import io.vigil.scoring.features.spec.FeatureSpec;
 import io.vigil.scoring.model.OnnxModel;
 import io.vigil.scoring.rules.DecisionRules;
 import net.openhft.affinity.AffinityLock;
@@ -191,7 +192,7 @@ public final class Engine implements AutoCloseable {
         final int batch = context.inferenceBatchMax();
         final Path modelPath = context.modelPath();
         final OnnxModel model = modelPath == null ?
-            OnnxModel.loadDefault(batch) : OnnxModel.load(modelPath, TransactionFeatures.WIDTH, batch);
+            OnnxModel.loadDefault(batch) : OnnxModel.load(modelPath, TransactionFeatures.WIDTH, batch, FeatureSpec.defaultHash());
         final List<Stage> stages = new ArrayList<>();
         try {
             stages.add(new ValidateStage(EventValidator.from(context)));

@@ -246,6 +246,18 @@ public record FeatureSpec(String name, String version, List<Field> key, Map<Stri
         }
     }
 
+    /**
+     * @return the hash of the built-in default definition: the lineage of the features {@code TransactionFeatures}
+     * computes (the same floats).
+     */
+    public static String defaultHash() {
+        return DefaultHash.HASH;
+    }
+
+    private static final class DefaultHash {
+        static final String HASH = defaultSpec().hash();
+    }
+
     /** @return the built-in default definition ({@link #DEFAULT_RESOURCE}). */
     public static FeatureSpec defaultSpec() {
         try (InputStream in = FeatureSpec.class.getResourceAsStream(DEFAULT_RESOURCE)) {
