@@ -9,6 +9,7 @@ import io.vigil.journal.Journals;
 import io.vigil.journal.RecordHeader;
 import io.vigil.scoring.anomaly.MetricAnomalyScorer;
 import io.vigil.scoring.features.TransactionFeatures;
+import io.vigil.scoring.features.spec.CompiledFeatures;
 import io.vigil.scoring.features.spec.FeatureSpec;
 import io.vigil.scoring.model.OnnxModel;
 import io.vigil.scoring.rules.DecisionRules;
@@ -122,7 +123,7 @@ public final class Engine implements AutoCloseable {
             }
             if (restored.checkpoint() != null) {
                 LOG.info("restored checkpoint {} (input index {}, {} accounts, {} series) in {} ms",
-                    restored.checkpoint().file(), Long.toHexString(restored.inputIndex()), pipeline.features().accounts(),
+                    restored.checkpoint().file(), Long.toHexString(restored.inputIndex()), pipeline.featureKeys(),
                     pipeline.metrics().seriesCount(), (System.nanoTime() - startNs) / 1_000_000);
                 counters.counter(CounterType.LAST_CHECKPOINT).setRelease(writtenAtMs(restored.checkpoint().file()));
             } else if (answeredUpTo != RecordHeader.NO_INDEX) {
@@ -192,11 +193,13 @@ public final class Engine implements AutoCloseable {
         final int batch = context.inferenceBatchMax();
         final Path modelPath = context.modelPath();
         final OnnxModel model = modelPath == null ?
-            OnnxModel.loadDefault(batch) : OnnxModel.load(modelPath, TransactionFeatures.WIDTH, batch, FeatureSpec.defaultHash());
+            OnnxModel.loadDefault(batch) : OnnxModel.load(modelPath, TransactionFeatures.WIDTH, batch,
+                context.featureSpec() == null ? FeatureSpec.defaultHash() : context.featureSpec().hash());
         final List<Stage> stages = new ArrayList<>();
         try {
             stages.add(new ValidateStage(EventValidator.from(context)));
-            stages.add(new FeaturesStage(new TransactionFeatures(context.expectedAccounts())));
+            stages.add(context.featureSpec() == null ? new FeaturesStage(new TransactionFeatures(context.expectedAccounts())) :
+                new FeaturesStage(CompiledFeatures.compile(context.featureSpec(), context.expectedAccounts())));
             stages.add(new AnomalyStage(new MetricAnomalyScorer(context.expectedSeries())));
             stages.add(new ModelStage(model));
             stages.add(new RulesStage(new DecisionRules(context.rules())));

@@ -3,6 +3,9 @@ package io.vigil.engine;
 import io.vigil.codecs.sbe.MessageHeaderDecoder;
 import io.vigil.codecs.sbe.TransactionDecoder;
 import io.vigil.scoring.features.TransactionFeatures;
+import io.vigil.scoring.features.spec.CompiledFeatures;
+import io.vigil.scoring.features.spec.FeatureEvent;
+import io.vigil.scoring.features.spec.FeatureSpec;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -10,9 +13,12 @@ import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 
 /**
- * Updates the per-account transaction features and writes the event's feature vector into the slot. Checkpoint
- * section {@link #SECTION_ID}: {@link TransactionFeatures#writeSnapshot} (which checks its own feature-set version
- * on read). Not thread-safe; allocation-free per event (new accounts grow the table).
+ * Updates the per-account transaction features and writes the event's feature vector into the slot: with the
+ * hand-written {@link TransactionFeatures} (the built-in default definition), or with a feature definition file
+ * compiled ({@link CompiledFeatures}, {@code vigil.features.spec}). Checkpoint section {@link #SECTION_ID}: the
+ * executor's snapshot ({@link TransactionFeatures#writeSnapshot}, which checks its own feature-set version on read, or
+ * {@link CompiledFeatures#writeSnapshot}, which checks the definition's hash). Not thread-safe; allocation-free per
+ * event (new accounts grow the table).
  */
 final class FeaturesStage implements Stage {
     /** Checkpoint section of the transaction features. */
@@ -20,15 +26,39 @@ final class FeaturesStage implements Stage {
     static final int SECTION_VERSION = 1;
 
     private final TransactionFeatures features;
+    private final CompiledFeatures compiled;
+    private final FeatureEvent event = new FeatureEvent();
     private final MessageHeaderDecoder header = new MessageHeaderDecoder();
     private final TransactionDecoder transaction = new TransactionDecoder();
 
     FeaturesStage(final TransactionFeatures features) {
         this.features = features;
+        this.compiled = null;
     }
 
+    /** With a compiled definition that emits the default's features ({@link EngineContext#featureSpec()}). */
+    FeaturesStage(final CompiledFeatures compiled) {
+        if (compiled.width() != TransactionFeatures.WIDTH) {
+            throw new IllegalArgumentException("feature definition of width " + compiled.width() + ", the pipeline takes " +
+                TransactionFeatures.WIDTH);
+        }
+        this.features = null;
+        this.compiled = compiled;
+    }
+
+    /** @return the hand-written executor, null when a compiled definition runs. */
     TransactionFeatures features() {
         return features;
+    }
+
+    /** @return keys with feature state (accounts, or all entity keys of a compiled definition). */
+    long keys() {
+        return features != null ? features.accounts() : compiled.keys();
+    }
+
+    /** @return the content hash of the definition the stage computes. */
+    String featureSetHash() {
+        return compiled != null ? compiled.hash() : FeatureSpec.defaultHash();
     }
 
     @Override
@@ -42,8 +72,16 @@ final class FeaturesStage implements Stage {
             return;
         }
         final TransactionDecoder tx = transaction.wrapAndApplyHeader(slot.input.payload(), 0, header.wrap(slot.input.payload(), 0));
-        features.onTransaction(slot.input.tenantId, tx.accountId(), tx.merchantId(), tx.mcc(), tx.amountMinor(), tx.channelRaw(),
-            tx.eventTimeNs(), slot.features, 0);
+        if (compiled != null) {
+            final FeatureEvent e = event.set(slot.input.tenantId, tx.accountId(), tx.merchantId(), tx.mcc(), tx.amountMinor(),
+                tx.channelRaw(), tx.eventTimeNs());
+            e.country = (tx.country(0) & 0xff) << 8 | (tx.country(1) & 0xff);
+            e.currency = (tx.currency(0) & 0xff) << 16 | (tx.currency(1) & 0xff) << 8 | (tx.currency(2) & 0xff);
+            compiled.onEvent(e, slot.features, 0);
+        } else {
+            features.onTransaction(slot.input.tenantId, tx.accountId(), tx.merchantId(), tx.mcc(), tx.amountMinor(),
+                tx.channelRaw(), tx.eventTimeNs(), slot.features, 0);
+        }
         slot.featuresNs = System.nanoTime();
     }
 
@@ -59,12 +97,35 @@ final class FeaturesStage implements Stage {
 
     @Override
     public void writeSection(final WritableByteChannel out) throws IOException {
-        features.writeSnapshot(out);
+        if (compiled != null) {
+            compiled.writeSnapshot(out);
+        } else {
+            features.writeSnapshot(out);
+        }
     }
 
     /** A copy-on-write snapshot: O(accounts / 32) here, the slots are copied by the checkpoint thread. */
     @Override
     public SectionImage captureSection() {
+        if (compiled != null) {
+            final CompiledFeatures.Snapshot snapshot = compiled.beginSnapshot();
+            return new SectionImage() {
+                @Override
+                public long length() {
+                    return snapshot.bytes();
+                }
+
+                @Override
+                public void writeTo(final WritableByteChannel out) throws IOException {
+                    snapshot.writeTo(out);
+                }
+
+                @Override
+                public void close() {
+                    snapshot.close();
+                }
+            };
+        }
         final TransactionFeatures.Snapshot snapshot = features.beginSnapshot();
         return new SectionImage() {
             @Override
@@ -89,12 +150,22 @@ final class FeaturesStage implements Stage {
         if (version != SECTION_VERSION) {
             throw new IOException("features section version " + version + ", this engine reads " + SECTION_VERSION);
         }
-        features.readSnapshot(in);
+        if (compiled != null) {
+            compiled.readSnapshot(in);
+        } else {
+            features.readSnapshot(in);
+        }
     }
 
     @Override
     public void clearState() throws IOException {
         final SnapshotChannel scratch = new SnapshotChannel(ByteBuffer.allocate(1 << 16));
+        if (compiled != null) {
+            CompiledFeatures.compile(compiled.spec(), 1).writeSnapshot(scratch);
+            scratch.flip();
+            compiled.readSnapshot(scratch);
+            return;
+        }
         new TransactionFeatures(1).writeSnapshot(scratch);
         scratch.flip();
         features.readSnapshot(scratch);

@@ -339,9 +339,19 @@ public final class Pipeline implements AutoCloseable {
         return lastInputIndex;
     }
 
-    /** The transaction features' state (logs). */
+    /** The transaction features' state (logs); null when a compiled feature definition runs. */
     public TransactionFeatures features() {
         return features.features();
+    }
+
+    /** @return keys with feature state (logs). */
+    public long featureKeys() {
+        return features.keys();
+    }
+
+    /** @return the content hash of the feature definition the pipeline computes (lineage). */
+    public String featureSetHash() {
+        return features.featureSetHash();
     }
 
     /** The metric series' anomaly state (logs). */

@@ -171,6 +171,8 @@ public final class VigilConfig {
         "ONNX model file; empty: the model bundled with Vigil.");
     public static final Key EXPECTED_ACCOUNTS = key("vigil.features.expected.accounts", "65536",
         "Accounts the feature state is pre-sized for (it grows past this).");
+    public static final Key FEATURES_SPEC = key("vigil.features.spec", "",
+        "Feature definition file (YAML, docs/features.md) the pipeline computes; empty: the built-in default (the 14 txf-1 features, computed by the hand-written TransactionFeatures, which the compiled default equals and outruns). A file must emit the default's 14 feature names in order (the model, the rules and the export take them by position); it is compiled at start and its hash is checked against checkpoints.");
     public static final Key EXPECTED_SERIES = key("vigil.metrics.expected.series", "1024",
         "Metric series the anomaly state is pre-sized for (it grows past this).");
 

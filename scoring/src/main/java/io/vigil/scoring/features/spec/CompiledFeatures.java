@@ -180,6 +180,172 @@ public final class CompiledFeatures {
         Reference.reachabilityFence(this);
     }
 
+    // --------------------------------------------------------------------------------------------------- snapshots
+
+    private static final int SNAPSHOT_MAGIC = 0x56434653; // "VCFS"
+    private static final int SNAPSHOT_FORMAT = 1;
+
+    /** @return the header of a snapshot: magic, format, the spec hash (64 ASCII bytes), the tables and their sizes. */
+    private java.nio.ByteBuffer header(final long[] counts) {
+        final java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16 + 64 + groups.length * 12)
+            .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putInt(SNAPSHOT_MAGIC).putInt(SNAPSHOT_FORMAT).putInt(groups.length).putInt(0);
+        b.put(hash.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        for (int g = 0; g < groups.length; g++) {
+            b.putInt(groups[g].slotBytes).putLong(counts[g]);
+        }
+        return b.flip();
+    }
+
+    /**
+     * Writes all state on this (the owner) thread: a header naming the spec's hash, then each entity key's slots.
+     * Allocates; control plane only.
+     */
+    public void writeSnapshot(final java.nio.channels.WritableByteChannel channel) throws java.io.IOException {
+        final long[] counts = new long[tables.length];
+        for (int g = 0; g < counts.length; g++) {
+            counts[g] = tables[g].size();
+        }
+        writeFully(channel, header(counts));
+        for (final KeyedSlotTable t : tables) {
+            t.writeSlots(channel);
+        }
+    }
+
+    /**
+     * Fixes all state as it is now for {@link Snapshot#writeTo} on another thread (copy-on-write per table, see
+     * {@link KeyedSlotTable#beginSnapshot}). Owner thread; close the snapshot before beginning the next one.
+     */
+    public Snapshot beginSnapshot() {
+        final KeyedSlotTable.Snapshot[] s = new KeyedSlotTable.Snapshot[tables.length];
+        try {
+            for (int g = 0; g < s.length; g++) {
+                s[g] = tables[g].beginSnapshot();
+            }
+        } catch (final RuntimeException e) {
+            for (final KeyedSlotTable.Snapshot x : s) {
+                if (x != null) {
+                    x.close();
+                }
+            }
+            throw e;
+        }
+        return new Snapshot(s);
+    }
+
+    /**
+     * Replaces all state with a snapshot of {@link #writeSnapshot} or {@link Snapshot#writeTo}. Allocates; control
+     * plane only; not while a snapshot is open.
+     *
+     * @throws java.io.IOException if the stream ends early or the snapshot was taken with another feature definition
+     *                             (another hash: the message names both).
+     */
+    public void readSnapshot(final java.nio.channels.ReadableByteChannel channel) throws java.io.IOException {
+        final java.nio.ByteBuffer fixed = java.nio.ByteBuffer.allocate(16 + 64).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        readFully(channel, fixed);
+        fixed.flip();
+        if (fixed.getInt() != SNAPSHOT_MAGIC) {
+            throw new java.io.IOException("not a snapshot of compiled features (feature definition " + spec.name() + ")");
+        }
+        final int format = fixed.getInt();
+        if (format != SNAPSHOT_FORMAT) {
+            throw new java.io.IOException("compiled features snapshot format " + format + ", this version reads " + SNAPSHOT_FORMAT);
+        }
+        final int count = fixed.getInt();
+        fixed.getInt();
+        final byte[] h = new byte[64];
+        fixed.get(h);
+        final String theirs = new String(h, java.nio.charset.StandardCharsets.US_ASCII);
+        if (!theirs.equals(hash)) {
+            throw new java.io.IOException("the snapshot's features were computed by the feature definition with hash " + theirs +
+                ", this engine runs " + spec.name() + " " + spec.version() + " with hash " + hash);
+        }
+        if (count != groups.length) {
+            throw new java.io.IOException("snapshot has " + count + " entity keys, the definition " + groups.length);
+        }
+        final java.nio.ByteBuffer sizes = java.nio.ByteBuffer.allocate(count * 12).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        readFully(channel, sizes);
+        sizes.flip();
+        final long[] slots = new long[count];
+        for (int g = 0; g < count; g++) {
+            final int bytes = sizes.getInt();
+            slots[g] = sizes.getLong();
+            if (bytes != groups[g].slotBytes || slots[g] < 0) {
+                throw new java.io.IOException("snapshot slot size " + bytes + " for key " + groups[g].key + ", the definition has " +
+                    groups[g].slotBytes);
+            }
+        }
+        for (int g = 0; g < count; g++) {
+            tables[g].clear();
+            tables[g].readSlots(channel, slots[g]);
+        }
+    }
+
+    /**
+     * The state of every entity key at {@link CompiledFeatures#beginSnapshot()}, for writing on any thread while the
+     * owner goes on. Always {@link #close()} it. Thread safety: one thread at a time.
+     */
+    public final class Snapshot implements AutoCloseable {
+        private final KeyedSlotTable.Snapshot[] slots;
+
+        Snapshot(final KeyedSlotTable.Snapshot[] slots) {
+            this.slots = slots;
+        }
+
+        /** @return bytes {@link #writeTo} writes. */
+        public long bytes() {
+            long n = 16 + 64 + groups.length * 12L;
+            for (int g = 0; g < slots.length; g++) {
+                n += slots[g].slots() * groups[g].slotBytes;
+            }
+            return n;
+        }
+
+        /** Writes the snapshot in the format of {@link CompiledFeatures#writeSnapshot}. Once; any thread. */
+        public void writeTo(final java.nio.channels.WritableByteChannel channel) throws java.io.IOException {
+            final long[] counts = new long[slots.length];
+            for (int g = 0; g < counts.length; g++) {
+                counts[g] = slots[g].slots();
+            }
+            writeFully(channel, header(counts));
+            for (final KeyedSlotTable.Snapshot s : slots) {
+                s.writeSlots(channel);
+            }
+        }
+
+        @Override
+        public void close() {
+            for (final KeyedSlotTable.Snapshot s : slots) {
+                s.close();
+            }
+        }
+    }
+
+    private static void writeFully(final java.nio.channels.WritableByteChannel channel, final java.nio.ByteBuffer b)
+        throws java.io.IOException {
+        while (b.hasRemaining()) {
+            channel.write(b);
+        }
+    }
+
+    private static void readFully(final java.nio.channels.ReadableByteChannel channel, final java.nio.ByteBuffer b)
+        throws java.io.IOException {
+        while (b.hasRemaining()) {
+            if (channel.read(b) < 0) {
+                throw new java.io.IOException("snapshot ends early");
+            }
+        }
+    }
+
+    /** @return keys with state, over all entity keys. */
+    public long keys() {
+        long n = 0;
+        for (final KeyedSlotTable t : tables) {
+            n += t.size();
+        }
+        return n;
+    }
+
     // ---------------------------------------------------------------------------------------------------- compiler
 
     /** An entity key: the fields packed (or hashed) into the table's long key. */
