@@ -1541,8 +1541,13 @@ public final class CompiledFeatures {
             UnsafeApi.putLong(a + HEAD, head);
             final boolean tooLate = head - bucket >= n;
             final boolean wasSeen = kind == CellKind.BITMAP && seen(c, base, live);
+            final boolean fast = moments && totalsSuffice;
             if (anyBefore || kind == CellKind.BITMAP) {
-                emit(c, base, live, true, wasSeen, true, totalCount, totalSum);
+                if (fast) {
+                    emitTotals(c, true, totalCount, totalSum);
+                } else {
+                    emit(c, base, live, true, wasSeen, true, totalCount, totalSum);
+                }
             }
             if (!tooLate) {
                 final long bit = 1L << slot;
@@ -1556,7 +1561,30 @@ public final class CompiledFeatures {
             UnsafeApi.putLong(a + LIVE, live);
             UnsafeApi.putLong(a + TOTAL_COUNT, totalCount);
             UnsafeApi.putLong(a + TOTAL_SUM, totalSum);
-            emit(c, base, live, false, wasSeen, true, totalCount, totalSum);
+            if (fast) {
+                emitTotals(c, false, totalCount, totalSum);
+            } else {
+                emit(c, base, live, false, wasSeen, true, totalCount, totalSum);
+            }
+        }
+
+        /** The outputs when the running count and integer sum are all they need (small, for the JIT to inline). */
+        private void emitTotals(final CompiledFeatures c, final boolean before, final long count, final long sum) {
+            final Aggregation[] as = aggArray;
+            for (int i = 0; i < as.length; i++) {
+                if (beforeArray[i] != before) {
+                    continue;
+                }
+                final Aggregation agg = as[i];
+                final Out out = outArray[i];
+                if (agg == Aggregation.COUNT) {
+                    out.putLong(c, count);
+                } else if (agg == Aggregation.SUM) {
+                    out.putLong(c, sum);
+                } else {
+                    out.put(c, count == 0 ? 0.0 : (double)sum / count);
+                }
+            }
         }
 
         /** The mask of {@code count} (1..n-1) consecutive buckets from {@code from}, wrapping at n. */
