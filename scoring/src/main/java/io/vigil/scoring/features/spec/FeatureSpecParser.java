@@ -206,6 +206,9 @@ final class FeatureSpecParser {
         if (excludeCurrent && !agg.windowed()) {
             throw new FeatureSpecException(where + " exclude_current applies to windowed aggregations only");
         }
+        if (excludeCurrent && windows.get(window).type() == WindowType.SESSION) {
+            throw new FeatureSpecException(where + " exclude_current does not apply to session windows (window '" + window + "')");
+        }
         String source = null;
         if (agg.needsInput()) {
             if (!f.has("of")) {

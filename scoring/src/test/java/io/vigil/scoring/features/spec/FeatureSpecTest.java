@@ -154,6 +154,9 @@ class FeatureSpecTest {
             "  - {name: d, aggregate: distinct, of: merchant, window: w, precision: 20}", "");
         assertTrue(error(hll).contains("precision must be an integer in 4..16"), error(hll));
         assertTrue(error(SPEC.replace("key: [account]", "key: [amount]")).contains("not a key field"));
+        final String session = String.join("\n", "name: c", "version: 1", "windows: {s: {type: session, gap: 1m}}", "features:",
+            "  - {name: n, aggregate: count, window: s, exclude_current: true}", "");
+        assertTrue(error(session).contains("exclude_current does not apply to session windows"), error(session));
         assertTrue(error(SPEC.replace("aggregate: sum\n    of: amount", "aggregate: sum")).contains("needs of:"));
     }
 
