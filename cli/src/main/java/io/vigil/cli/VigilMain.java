@@ -14,6 +14,7 @@ import io.vigil.journal.JournalDamageException;
 import io.vigil.perf.BenchCommand;
 import io.vigil.replay.DriftCommand;
 import io.vigil.replay.ReplayCommand;
+import io.vigil.scoring.features.spec.FeaturesCommand;
 import io.vigil.scoring.nab.NabCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -27,7 +28,7 @@ import picocli.CommandLine.Command;
     subcommands = {RunCommand.class, DemoCommand.class, ReplayCommand.class, NabCommand.class, DlqCommand.class,
         CredentialsCommand.class, RulesCommand.class, BenchCommand.class, StatCommand.class, TraceCommand.class,
         ConfigCommand.class, EventTimeJournalsCommand.Windows.class, EventTimeJournalsCommand.Late.class,
-        DriftCommand.class,
+        DriftCommand.class, FeaturesCommand.class,
         CommandLine.HelpCommand.class})
 public final class VigilMain implements Runnable {
     @Override

@@ -10,6 +10,8 @@ import io.vigil.journal.RecordHeader;
 import io.vigil.scoring.anomaly.MetricAnomalyScorer;
 import io.vigil.scoring.features.SingleWriterFeatureTable;
 import io.vigil.scoring.features.TransactionFeatures;
+import io.vigil.scoring.features.spec.CompiledFeatures;
+import io.vigil.scoring.features.spec.FeatureSpec;
 import io.vigil.scoring.model.OnnxModel;
 import io.vigil.scoring.rules.DecisionRules;
 import net.openhft.affinity.AffinityLock;
@@ -122,7 +124,7 @@ public final class Engine implements AutoCloseable {
             }
             if (restored.checkpoint() != null) {
                 LOG.info("restored checkpoint {} (input index {}, {} accounts, {} series) in {} ms",
-                    restored.checkpoint().file(), Long.toHexString(restored.inputIndex()), pipeline.features().accounts(),
+                    restored.checkpoint().file(), Long.toHexString(restored.inputIndex()), pipeline.featureKeys(),
                     pipeline.metrics().seriesCount(), (System.nanoTime() - startNs) / 1_000_000);
                 counters.counter(CounterType.LAST_CHECKPOINT).setRelease(writtenAtMs(restored.checkpoint().file()));
             } else if (answeredUpTo != RecordHeader.NO_INDEX) {
@@ -192,7 +194,8 @@ public final class Engine implements AutoCloseable {
         final int batch = context.inferenceBatchMax();
         final Path modelPath = context.modelPath();
         final OnnxModel model = modelPath == null ?
-            OnnxModel.loadDefault(batch) : OnnxModel.load(modelPath, TransactionFeatures.WIDTH, batch);
+            OnnxModel.loadDefault(batch) : OnnxModel.load(modelPath, TransactionFeatures.WIDTH, batch,
+                context.featureSpec() == null ? FeatureSpec.defaultHash() : context.featureSpec().hash());
         final List<Stage> stages = new ArrayList<>();
         try {
             stages.add(new ValidateStage(EventValidator.from(context)));
@@ -200,9 +203,12 @@ public final class Engine implements AutoCloseable {
                 journaling ? journals.lateWriter() : null,
                 journaling ? EventTimeStage.lateWrittenUpTo(journals) : RecordHeader.NO_INDEX, context.maxFrameBytes());
             stages.add(eventTime);
-            stages.add(new FeaturesStage(new TransactionFeatures(context.expectedAccounts()), context.featuresServe() ?
+            final SingleWriterFeatureTable served = context.featuresServe() ?
                 new SingleWriterFeatureTable(TransactionFeatures.VERSION, TransactionFeatures.NAMES, context.expectedAccounts()) :
-                null));
+                null;
+            stages.add(context.featureSpec() == null ?
+                new FeaturesStage(new TransactionFeatures(context.expectedAccounts()), served) :
+                new FeaturesStage(CompiledFeatures.compile(context.featureSpec(), context.expectedAccounts()), served));
             stages.add(new WindowsStage(eventTime,
                 new WindowResultsJournal(journaling ? journals.windowsWriter() : null, journals), context.accountWindowNs()));
             stages.add(new AnomalyStage(new MetricAnomalyScorer(context.expectedSeries())));

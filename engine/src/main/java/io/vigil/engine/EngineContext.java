@@ -2,6 +2,9 @@ package io.vigil.engine;
 
 import io.vigil.codecs.Framing;
 import io.vigil.journal.Journals;
+import io.vigil.scoring.features.TransactionFeatures;
+import io.vigil.scoring.features.spec.FeatureSpec;
+import io.vigil.scoring.features.spec.FeatureSpecException;
 import io.vigil.scoring.rules.RulesConfig;
 import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.RollCycles;
@@ -31,6 +34,7 @@ public final class EngineContext extends ConfigContext {
     private Path modelPath;
     private int expectedAccounts;
     private boolean featuresServe;
+    private FeatureSpec featureSpec;
     private int expectedSeries;
     private long checkpointIntervalEvents;
     private int checkpointRetain;
@@ -99,6 +103,7 @@ public final class EngineContext extends ConfigContext {
         modelPath = model.isEmpty() ? null : Path.of(model);
         expectedAccounts = v.integer(VigilConfig.EXPECTED_ACCOUNTS, 1);
         featuresServe = v.bool(VigilConfig.FEATURES_SERVE);
+        featureSpec = v.parse(VigilConfig.FEATURES_SPEC, EngineContext::featureSpec, null);
         expectedSeries = v.integer(VigilConfig.EXPECTED_SERIES, 1);
         checkpointIntervalEvents = v.size(VigilConfig.CHECKPOINT_INTERVAL, 0);
         checkpointRetain = v.integer(VigilConfig.CHECKPOINT_RETAIN, 1);
@@ -326,6 +331,35 @@ public final class EngineContext extends ConfigContext {
     public EngineContext featuresServe(final boolean serve) {
         set(VigilConfig.FEATURES_SERVE, Boolean.toString(serve));
         return this;
+    }
+
+    /** The feature definition file's spec, null for the built-in default ({@link VigilConfig#FEATURES_SPEC}). */
+    public FeatureSpec featureSpec() {
+        requireConcluded();
+        return featureSpec;
+    }
+
+    public EngineContext featureSpec(final Path file) {
+        set(VigilConfig.FEATURES_SPEC, file == null ? "" : file.toString());
+        return this;
+    }
+
+    private static FeatureSpec featureSpec(final String file) {
+        if (file.isEmpty()) {
+            return null;
+        }
+        final FeatureSpec spec;
+        try {
+            spec = FeatureSpec.load(Path.of(file));
+            io.vigil.scoring.features.spec.CompiledFeatures.compile(spec, 1);
+        } catch (final FeatureSpecException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        if (!spec.emittedNames().equals(TransactionFeatures.NAMES)) {
+            throw new IllegalArgumentException(file + " emits " + spec.emittedNames() + "; the model, the rules and the " +
+                "export of this version take the default's " + TransactionFeatures.NAMES + " in that order");
+        }
+        return spec;
     }
 
     /** {@link VigilConfig#EXPECTED_ACCOUNTS}. */

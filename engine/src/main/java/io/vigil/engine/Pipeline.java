@@ -395,7 +395,7 @@ public final class Pipeline implements AutoCloseable {
         return windows == null ? 0 : windows.eventsForClosedWindows();
     }
 
-    /** The transaction features' state (logs). */
+    /** The transaction features' state (logs); null when a compiled feature definition runs. */
     public TransactionFeatures features() {
         return features.features();
     }
@@ -406,6 +406,16 @@ public final class Pipeline implements AutoCloseable {
      */
     public io.vigil.scoring.features.SingleWriterFeatureTable publishedFeatures() {
         return features.published();
+    }
+
+    /** @return keys with feature state (logs). */
+    public long featureKeys() {
+        return features.keys();
+    }
+
+    /** @return the content hash of the feature definition the pipeline computes (lineage). */
+    public String featureSetHash() {
+        return features.featureSetHash();
     }
 
     /** The metric series' anomaly state (logs). */

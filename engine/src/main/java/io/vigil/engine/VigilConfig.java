@@ -174,6 +174,8 @@ public final class VigilConfig {
     public static final Key FEATURES_SERVE = ENGINE_KEYS.add("vigil.features.serve", "true",
         "Whether the pipeline publishes each event's feature vector for GET /features/..., the RESP server and the Redis mirror (docs/feature-serving.md); false saves its cost per event (about 0.1 us at p50 on a loaded 2-vCPU machine) and those endpoints answer that serving is off.",
         Key.Recording.LOCAL);
+    public static final Key FEATURES_SPEC = key("vigil.features.spec", "",
+        "Feature definition file (YAML, docs/features.md) the pipeline computes; empty: the built-in default (the 14 txf-1 features, computed by the hand-written TransactionFeatures, which the compiled default equals and outruns). A file must emit the default's 14 feature names in order (the model, the rules and the export take them by position); it is compiled at start and its hash is checked against checkpoints.");
     public static final Key EXPECTED_SERIES = key("vigil.metrics.expected.series", "1024",
         "Metric series the anomaly state is pre-sized for (it grows past this).");
 

@@ -3,6 +3,9 @@ package io.vigil.perf;
 import io.vigil.scoring.features.SingleWriterFeatureTable;
 import io.vigil.scoring.features.TransactionAnomaly;
 import io.vigil.scoring.features.TransactionFeatures;
+import io.vigil.scoring.features.spec.CompiledFeatures;
+import io.vigil.scoring.features.spec.FeatureEvent;
+import io.vigil.scoring.features.spec.FeatureSpec;
 import io.vigil.scoring.synthetic.SyntheticTransaction;
 import io.vigil.scoring.synthetic.SyntheticTransactions;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -20,9 +23,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Nanoseconds per transaction for the windowed feature update of one account (off-heap state, 20,000 accounts) and
- * for the transaction anomaly score over the features; {@code updateAndPublish} adds the publication of the vector
- * to the served table (what the features stage does per event, docs/feature-serving.md) and {@code publish} measures
- * that publication alone. Transactions are generated before measuring.
+ * for the transaction anomaly score over the features. Transactions are generated before measuring. {@code update}
+ * runs the hand-written {@link TransactionFeatures}; {@code updateAndPublish} adds the publication of the vector to
+ * the served table (what the features stage does per event, docs/feature-serving.md) and {@code publish} measures that
+ * publication alone; {@code compiledDefault} runs the built-in default definition compiled ({@link CompiledFeatures}:
+ * the same 14 floats); {@code compiledThirty} a definition of 30 features (5 windows x 6 aggregations of the amount,
+ * {@link #THIRTY}), over the same events.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -43,6 +49,35 @@ public class FeatureUpdateBenchmark {
     private final float[] out = new float[TransactionFeatures.WIDTH];
     private TransactionFeatures features;
     private SingleWriterFeatureTable published;
+    private CompiledFeatures compiledDefault;
+    private CompiledFeatures compiledThirty;
+    private final FeatureEvent event = new FeatureEvent();
+    private final float[] wide = new float[32];
+    private long compiledTick;
+    private long compiledOffsetNs;
+    private long thirtyTick;
+    private long thirtyOffsetNs;
+
+    /** 5 windows x 6 aggregations (count, sum, mean, min, max, stddev) of the amount, per account. */
+    public static final String THIRTY = thirty();
+
+    private static String thirty() {
+        final StringBuilder y = new StringBuilder("name: thirty\nversion: 1\nkey: [account]\nwindows:\n");
+        final String[] windows = {"w1m: {type: sliding, size: 60s, step: 1s}", "w1h: {type: sliding, size: 1h, step: 1m}",
+            "w1d: {type: sliding, size: 1d, step: 1h}", "t1h: {type: tumbling, size: 1h}", "s30m: {type: session, gap: 30m}"};
+        for (final String w : windows) {
+            y.append("  ").append(w).append('\n');
+        }
+        y.append("features:\n");
+        for (final String w : windows) {
+            final String name = w.substring(0, w.indexOf(':'));
+            for (final String a : new String[] {"count", "sum", "mean", "min", "max", "stddev"}) {
+                y.append("  - {name: ").append(a).append('_').append(name).append(", aggregate: ").append(a)
+                    .append(a.equals("count") ? "" : ", of: amount").append(", window: ").append(name).append("}\n");
+            }
+        }
+        return y.toString();
+    }
     private long tick;
     private long timeOffsetNs;
 
@@ -62,9 +97,39 @@ public class FeatureUpdateBenchmark {
         }
         features = new TransactionFeatures(32_768);
         published = new SingleWriterFeatureTable(TransactionFeatures.VERSION, TransactionFeatures.NAMES, 32_768);
+        compiledDefault = CompiledFeatures.compile(FeatureSpec.defaultSpec(), 32_768);
+        compiledThirty = CompiledFeatures.compile(FeatureSpec.parse(THIRTY, "thirty"), 32_768);
         for (int i = 0; i < 4 * SIZE; i++) {
             updateAndPublish();
+            compiledDefault();
+            compiledThirty();
         }
+    }
+
+    /** @return one feature of the compiled default definition. */
+    @Benchmark
+    public float compiledDefault() {
+        final int i = (int)(compiledTick & MASK);
+        if (i == MASK) {
+            compiledOffsetNs += eventTimeNs[MASK] - eventTimeNs[0] + 20_000_000L;
+        }
+        compiledTick++;
+        compiledDefault.onEvent(event.set(1, account[i], merchant[i], mcc[i], amount[i], channel[i],
+            eventTimeNs[i] + compiledOffsetNs), out, 0);
+        return out[TransactionFeatures.AMOUNT_Z];
+    }
+
+    /** @return one feature of the 30-feature definition. */
+    @Benchmark
+    public float compiledThirty() {
+        final int i = (int)(thirtyTick & MASK);
+        if (i == MASK) {
+            thirtyOffsetNs += eventTimeNs[MASK] - eventTimeNs[0] + 20_000_000L;
+        }
+        thirtyTick++;
+        compiledThirty.onEvent(event.set(1, account[i], merchant[i], mcc[i], amount[i], channel[i],
+            eventTimeNs[i] + thirtyOffsetNs), wide, 0);
+        return wide[29];
     }
 
     /** @return one feature, so the update is not dead code. */

@@ -140,6 +140,7 @@ final class ParquetRowWriter implements FeatureExporter.RowWriter {
         public WriteContext init(final ParquetConfiguration configuration) {
             return new WriteContext(SCHEMA, Map.of(
                 "vigil.feature_set", TransactionFeatures.VERSION,
+                "vigil.feature_set_hash", io.vigil.scoring.features.spec.FeatureSpec.defaultHash(),
                 "vigil.writer", "vigil replay export"));
         }
 

@@ -2,6 +2,7 @@ package io.vigil.replay;
 
 import io.vigil.engine.CheckpointStore;
 import io.vigil.engine.VigilConfig;
+import io.vigil.scoring.features.spec.FeatureSpec;
 import io.vigil.journal.JournalReader;
 import io.vigil.journal.JournalRecord;
 import io.vigil.journal.Journals;
@@ -97,6 +98,50 @@ class ReplayVerifyTest {
         final long first = Long.parseLong(verify.output.replaceAll("(?s).*range: input index (\\d+) .*", "$1"));
         assertTrue(first <= inputIndexAt(50_000), verify.output);
         assertTrue(verify.output.contains("\n0 mismatches"), verify.output);
+    }
+
+    private static Path featureConfig(final String name, final String yaml) throws Exception {
+        final Path spec = Files.writeString(dataDir.resolveSibling(dataDir.getFileName() + "-" + name + ".yaml"), yaml);
+        return Files.writeString(dataDir.resolveSibling(dataDir.getFileName() + "-" + name + ".properties"),
+            VigilConfig.FEATURES_SPEC.name() + "=" + spec + "\n");
+    }
+
+    private static String defaultYaml() throws Exception {
+        try (java.io.InputStream in = FeatureSpec.class.getResourceAsStream(FeatureSpec.DEFAULT_RESOURCE)) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    /**
+     * The journal was recorded with the hand-written TransactionFeatures; replayed with the default definition
+     * compiled (vigil.features.spec), every decision is the same.
+     */
+    @Test
+    void shouldReproduceEveryDecisionWithTheDefaultDefinitionCompiled() throws Exception {
+        final Path config = featureConfig("compiled-default", defaultYaml());
+        final ReplayCli verify = ReplayCli.run("verify", "--data", dataDir.toString(), "--config", config.toString());
+        assertEquals(0, verify.exitCode, verify.output);
+        assertTrue(verify.output.contains(String.format("%,d identical", EVENTS)), verify.output);
+        assertTrue(verify.output.contains("\n0 mismatches"), verify.output);
+    }
+
+    /** The compiled definition really runs: one changed parameter changes decisions. */
+    @Test
+    void shouldReportChangedDecisionsWhenTheFeatureDefinitionDiffers() throws Exception {
+        final Path config = featureConfig("changed", defaultYaml().replace("alpha: 0.1", "alpha: 0.5"));
+        final ReplayCli verify = ReplayCli.run("verify", "--data", dataDir.toString(), "--config", config.toString(),
+            "--show", "1");
+        assertEquals(1, verify.exitCode, verify.output);
+        assertTrue(verify.output.contains("MISMATCH input index"), verify.output);
+    }
+
+    @Test
+    void shouldRefuseADefinitionOfOtherFeatures() throws Exception {
+        final Path config = featureConfig("other", "name: x\nversion: 1\nwindows: {a: {type: since_first_seen}}\n" +
+            "features:\n  - {name: n, aggregate: count, window: a}\n");
+        final ReplayCli verify = ReplayCli.run("verify", "--data", dataDir.toString(), "--config", config.toString());
+        assertEquals(2, verify.exitCode, verify.output);
+        assertTrue(verify.output.contains("vigil.features.spec") && verify.output.contains("emits [n]"), verify.output);
     }
 
     @Test

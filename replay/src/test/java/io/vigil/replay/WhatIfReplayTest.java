@@ -225,6 +225,8 @@ class WhatIfReplayTest {
             final MessageType schema = reader.getFooter().getFileMetaData().getSchema();
             assertEquals(TransactionFeatures.VERSION,
                 reader.getFooter().getFileMetaData().getKeyValueMetaData().get("vigil.feature_set"));
+            assertEquals(io.vigil.scoring.features.spec.FeatureSpec.defaultHash(),
+                reader.getFooter().getFileMetaData().getKeyValueMetaData().get("vigil.feature_set_hash"));
             assertEquals(columns.size(), schema.getFieldCount());
             assertTrue(columns.containsAll(ParquetRowWriter.PLAIN_COLUMNS), "plain columns name real columns");
             for (final var chunk : reader.getFooter().getBlocks().get(0).getColumns()) {

@@ -33,7 +33,9 @@ import io.vigil.scoring.features.TransactionFeatures;
  * <p>The model contract, checked at load: an input named {@value #INPUT_NAME}, float, shape
  * {@code [N, width]} with N dynamic; an output, float, of shape {@code [N, 1]} or {@code [N]}. The model's
  * version is its metadata property {@value #VERSION_KEY} (else the file name), ASCII, at most
- * {@value #MAX_VERSION_LENGTH} characters.
+ * {@value #MAX_VERSION_LENGTH} characters. A model may declare the content hash of the feature definition it was
+ * trained on ({@value #FEATURE_SET_HASH_KEY}, {@code FeatureSpec.hash()}); loading it for a different feature set is
+ * refused ({@link #load(Path, int, int, String)}, {@link #loadDefault}).
  */
 public final class OnnxModel implements AutoCloseable {
     /** Name of the model's input. */
@@ -42,6 +44,8 @@ public final class OnnxModel implements AutoCloseable {
     public static final String VERSION_KEY = "vigil.model_version";
     /** Metadata property carrying the feature-set version the model was fitted on. */
     public static final String FEATURE_SET_KEY = "vigil.feature_set";
+    /** Metadata property carrying the content hash of the feature definition the model was trained on. */
+    public static final String FEATURE_SET_HASH_KEY = "vigil.feature_set_hash";
     /** Longest model version (the wire field is 16 ASCII characters). */
     public static final int MAX_VERSION_LENGTH = 16;
     /** Classpath resource of the committed default model. */
@@ -50,6 +54,7 @@ public final class OnnxModel implements AutoCloseable {
     private final String name;
     private final String version;
     private final String featureSet;
+    private final String featureSetHash;
     private final int width;
     private final int maxBatch;
     private final OrtSession.SessionOptions options;
@@ -119,6 +124,7 @@ public final class OnnxModel implements AutoCloseable {
             outputRank2 = rank2;
             final Map<String, String> meta = session.getMetadata().getCustomMetadata();
             featureSet = meta.getOrDefault(FEATURE_SET_KEY, "");
+            featureSetHash = meta.getOrDefault(FEATURE_SET_HASH_KEY, "");
             version = checkVersion(meta.getOrDefault(VERSION_KEY, defaultVersion(name)));
         } catch (final OrtException ex) {
             throw new ModelLoadException("model " + name + ": cannot read its signature: " + ex.getMessage(), ex);
@@ -151,6 +157,40 @@ public final class OnnxModel implements AutoCloseable {
         return load(name, bytes, expectedWidth, maxBatch);
     }
 
+    /**
+     * Loads a model file and checks it against the feature width and, when the model declares one
+     * ({@value #FEATURE_SET_HASH_KEY}), against the content hash of the feature definition that computes its input.
+     *
+     * @param featureSetHash the running feature definition's {@code FeatureSpec.hash()}.
+     * @throws ModelLoadException also when the model was trained on another feature definition.
+     */
+    public static OnnxModel load(final Path file, final int expectedWidth, final int maxBatch, final String featureSetHash) {
+        final OnnxModel model = load(file, expectedWidth, maxBatch);
+        try {
+            model.requireFeatureSetHash(featureSetHash);
+        } catch (final ModelLoadException e) {
+            model.close();
+            throw e;
+        }
+        return model;
+    }
+
+    /**
+     * @throws ModelLoadException when the model declares a feature definition hash other than {@code featureSetHash}.
+     */
+    public void requireFeatureSetHash(final String featureSetHash) {
+        if (!this.featureSetHash.isEmpty() && !this.featureSetHash.equalsIgnoreCase(featureSetHash)) {
+            throw fail("trained on the feature definition with hash " + this.featureSetHash + ", but the engine computes " +
+                "the one with hash " + featureSetHash + " (vigil features check prints a definition's hash): retrain the " +
+                "model on these features, or run the definition it was trained on");
+        }
+    }
+
+    /** @return the feature definition hash the model declares it was trained on, or "" when it does not say. */
+    public String featureSetHash() {
+        return featureSetHash;
+    }
+
     /** Loads the committed default model (fitted on feature set {@link TransactionFeatures#VERSION}). */
     public static OnnxModel loadDefault(final int maxBatch) {
         final byte[] bytes;
@@ -167,6 +207,12 @@ public final class OnnxModel implements AutoCloseable {
             model.close();
             throw new ModelLoadException("model fraud-model.onnx: fitted on feature set " + model.featureSet +
                 ", the code computes " + TransactionFeatures.VERSION);
+        }
+        try {
+            model.requireFeatureSetHash(io.vigil.scoring.features.spec.FeatureSpec.defaultHash());
+        } catch (final ModelLoadException e) {
+            model.close();
+            throw e;
         }
         return model;
     }

@@ -61,6 +61,55 @@ class OnnxModelTest {
         }
     }
 
+    /**
+     * The default model with one more metadata property: a ModelProto's fields may be appended to its serialization,
+     * so this appends field 14 (metadata_props), a StringStringEntryProto {key = 1, value = 2}.
+     */
+    private static byte[] withMetadata(final String key, final String value) throws java.io.IOException {
+        final byte[] model;
+        try (java.io.InputStream in = OnnxModel.class.getResourceAsStream(OnnxModel.DEFAULT_RESOURCE)) {
+            model = in.readAllBytes();
+        }
+        final byte[] k = key.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        final byte[] v = value.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        final java.io.ByteArrayOutputStream entry = new java.io.ByteArrayOutputStream();
+        entry.write(0x0A);
+        entry.write(k.length);
+        entry.write(k);
+        entry.write(0x12);
+        entry.write(v.length);
+        entry.write(v);
+        final java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(model);
+        out.write(0x72); // field 14, length-delimited
+        out.write(entry.size());
+        entry.writeTo(out);
+        return out.toByteArray();
+    }
+
+    @Test
+    void shouldRefuseAModelTrainedOnAnotherFeatureDefinition(@org.junit.jupiter.api.io.TempDir final java.nio.file.Path dir)
+        throws Exception {
+        final String running = io.vigil.scoring.features.spec.FeatureSpec.defaultHash();
+        final java.nio.file.Path other = dir.resolve("other.onnx");
+        final String otherHash = "0".repeat(64);
+        java.nio.file.Files.write(other, withMetadata(OnnxModel.FEATURE_SET_HASH_KEY, otherHash));
+        final ModelLoadException e = org.junit.jupiter.api.Assertions.assertThrows(ModelLoadException.class,
+            () -> OnnxModel.load(other, TransactionFeatures.WIDTH, 2, running));
+        assertTrue(e.getMessage().contains("other.onnx") && e.getMessage().contains("trained on the feature definition with hash " +
+            otherHash) && e.getMessage().contains(running), e.getMessage());
+
+        final java.nio.file.Path same = dir.resolve("same.onnx");
+        java.nio.file.Files.write(same, withMetadata(OnnxModel.FEATURE_SET_HASH_KEY, running));
+        try (OnnxModel model = OnnxModel.load(same, TransactionFeatures.WIDTH, 2, running)) {
+            assertEquals(running, model.featureSetHash());
+        }
+        // a model that declares no hash (as the bundled one) loads: lineage is checked where it is declared
+        try (OnnxModel model = OnnxModel.loadDefault(2)) {
+            assertEquals("", model.featureSetHash());
+        }
+    }
+
     @Test
     void shouldDescribeTheDefaultModel() {
         try (OnnxModel model = OnnxModel.loadDefault(8)) {
