@@ -73,6 +73,7 @@ class EventTimeTest {
     private static VigilConfig config(final Path dataDir, final Map<String, String> extra) {
         final Map<String, String> values = new LinkedHashMap<>();
         values.put(VigilConfig.DATA_DIR.name(), dataDir.toString());
+        values.put(VigilConfig.WINDOWS_ACCOUNT_SIZE.name(), "1m"); // the built-in window is off by default
         values.putAll(extra);
         return VigilConfig.of(values);
     }

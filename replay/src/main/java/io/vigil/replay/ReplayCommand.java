@@ -78,6 +78,8 @@ public final class ReplayCommand implements Runnable {
             }
             final Map<String, String> overrides = new LinkedHashMap<>(extra);
             overrides.put(VigilConfig.DATA_DIR.name(), dataDir.toString());
+            // nothing reads served features in an offline process: publishing them would only cost each event
+            overrides.putIfAbsent(VigilConfig.FEATURES_SERVE.name(), "false");
             recorded = RunContext.read(dataDir);
             final java.io.PrintWriter err = spec.commandLine().getErr();
             if (configFile != null || recorded == null) {
