@@ -312,7 +312,7 @@ public final class VigilServer implements AutoCloseable {
      * Concludes both contexts and the SLO and alert contexts seeded from the gateway's configuration, naming every bad
      * key of any in one exception.
      *
-     * @return the concluded SLO, alert, trace and synthetic prober contexts.
+     * @return the concluded SLO, alert, trace, synthetic prober, drift, RESP and mirror contexts, in that order.
      */
     private static ConfigContext[] concludeAll(final GatewayContext gateway, final EngineContext engine) {
         final java.util.List<String> problems = new java.util.ArrayList<>();
@@ -327,42 +327,19 @@ public final class VigilServer implements AutoCloseable {
             problems.addAll(ex.problems());
         }
         final VigilConfig seed = gateway.isConcluded() ? gateway.config() : engine.isConcluded() ? engine.config() : null;
-        final ConfigContext[] contexts = new ConfigContext[7];
+        // in the order the constructor reads them back
+        final java.util.List<java.util.function.Function<VigilConfig, ConfigContext>> concluders = java.util.List.of(
+            c -> new SloContext(c).conclude(), c -> new AlertContext(c).conclude(), c -> new TraceContext(c).conclude(),
+            c -> new SyntheticContext(c).conclude(), c -> new DriftContext(c).conclude(), c -> new RespContext(c).conclude(),
+            c -> new MirrorContext(c).conclude());
+        final ConfigContext[] contexts = new ConfigContext[concluders.size()];
         if (seed != null) {
-            try {
-                contexts[2] = new TraceContext(seed).conclude();
-            } catch (final ConfigurationException ex) {
-                problems.addAll(ex.problems());
-            }
-            try {
-                contexts[3] = new SyntheticContext(seed).conclude();
-            } catch (final ConfigurationException ex) {
-                problems.addAll(ex.problems());
-            }
-            try {
-                contexts[6] = new MirrorContext(seed).conclude();
-            } catch (final ConfigurationException ex) {
-                problems.addAll(ex.problems());
-            }
-            try {
-                contexts[5] = new RespContext(seed).conclude();
-            } catch (final ConfigurationException ex) {
-                problems.addAll(ex.problems());
-            }
-            try {
-                contexts[0] = new SloContext(seed).conclude();
-            } catch (final ConfigurationException ex) {
-                problems.addAll(ex.problems());
-            }
-            try {
-                contexts[1] = new AlertContext(seed).conclude();
-            } catch (final ConfigurationException ex) {
-                problems.addAll(ex.problems());
-            }
-            try {
-                contexts[4] = new DriftContext(seed).conclude();
-            } catch (final ConfigurationException ex) {
-                problems.addAll(ex.problems());
+            for (int i = 0; i < contexts.length; i++) {
+                try {
+                    contexts[i] = concluders.get(i).apply(seed);
+                } catch (final ConfigurationException ex) {
+                    problems.addAll(ex.problems());
+                }
             }
         }
         if (!problems.isEmpty()) {
