@@ -1,6 +1,5 @@
 package io.vigil.gateway;
 
-import io.vigil.engine.ConfigKeys;
 import io.vigil.engine.VigilConfig;
 import io.vigil.engine.VigilConfig.Key;
 
@@ -8,11 +7,11 @@ import java.util.List;
 
 /**
  * The gateway's configuration keys, their defaults and meanings, in one place; {@link GatewayContext} reads and
- * checks them. Contributed to {@link VigilConfig} as a {@link ConfigKeys} service ({@code META-INF/services}), so that
+ * checks them. Contributed to {@link VigilConfig} as a {@link io.vigil.engine.ConfigKeys} service ({@code META-INF/services}), so that
  * every module's key lookup, check for unknown keys and run context know them. The frame limit
  * ({@link VigilConfig#MAX_FRAME_BYTES}) is the engine's: its ring slots are sized by it.
  */
-public final class GatewayConfiguration implements ConfigKeys {
+public final class GatewayConfiguration extends GatewayKeys {
     /** The module name in the README's table. */
     public static final String MODULE = "gateway";
     private static final VigilConfig.KeyList KEYS = new VigilConfig.KeyList(MODULE);
@@ -77,20 +76,6 @@ public final class GatewayConfiguration implements ConfigKeys {
 
     /** For {@link java.util.ServiceLoader}; the keys are the constants above. */
     public GatewayConfiguration() {
-    }
-
-    @Override
-    public String module() {
-        return MODULE;
-    }
-
-    @Override
-    public List<Key> keys() {
-        return KEYS_IN_ORDER;
-    }
-
-    @Override
-    public void conclude(final VigilConfig config) {
-        new GatewayContext(config).conclude();
+        super(KEYS_IN_ORDER, config -> new GatewayContext(config).conclude());
     }
 }

@@ -1,6 +1,6 @@
 package io.vigil.gateway.alert;
 
-import io.vigil.engine.ConfigKeys;
+import io.vigil.gateway.GatewayKeys;
 import io.vigil.engine.VigilConfig;
 import io.vigil.engine.VigilConfig.Key;
 import io.vigil.gateway.GatewayConfiguration;
@@ -9,10 +9,10 @@ import java.util.List;
 
 /**
  * The keys of the alerts and their webhooks (module {@code gateway}); {@link AlertContext} reads and checks them.
- * Contributed to {@link VigilConfig} as a {@link ConfigKeys} service. None changes a decision: they are recorded as
+ * Contributed to {@link VigilConfig} as a {@link io.vigil.engine.ConfigKeys} service. None changes a decision: they are recorded as
  * local, never taken over by a replay.
  */
-public final class AlertConfiguration implements ConfigKeys {
+public final class AlertConfiguration extends GatewayKeys {
     private static final VigilConfig.KeyList KEYS = new VigilConfig.KeyList(GatewayConfiguration.MODULE);
 
     public static final Key ENABLED = KEYS.add("vigil.alert.enabled", "true",
@@ -66,20 +66,6 @@ public final class AlertConfiguration implements ConfigKeys {
 
     /** For {@link java.util.ServiceLoader}; the keys are the constants above. */
     public AlertConfiguration() {
-    }
-
-    @Override
-    public String module() {
-        return GatewayConfiguration.MODULE;
-    }
-
-    @Override
-    public List<Key> keys() {
-        return KEYS_IN_ORDER;
-    }
-
-    @Override
-    public void conclude(final VigilConfig config) {
-        new AlertContext(config).conclude();
+        super(KEYS_IN_ORDER, config -> new AlertContext(config).conclude());
     }
 }

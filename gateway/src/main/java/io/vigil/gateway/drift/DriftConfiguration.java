@@ -1,6 +1,6 @@
 package io.vigil.gateway.drift;
 
-import io.vigil.engine.ConfigKeys;
+import io.vigil.gateway.GatewayKeys;
 import io.vigil.engine.VigilConfig;
 import io.vigil.engine.VigilConfig.Key;
 import io.vigil.gateway.GatewayConfiguration;
@@ -11,7 +11,7 @@ import java.util.List;
  * The keys of feature drift monitoring (module {@code gateway}); {@link DriftContext} reads and checks them. Drift is
  * off unless {@link #REFERENCE} names a reference file. None changes a decision: all are recorded as local.
  */
-public final class DriftConfiguration implements ConfigKeys {
+public final class DriftConfiguration extends GatewayKeys {
     private static final VigilConfig.KeyList KEYS = new VigilConfig.KeyList(GatewayConfiguration.MODULE);
 
     public static final Key REFERENCE = KEYS.add("vigil.drift.reference", "",
@@ -51,20 +51,6 @@ public final class DriftConfiguration implements ConfigKeys {
 
     /** For {@link java.util.ServiceLoader}; the keys are the constants above. */
     public DriftConfiguration() {
-    }
-
-    @Override
-    public String module() {
-        return GatewayConfiguration.MODULE;
-    }
-
-    @Override
-    public List<Key> keys() {
-        return KEYS_IN_ORDER;
-    }
-
-    @Override
-    public void conclude(final VigilConfig config) {
-        new DriftContext(config).conclude();
+        super(KEYS_IN_ORDER, config -> new DriftContext(config).conclude());
     }
 }

@@ -1,6 +1,6 @@
 package io.vigil.gateway.mirror;
 
-import io.vigil.engine.ConfigKeys;
+import io.vigil.gateway.GatewayKeys;
 import io.vigil.engine.VigilConfig;
 import io.vigil.engine.VigilConfig.Key;
 import io.vigil.gateway.GatewayConfiguration;
@@ -9,9 +9,9 @@ import java.util.List;
 
 /**
  * The keys of the Redis mirror of the published features (module {@code gateway}); {@link MirrorContext} reads and
- * checks them. Contributed to {@link VigilConfig} as a {@link ConfigKeys} service. None changes a decision.
+ * checks them. Contributed to {@link VigilConfig} as a {@link io.vigil.engine.ConfigKeys} service. None changes a decision.
  */
-public final class MirrorConfiguration implements ConfigKeys {
+public final class MirrorConfiguration extends GatewayKeys {
     private static final VigilConfig.KeyList KEYS = new VigilConfig.KeyList(GatewayConfiguration.MODULE);
 
     public static final Key REDIS_URL = KEYS.add("vigil.mirror.redis.url", "",
@@ -29,20 +29,6 @@ public final class MirrorConfiguration implements ConfigKeys {
 
     /** For {@link java.util.ServiceLoader}; the keys are the constants above. */
     public MirrorConfiguration() {
-    }
-
-    @Override
-    public String module() {
-        return GatewayConfiguration.MODULE;
-    }
-
-    @Override
-    public List<Key> keys() {
-        return KEYS_IN_ORDER;
-    }
-
-    @Override
-    public void conclude(final VigilConfig config) {
-        new MirrorContext(config).conclude();
+        super(KEYS_IN_ORDER, config -> new MirrorContext(config).conclude());
     }
 }

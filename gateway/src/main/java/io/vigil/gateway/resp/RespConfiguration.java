@@ -1,6 +1,6 @@
 package io.vigil.gateway.resp;
 
-import io.vigil.engine.ConfigKeys;
+import io.vigil.gateway.GatewayKeys;
 import io.vigil.engine.VigilConfig;
 import io.vigil.engine.VigilConfig.Key;
 import io.vigil.gateway.GatewayConfiguration;
@@ -9,10 +9,10 @@ import java.util.List;
 
 /**
  * The keys of the RESP (Redis protocol) feature server (module {@code gateway}); {@link RespContext} reads and checks
- * them. Contributed to {@link VigilConfig} as a {@link ConfigKeys} service. None changes a decision: recorded as
+ * them. Contributed to {@link VigilConfig} as a {@link io.vigil.engine.ConfigKeys} service. None changes a decision: recorded as
  * local.
  */
-public final class RespConfiguration implements ConfigKeys {
+public final class RespConfiguration extends GatewayKeys {
     private static final VigilConfig.KeyList KEYS = new VigilConfig.KeyList(GatewayConfiguration.MODULE);
 
     public static final Key ENABLED = KEYS.add("vigil.resp.enabled", "false",
@@ -41,20 +41,6 @@ public final class RespConfiguration implements ConfigKeys {
 
     /** For {@link java.util.ServiceLoader}; the keys are the constants above. */
     public RespConfiguration() {
-    }
-
-    @Override
-    public String module() {
-        return GatewayConfiguration.MODULE;
-    }
-
-    @Override
-    public List<Key> keys() {
-        return KEYS_IN_ORDER;
-    }
-
-    @Override
-    public void conclude(final VigilConfig config) {
-        new RespContext(config).conclude();
+        super(KEYS_IN_ORDER, config -> new RespContext(config).conclude());
     }
 }

@@ -1,6 +1,6 @@
 package io.vigil.gateway.slo;
 
-import io.vigil.engine.ConfigKeys;
+import io.vigil.gateway.GatewayKeys;
 import io.vigil.engine.VigilConfig;
 import io.vigil.engine.VigilConfig.Key;
 import io.vigil.gateway.GatewayConfiguration;
@@ -9,10 +9,10 @@ import java.util.List;
 
 /**
  * The keys of the service level objectives and their error budgets (module {@code gateway}); {@link SloContext}
- * reads and checks them. Contributed to {@link VigilConfig} as a {@link ConfigKeys} service. None changes a decision:
+ * reads and checks them. Contributed to {@link VigilConfig} as a {@link io.vigil.engine.ConfigKeys} service. None changes a decision:
  * they are recorded as local, never taken over by a replay.
  */
-public final class SloConfiguration implements ConfigKeys {
+public final class SloConfiguration extends GatewayKeys {
     private static final VigilConfig.KeyList KEYS = new VigilConfig.KeyList(GatewayConfiguration.MODULE);
 
     public static final Key ENABLED = KEYS.add("vigil.slo.enabled", "true",
@@ -41,20 +41,6 @@ public final class SloConfiguration implements ConfigKeys {
 
     /** For {@link java.util.ServiceLoader}; the keys are the constants above. */
     public SloConfiguration() {
-    }
-
-    @Override
-    public String module() {
-        return GatewayConfiguration.MODULE;
-    }
-
-    @Override
-    public List<Key> keys() {
-        return KEYS_IN_ORDER;
-    }
-
-    @Override
-    public void conclude(final VigilConfig config) {
-        new SloContext(config).conclude();
+        super(KEYS_IN_ORDER, config -> new SloContext(config).conclude());
     }
 }

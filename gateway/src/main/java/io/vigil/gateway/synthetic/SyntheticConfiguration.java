@@ -1,6 +1,6 @@
 package io.vigil.gateway.synthetic;
 
-import io.vigil.engine.ConfigKeys;
+import io.vigil.gateway.GatewayKeys;
 import io.vigil.engine.VigilConfig;
 import io.vigil.engine.VigilConfig.Key;
 import io.vigil.gateway.GatewayConfiguration;
@@ -9,9 +9,9 @@ import java.util.List;
 
 /**
  * The keys of the built-in synthetic prober (module {@code gateway}); {@link SyntheticContext} reads and checks them.
- * Contributed to {@link VigilConfig} as a {@link ConfigKeys} service. None changes a decision: recorded as local.
+ * Contributed to {@link VigilConfig} as a {@link io.vigil.engine.ConfigKeys} service. None changes a decision: recorded as local.
  */
-public final class SyntheticConfiguration implements ConfigKeys {
+public final class SyntheticConfiguration extends GatewayKeys {
     private static final VigilConfig.KeyList KEYS = new VigilConfig.KeyList(GatewayConfiguration.MODULE);
 
     public static final Key INTERVAL = KEYS.add("vigil.synthetic.interval", "0",
@@ -28,20 +28,6 @@ public final class SyntheticConfiguration implements ConfigKeys {
 
     /** For {@link java.util.ServiceLoader}; the keys are the constants above. */
     public SyntheticConfiguration() {
-    }
-
-    @Override
-    public String module() {
-        return GatewayConfiguration.MODULE;
-    }
-
-    @Override
-    public List<Key> keys() {
-        return KEYS_IN_ORDER;
-    }
-
-    @Override
-    public void conclude(final VigilConfig config) {
-        new SyntheticContext(config).conclude();
+        super(KEYS_IN_ORDER, config -> new SyntheticContext(config).conclude());
     }
 }

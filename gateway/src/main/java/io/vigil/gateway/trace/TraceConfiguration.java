@@ -1,6 +1,6 @@
 package io.vigil.gateway.trace;
 
-import io.vigil.engine.ConfigKeys;
+import io.vigil.gateway.GatewayKeys;
 import io.vigil.engine.VigilConfig;
 import io.vigil.engine.VigilConfig.Key;
 import io.vigil.gateway.GatewayConfiguration;
@@ -9,9 +9,9 @@ import java.util.List;
 
 /**
  * The keys of slow-event traces (module {@code gateway}); {@link TraceContext} reads and checks them. Contributed to
- * {@link VigilConfig} as a {@link ConfigKeys} service. None changes a decision: recorded as local.
+ * {@link VigilConfig} as a {@link io.vigil.engine.ConfigKeys} service. None changes a decision: recorded as local.
  */
-public final class TraceConfiguration implements ConfigKeys {
+public final class TraceConfiguration extends GatewayKeys {
     private static final VigilConfig.KeyList KEYS = new VigilConfig.KeyList(GatewayConfiguration.MODULE);
 
     public static final Key ENABLED = KEYS.add("vigil.trace.enabled", "false",
@@ -34,20 +34,6 @@ public final class TraceConfiguration implements ConfigKeys {
 
     /** For {@link java.util.ServiceLoader}; the keys are the constants above. */
     public TraceConfiguration() {
-    }
-
-    @Override
-    public String module() {
-        return GatewayConfiguration.MODULE;
-    }
-
-    @Override
-    public List<Key> keys() {
-        return KEYS_IN_ORDER;
-    }
-
-    @Override
-    public void conclude(final VigilConfig config) {
-        new TraceContext(config).conclude();
+        super(KEYS_IN_ORDER, config -> new TraceContext(config).conclude());
     }
 }
