@@ -10,6 +10,7 @@ import io.vigil.journal.JournalWriter;
 import io.vigil.journal.Journals;
 import io.vigil.journal.RecordHeader;
 import io.vigil.scoring.rules.DecisionRules;
+import io.vigil.scoring.time.EventTimeJudge;
 import io.vigil.scoring.time.Watermarks;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
@@ -25,7 +26,8 @@ import java.util.Arrays;
 /**
  * Event time: keeps the watermarks of the sources ({@link Watermarks}; a source is the (tenant, client id) whose
  * session journaled the event; the synthetic prober's events are none) and judges each event against the pipeline's watermark as it stood when the event
- * arrived. An event behind it is late by the difference: within the allowed lateness it is applied and answered with
+ * arrived, through {@link EventTimeJudge} (the one implementation of the judgement, which {@code vigil features
+ * backfill} calls too). An event behind it is late by the difference: within the allowed lateness it is applied and answered with
  * LATE_EVENT ({@link EventSlot#late}; the rules stage adds the bit); beyond it, it is answered here (a transaction
  * REVIEW, a metric sample APPROVE, both with TOO_LATE), passes no later stage but the output (so no per-key state
  * changes), and goes to the late side journal ({@link LateRecord}) with its lateness.
@@ -46,6 +48,7 @@ final class EventTimeStage implements Stage {
     private static final int HEAD_BYTES = 1 + 8 + 8;
     private static final Logger LOG = LoggerFactory.getLogger(EventTimeStage.class);
 
+    private final EventTimeJudge judge;
     private final Watermarks watermarks;
     private final JournalWriter late;
     private final UnsafeBuffer lateRecord;
@@ -53,9 +56,6 @@ final class EventTimeStage implements Stage {
     private final WatermarkTickDecoder tick = new WatermarkTickDecoder();
     /** Input index of the last record already in the late journal: a recovery writes none up to it again. */
     private final long lateWrittenUpTo;
-    private boolean started;
-    private long idleTimeoutNs;
-    private long allowedLatenessNs = WatermarkControl.UNBOUNDED;
     private long lateEvents;
     private long tooLateEvents;
     private long ticks;
@@ -64,7 +64,8 @@ final class EventTimeStage implements Stage {
      * @param late where too-late events go; null for a dry run.
      */
     EventTimeStage(final int expectedSources, final JournalWriter late, final long lateWrittenUpTo, final int maxPayloadBytes) {
-        this.watermarks = new Watermarks(expectedSources, 0);
+        this.judge = new EventTimeJudge(expectedSources);
+        this.watermarks = judge.watermarks();
         this.late = late;
         this.lateWrittenUpTo = lateWrittenUpTo;
         this.lateRecord = new UnsafeBuffer(new byte[maxPayloadBytes + LateRecord.TRAILER_BYTES]);
@@ -89,7 +90,7 @@ final class EventTimeStage implements Stage {
 
     /** True from the first watermark tick on. */
     boolean started() {
-        return started;
+        return judge.started();
     }
 
     /** The pipeline's watermark, {@link Watermarks#NONE} before the first event after the first tick. */
@@ -114,12 +115,12 @@ final class EventTimeStage implements Stage {
     }
 
     long allowedLatenessNs() {
-        return allowedLatenessNs;
+        return judge.allowedLatenessNs();
     }
 
     @Override
     public void onEvent(final EventSlot slot) {
-        if (!started) {
+        if (!judge.started()) {
             return;
         }
         final int template = slot.templateId;
@@ -127,21 +128,19 @@ final class EventTimeStage implements Stage {
             slot.input.source == RecordHeader.SOURCE_SYNTHETIC) {
             return; // the server's own probes are no source: they neither hold nor move event time
         }
-        final long watermark = watermarks.watermarkNs();
-        final long eventTimeNs = slot.eventTimeNs;
-        if (eventTimeNs < watermark) {
-            final long latenessNs = watermark - eventTimeNs;
-            slot.latenessNs = latenessNs;
-            if (allowedLatenessNs != WatermarkControl.UNBOUNDED && latenessNs > allowedLatenessNs) {
-                tooLate(slot, watermark);
-            } else {
-                slot.late = true;
-                if (!slot.alreadyAnswered) {
-                    lateEvents++;
-                }
+        final int verdict = judge.onEvent(slot.input.tenantId, slot.input.clientId, slot.eventTimeNs, slot.input.timeNs);
+        if (verdict == EventTimeJudge.ON_TIME) {
+            return;
+        }
+        slot.latenessNs = judge.latenessNs();
+        if (verdict == EventTimeJudge.TOO_LATE) {
+            tooLate(slot, judge.judgedWatermarkNs());
+        } else {
+            slot.late = true;
+            if (!slot.alreadyAnswered) {
+                lateEvents++;
             }
         }
-        watermarks.onEvent(slot.input.tenantId, slot.input.clientId, eventTimeNs, slot.input.timeNs);
     }
 
     private void tooLate(final EventSlot slot, final long watermark) {
@@ -156,7 +155,7 @@ final class EventTimeStage implements Stage {
             return;
         }
         final int length = LateRecord.compose(lateRecord, slot.input.payload(), slot.input.payloadLength, slot.latenessNs,
-            watermark, allowedLatenessNs);
+            watermark, judge.allowedLatenessNs());
         final long index = late.append(slot.input.timeNs, slot.input.sessionId, slot.input.clientId,
             slot.input.clientSequence, slot.input.index, slot.input.tenantId, slot.templateId, RecordHeader.SOURCE_ENGINE,
             lateRecord, 0, length);
@@ -175,21 +174,12 @@ final class EventTimeStage implements Stage {
         final long bound = t.maxOutOfOrdernessNs();
         final long idle = t.idleTimeoutNs();
         final long allowed = t.allowedLatenessNs();
-        if (bound < 0 || idle < 0 || allowed < WatermarkControl.UNBOUNDED) {
-            throw new IllegalArgumentException("watermark tick with a policy out of range: bound " + bound + ", idle " +
-                idle + ", allowed lateness " + allowed);
-        }
-        if (!started || bound != watermarks.maxOutOfOrdernessNs() || idle != idleTimeoutNs || allowed != allowedLatenessNs) {
+        if (judge.onTick(t.observedTimeNs(), bound, idle, allowed)) {
             LOG.info("event time from input index {}: max out-of-orderness {} ms, idle timeout {} ms, allowed lateness {}",
                 Long.toHexString(control.inputIndex()), bound / 1_000_000, idle / 1_000_000,
                 allowed == WatermarkControl.UNBOUNDED ? "unbounded" : allowed / 1_000_000 + " ms");
         }
-        started = true;
-        idleTimeoutNs = idle;
-        allowedLatenessNs = allowed;
         ticks++;
-        watermarks.maxOutOfOrdernessNs(bound);
-        watermarks.onTick(t.observedTimeNs(), idle);
     }
 
     void close() {
@@ -211,7 +201,7 @@ final class EventTimeStage implements Stage {
     @Override
     public void writeSection(final WritableByteChannel out) throws IOException {
         final ByteBuffer head = ByteBuffer.allocate(HEAD_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        head.put((byte)(started ? 1 : 0)).putLong(idleTimeoutNs).putLong(allowedLatenessNs).flip();
+        head.put((byte)(judge.started() ? 1 : 0)).putLong(judge.idleTimeoutNs()).putLong(judge.allowedLatenessNs()).flip();
         while (head.hasRemaining()) {
             out.write(head);
         }
@@ -230,18 +220,15 @@ final class EventTimeStage implements Stage {
             }
         }
         head.flip();
-        started = head.get() != 0;
-        idleTimeoutNs = head.getLong();
-        allowedLatenessNs = head.getLong();
+        final boolean started = head.get() != 0;
+        final long idleTimeoutNs = head.getLong();
+        final long allowedLatenessNs = head.getLong();
+        judge.restore(started, idleTimeoutNs, allowedLatenessNs);
         watermarks.readSnapshot(in);
     }
 
     @Override
     public void clearState() {
-        started = false;
-        idleTimeoutNs = 0;
-        allowedLatenessNs = WatermarkControl.UNBOUNDED;
-        watermarks.clear();
-        watermarks.maxOutOfOrdernessNs(0);
+        judge.clear();
     }
 }

@@ -114,11 +114,7 @@ final class FeaturesStage implements Stage {
         final long eventTimeNs = tx.eventTimeNs();
         long slotHint = -1;
         if (compiled != null) {
-            final FeatureEvent e = event.set(slot.input.tenantId, accountId, tx.merchantId(), tx.mcc(), tx.amountMinor(),
-                tx.channelRaw(), eventTimeNs);
-            e.country = (tx.country(0) & 0xff) << 8 | (tx.country(1) & 0xff);
-            e.currency = (tx.currency(0) & 0xff) << 16 | (tx.currency(1) & 0xff) << 8 | (tx.currency(2) & 0xff);
-            compiled.onEvent(e, slot.features, 0);
+            compiled.onEvent(event.set(slot.input.tenantId, tx), slot.features, 0);
         } else {
             features.onTransaction(slot.input.tenantId, accountId, tx.merchantId(), tx.mcc(), tx.amountMinor(),
                 tx.channelRaw(), eventTimeNs, slot.features, 0);

@@ -33,6 +33,19 @@ public final class FeatureEvent {
         return this;
     }
 
+    /**
+     * Sets every field from a journaled transaction of {@code tenant}: what the engine's features stage and
+     * {@code vigil features backfill} both feed {@link CompiledFeatures#onEvent} (one decoding for live and batch).
+     *
+     * @return this
+     */
+    public FeatureEvent set(final int tenant, final io.vigil.codecs.sbe.TransactionDecoder tx) {
+        set(tenant, tx.accountId(), tx.merchantId(), tx.mcc(), tx.amountMinor(), tx.channelRaw(), tx.eventTimeNs());
+        country = (tx.country(0) & 0xff) << 8 | (tx.country(1) & 0xff);
+        currency = (tx.currency(0) & 0xff) << 16 | (tx.currency(1) & 0xff) << 8 | (tx.currency(2) & 0xff);
+        return this;
+    }
+
     /** @return the value of {@code field}. */
     public long get(final Field field) {
         switch (field) {
