@@ -12,6 +12,7 @@ import io.vigil.gateway.cli.RunCommand;
 import io.vigil.gateway.cli.TraceCommand;
 import io.vigil.journal.JournalDamageException;
 import io.vigil.perf.BenchCommand;
+import io.vigil.replay.BackfillCommand;
 import io.vigil.replay.DriftCommand;
 import io.vigil.replay.ReplayCommand;
 import io.vigil.scoring.features.spec.FeaturesCommand;
@@ -47,6 +48,8 @@ public final class VigilMain implements Runnable {
      */
     static CommandLine commandLine() {
         final CommandLine commandLine = new CommandLine(new VigilMain());
+        // `vigil features` lives in scoring (check), its backfill in replay (journals, Parquet): joined here
+        commandLine.getSubcommands().get("features").addSubcommand(new BackfillCommand());
         commandLine.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             if (ex instanceof ConfigurationException) {
                 for (final String problem : ((ConfigurationException)ex).problems()) {

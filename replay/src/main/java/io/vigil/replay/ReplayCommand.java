@@ -52,6 +52,51 @@ public final class ReplayCommand implements Runnable {
         new CommandLine(this).usage(System.out);
     }
 
+    /** A replay's configuration and the run context it came from (null when none was recorded). */
+    record Loaded(VigilConfig config, RunContext recorded) {
+    }
+
+    /**
+     * The configuration to replay {@code dataDir}'s journals with: {@code configFile} when given, else the one the
+     * run recorded ({@link RunContext}), else the defaults (with a note on {@code err}); {@code extra} on top, the
+     * data directory set and feature publication off.
+     *
+     * @param command names the tool in the notes ({@code vigil replay})
+     */
+    static Loaded loadConfig(final String command, final Path dataDir, final Path configFile,
+        final Map<String, String> extra, final PrintWriter err) throws java.io.IOException {
+        if (!Files.isDirectory(dataDir.resolve(Journals.INPUT))) {
+            throw new IllegalArgumentException("no input journal in " + dataDir);
+        }
+        final Map<String, String> overrides = new LinkedHashMap<>(extra);
+        overrides.put(VigilConfig.DATA_DIR.name(), dataDir.toString());
+        // nothing reads served features in an offline process: publishing them would only cost each event
+        overrides.putIfAbsent(VigilConfig.FEATURES_SERVE.name(), "false");
+        final RunContext recorded = RunContext.read(dataDir);
+        if (configFile != null || recorded == null) {
+            if (recorded == null && configFile == null) {
+                err.println(command + ": " + dataDir + " has no " + RunContext.FILE + " (a run of an older version): " +
+                    "replaying with the defaults; pass --config with the run's configuration if it had one");
+            }
+            final VigilConfig config = VigilConfig.load(configFile).with(overrides);
+            if (recorded != null) {
+                for (final String difference : recorded.differences(config)) {
+                    err.println(command + ": note: --config differs from the recorded run: " + difference);
+                }
+            }
+            return new Loaded(config.validate(), recorded);
+        }
+        final java.util.List<String> unknown = new java.util.ArrayList<>();
+        final VigilConfig config = VigilConfig.fromFileValues(recorded.replayedKeys(unknown)).with(overrides).validate();
+        if (!unknown.isEmpty()) {
+            err.println(command + ": warning: the run recorded keys this version does not know (left out): " +
+                String.join(", ", unknown));
+        }
+        err.println(command + ": configuration recorded with the run (" + dataDir.resolve(RunContext.FILE) +
+            ", Vigil " + recorded.get(RunContext.VERSION) + ", started " + recorded.get(RunContext.STARTED) + ")");
+        return new Loaded(config, recorded);
+    }
+
     /** Options every subcommand that replays takes. */
     static class DataOptions {
         @Spec
@@ -73,37 +118,9 @@ public final class ReplayCommand implements Runnable {
         RunContext recorded;
 
         VigilConfig config(final Map<String, String> extra) throws java.io.IOException {
-            if (!Files.isDirectory(dataDir.resolve(Journals.INPUT))) {
-                throw new IllegalArgumentException("no input journal in " + dataDir);
-            }
-            final Map<String, String> overrides = new LinkedHashMap<>(extra);
-            overrides.put(VigilConfig.DATA_DIR.name(), dataDir.toString());
-            // nothing reads served features in an offline process: publishing them would only cost each event
-            overrides.putIfAbsent(VigilConfig.FEATURES_SERVE.name(), "false");
-            recorded = RunContext.read(dataDir);
-            final java.io.PrintWriter err = spec.commandLine().getErr();
-            if (configFile != null || recorded == null) {
-                if (recorded == null && configFile == null) {
-                    err.println("vigil replay: " + dataDir + " has no " + RunContext.FILE + " (a run of an older version): " +
-                        "replaying with the defaults; pass --config with the run's configuration if it had one");
-                }
-                final VigilConfig config = VigilConfig.load(configFile).with(overrides);
-                if (recorded != null) {
-                    for (final String difference : recorded.differences(config)) {
-                        err.println("vigil replay: note: --config differs from the recorded run: " + difference);
-                    }
-                }
-                return config.validate();
-            }
-            final java.util.List<String> unknown = new java.util.ArrayList<>();
-            final VigilConfig config = VigilConfig.fromFileValues(recorded.replayedKeys(unknown)).with(overrides).validate();
-            if (!unknown.isEmpty()) {
-                err.println("vigil replay: warning: the run recorded keys this version does not know (left out): " +
-                    String.join(", ", unknown));
-            }
-            err.println("vigil replay: configuration recorded with the run (" + dataDir.resolve(RunContext.FILE) +
-                ", Vigil " + recorded.get(RunContext.VERSION) + ", started " + recorded.get(RunContext.STARTED) + ")");
-            return config;
+            final Loaded loaded = loadConfig("vigil replay", dataDir, configFile, extra, spec.commandLine().getErr());
+            recorded = loaded.recorded();
+            return loaded.config();
         }
 
         /** Warns when the model to replay with is not the one the run started with (verify would then mismatch). */

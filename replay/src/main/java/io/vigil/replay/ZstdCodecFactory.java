@@ -11,8 +11,8 @@ import java.nio.ByteBuffer;
 
 /**
  * Parquet page compression with zstd-jni directly: Parquet's own codecs go through Hadoop's codec classes, which the
- * Vigil jar does not carry. Zstandard only (and no compression); pages are compressed on the writing thread.
- * Decompression is provided for completeness (readers such as the Parquet library, DuckDB or Spark use their own).
+ * Vigil jar does not carry. Compresses with Zstandard only (and no compression); pages are compressed on the writing
+ * thread. Decompresses zstd, gzip and uncompressed pages (backfill reads files of other writers).
  *
  * <p>Not thread-safe: one per writer.
  */
@@ -52,15 +52,21 @@ final class ZstdCodecFactory implements CompressionCodecFactory {
         };
     }
 
+    /**
+     * Decompresses zstd pages, and also uncompressed and gzip ones (files of other writers read by
+     * {@code vigil features backfill}); other codecs (snappy, lz4, brotli) are refused, naming the codec.
+     */
     @Override
     public BytesInputDecompressor getDecompressor(final CompressionCodecName codec) {
-        if (codec != CompressionCodecName.ZSTD) {
-            throw new IllegalArgumentException("this codec factory decompresses zstd only, not " + codec);
+        if (codec != CompressionCodecName.ZSTD && codec != CompressionCodecName.UNCOMPRESSED &&
+            codec != CompressionCodecName.GZIP) {
+            throw new IllegalArgumentException("Parquet pages compressed with " + codec + ": this build reads zstd, " +
+                "gzip and uncompressed pages only (rewrite the file with one of those)");
         }
         return new BytesInputDecompressor() {
             @Override
             public BytesInput decompress(final BytesInput bytes, final int uncompressedSize) throws IOException {
-                return BytesInput.from(Zstd.decompress(bytesOf(bytes), uncompressedSize));
+                return BytesInput.from(decompressed(bytesOf(bytes), uncompressedSize));
             }
 
             @Override
@@ -68,7 +74,25 @@ final class ZstdCodecFactory implements CompressionCodecFactory {
                 final int uncompressedSize) throws IOException {
                 final byte[] in = new byte[compressedSize];
                 input.get(in);
-                output.put(Zstd.decompress(in, uncompressedSize));
+                output.put(decompressed(in, uncompressedSize));
+            }
+
+            private byte[] decompressed(final byte[] in, final int uncompressedSize) throws IOException {
+                switch (codec) {
+                    case UNCOMPRESSED:
+                        return in;
+                    case GZIP:
+                        try (java.util.zip.GZIPInputStream gzip =
+                                 new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(in))) {
+                            final byte[] out = gzip.readNBytes(uncompressedSize);
+                            if (out.length != uncompressedSize) {
+                                throw new IOException("gzip page of " + out.length + " bytes, expected " + uncompressedSize);
+                            }
+                            return out;
+                        }
+                    default:
+                        return Zstd.decompress(in, uncompressedSize);
+                }
             }
 
             @Override

@@ -12,7 +12,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code vigil features}: feature definition files (docs/features.md). */
 @Command(name = "features", mixinStandardHelpOptions = true,
-    description = "Feature definition files: check one (docs/features.md).",
+    description = "Feature definition files: check one; backfill computes one's features in batch (docs/features.md).",
     subcommands = {FeaturesCommand.CheckCommand.class})
 public final class FeaturesCommand implements Runnable {
     @Override
