@@ -40,6 +40,25 @@ class VigilMainTest {
         assertNull(unknown("dlq", "list", "--help"));
     }
 
+    /** `vigil features backfill` (replay module) sits under `vigil features` (scoring) and runs from the root. */
+    @Test
+    void featuresBackfillIsReachableFromTheRoot() throws Exception {
+        final CommandLine root = VigilMain.commandLine();
+        assertNull(VigilMain.unknownCommand(root, new String[] {"features", "backfill", "--help"}));
+        assertNull(VigilMain.unknownCommand(root, new String[] {"features", "check"}));
+        final Path csv = tmp.resolve("events.csv");
+        java.nio.file.Files.writeString(csv, "tenant,account,merchant,mcc,amount_minor,channel,country,currency," +
+            "event_time_ns\n1,42,7,5411,1250,POS,DE,EUR,1767225600000000000\n1,42,8,5411,990,1,DE,EUR,1767225601000000000\n");
+        final Path out = tmp.resolve("features.parquet");
+        final java.io.StringWriter text = new java.io.StringWriter();
+        root.setOut(new java.io.PrintWriter(text, true));
+        assertEquals(0, root.execute("features", "backfill", "--input", csv.toString(), "--out", out.toString()));
+        assertTrue(text.toString().contains("2 rows"), text.toString());
+        assertTrue(java.nio.file.Files.size(out) > 0);
+        assertEquals(2, root.execute("features", "backfill", "--input", tmp.resolve("none.txt").toString(), "--out",
+            out.toString()), "a usage error exits 2 through the root's handler");
+    }
+
     /**
      * A real `vigil run` in its own JVM: it prints where its admin server listens, which answers the probes and
      * /metrics; SIGTERM stops it cleanly and it exits 0.
