@@ -93,6 +93,17 @@ public final class BackfillCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        try {
+            return backfill();
+        } catch (final IllegalArgumentException ex) {
+            final PrintWriter err = spec.commandLine().getErr();
+            err.println("vigil features backfill: " + ex.getMessage());
+            err.flush();
+            return ReplayCommand.EXIT_USAGE;
+        }
+    }
+
+    private int backfill() throws Exception {
         final PrintWriter err = spec.commandLine().getErr();
         final int zstdLevel = ReplayCommand.Export.zstdLevel(compression);
         final String kind = format();
