@@ -46,8 +46,10 @@ import io.vigil.scoring.time.WindowResultSink;
  *
  * <p>Emission order: by window end, then by the window's creation order (a sequence number given at its first event;
  * a merged session keeps the older one's), a function of the events alone; the sequence numbers are checkpointed, so
- * a restored producer emits in the same order. Open windows sit in a min-heap by (end, sequence); a session whose end
- * moves is pushed again and its older heap entry is skipped when it comes up.
+ * a restored producer emits in the same order. Open tumbling windows are grouped per start, each group in creation
+ * order; open sessions sit in a min-heap by (end, sequence), one entry each: a
+ * session whose end moved later is pushed again, with its new end, when its entry comes up; the entry of a window
+ * merged into another is skipped then.
  *
  * <p>Not thread-safe: the pipeline thread owns it. Allocation-free in steady state ({@link #addLastEvent()},
  * {@link #advance}); more open windows or keys than seen before grow the arrays.
@@ -89,33 +91,43 @@ public final class DeclaredWindows implements EventTimeWindows {
     private final double[] values;
     private final int inputs;
 
-    // open windows ("entries"), dense arrays indexed by entry
-    private int capacity = 16;
-    private int[] tenants = new int[capacity];
-    private long[] keys = new long[capacity];
-    private long[] starts = new long[capacity];
-    private long[] ends = new long[capacity];
-    private long[] seqs = new long[capacity];
-    private int[] gens = new int[capacity];
+    /*
+     * Open windows ("entries"): one block of longs per entry in one array (a window's state is one or two cache
+     * lines): the fields below, then per input its exact integer sum and the raw bits of its sum, sum of squares, min
+     * and max.
+     */
+    private static final int TENANT = 0;
+    private static final int KEY = 1;
+    private static final int START = 2;
+    private static final int END = 3;
+    private static final int SEQ = 4;
     /** The next entry of the same key (or of the free list), -1 none. */
-    private int[] next = new int[capacity];
-    private boolean[] alive = new boolean[capacity];
-    private long[] counts = new long[capacity];
-    private long[] isums;
-    /** Per entry and input: sum, sum of squares, min, max. */
-    private double[] moments;
+    private static final int NEXT = 5;
+    /** generation << 1 | alive. */
+    private static final int GEN = 6;
+    private static final int COUNT = 7;
+    private static final int HEADER = 8;
+    private static final int PER_INPUT = 5;
+    private final int stride;
+    private long[] data;
+    private int capacity = 16;
     private int freeHead = -1;
     private int used;
     private int live;
-    // (tenant, key) -> index + 1 of the first entry of its chain; 0 free
-    private int[] table = new int[32];
+    /** (tenant, key) -> its first entry: pairs of longs (key, tenant << 32 | entry + 1); entry + 1 == 0: free. */
+    private long[] table = new long[64];
     private int tableKeys;
-    // min-heap of (end, seq) -> (entry, generation)
-    private long[] heapEnd = new long[32];
-    private long[] heapSeq = new long[32];
-    private int[] heapEntry = new int[32];
-    private int[] heapGen = new int[32];
+    /** Min-heap by (end, seq): triples (end, seq, entry << 32 | generation). */
+    private long[] heap = new long[3 * 32];
     private int heapSize;
+    /**
+     * Tumbling windows need no heap: their open windows are grouped per start (ascending; the groups past
+     * {@code groupCount} are emptied ones kept for reuse), each group listing its entries in creation order.
+     */
+    private long[] groupStart = new long[4];
+    private int[][] groupEntries = new int[4][];
+    private int[] groupSize = new int[4];
+    private int groupCount;
     private int[] scratch = new int[8];
 
     private long nextSeq;
@@ -172,8 +184,8 @@ public final class DeclaredWindows implements EventTimeWindows {
             inputIntegral[j] = compiled.integral(inputRegisters[j]);
         }
         this.values = new double[aggs.length];
-        this.isums = new long[capacity * Math.max(1, inputs)];
-        this.moments = new double[capacity * Math.max(1, inputs) * 4];
+        this.stride = HEADER + PER_INPUT * inputs;
+        this.data = new long[capacity * stride];
     }
 
     /**
@@ -295,26 +307,31 @@ public final class DeclaredWindows implements EventTimeWindows {
             eventsForClosedWindows++;
             return false;
         }
-        counts[e]++;
+        final long[] d = data;
+        final int b = e * stride;
+        final boolean first = d[b + COUNT]++ == 0;
         final int n = inputs;
         for (int j = 0; j < n; j++) {
             final int reg = inputRegisters[j];
             final double x = c.value(reg);
-            final int m = (e * n + j) * 4;
+            final int m = b + HEADER + PER_INPUT * j;
             if (inputIntegral[j]) {
-                isums[e * n + j] += c.longValue(reg);
+                d[m] += c.longValue(reg);
             }
-            moments[m] += x;
-            moments[m + 1] += x * x;
-            if (counts[e] == 1) {
-                moments[m + 2] = x;
-                moments[m + 3] = x;
-            } else {
-                moments[m + 2] = Math.min(moments[m + 2], x);
-                moments[m + 3] = Math.max(moments[m + 3], x);
-            }
+            d[m + 1] = bits(real(d[m + 1]) + x);
+            d[m + 2] = bits(real(d[m + 2]) + x * x);
+            d[m + 3] = bits(first ? x : Math.min(real(d[m + 3]), x));
+            d[m + 4] = bits(first ? x : Math.max(real(d[m + 4]), x));
         }
         return true;
+    }
+
+    private static long bits(final double v) {
+        return Double.doubleToRawLongBits(v);
+    }
+
+    private static double real(final long bits) {
+        return Double.longBitsToDouble(bits);
     }
 
     private int tumblingEntry(final int tenant, final long key, final long t) {
@@ -325,8 +342,9 @@ public final class DeclaredWindows implements EventTimeWindows {
         }
         final int slot = find(tenant, key);
         if (slot >= 0) {
-            for (int e = table[slot] - 1; e >= 0; e = next[e]) {
-                if (starts[e] == start) {
+            final long[] d = data;
+            for (int e = head(slot); e >= 0; e = (int)d[e * stride + NEXT]) {
+                if (d[e * stride + START] == start) {
                     return e;
                 }
             }
@@ -337,10 +355,11 @@ public final class DeclaredWindows implements EventTimeWindows {
     private int sessionEntry(final int tenant, final long key, final long t) {
         final long end = t > Long.MAX_VALUE - lengthNs ? Long.MAX_VALUE : t + lengthNs;
         final int slot = find(tenant, key);
+        final long[] d = data;
         int hits = 0;
         if (slot >= 0) {
-            for (int e = table[slot] - 1; e >= 0; e = next[e]) {
-                if (t < ends[e] && starts[e] < end) {
+            for (int e = head(slot); e >= 0; e = (int)d[e * stride + NEXT]) {
+                if (t < d[e * stride + END] && d[e * stride + START] < end) {
                     if (hits == scratch.length) {
                         scratch = Arrays.copyOf(scratch, hits * 2);
                     }
@@ -353,45 +372,45 @@ public final class DeclaredWindows implements EventTimeWindows {
         }
         int survivor = scratch[0];
         for (int h = 1; h < hits; h++) {
-            if (seqs[scratch[h]] < seqs[survivor]) {
+            if (d[scratch[h] * stride + SEQ] < d[survivor * stride + SEQ]) {
                 survivor = scratch[h];
             }
         }
-        long newEnd = Math.max(ends[survivor], end);
-        long newStart = Math.min(starts[survivor], t);
+        final int sb = survivor * stride;
+        long newEnd = Math.max(d[sb + END], end);
+        long newStart = Math.min(d[sb + START], t);
         for (int h = 0; h < hits; h++) {
             final int other = scratch[h];
             if (other != survivor) {
-                newEnd = Math.max(newEnd, ends[other]);
-                newStart = Math.min(newStart, starts[other]);
+                newEnd = Math.max(newEnd, d[other * stride + END]);
+                newStart = Math.min(newStart, d[other * stride + START]);
                 mergeInto(survivor, other);
                 free(other);
             }
         }
-        starts[survivor] = newStart;
-        if (newEnd != ends[survivor]) {
-            ends[survivor] = newEnd;
-            gens[survivor]++;
-            push(survivor);
-        }
+        d[sb + START] = newStart;
+        // a later end needs no heap entry now: when the one with the earlier end comes up, it is pushed again
+        d[sb + END] = newEnd;
         return survivor;
     }
 
     private void mergeInto(final int dst, final int src) {
-        final int n = inputs;
-        if (counts[src] == 0) {
+        final long[] d = data;
+        final int db = dst * stride;
+        final int sb = src * stride;
+        if (d[sb + COUNT] == 0) {
             return;
         }
-        final boolean empty = counts[dst] == 0;
-        counts[dst] += counts[src];
-        for (int j = 0; j < n; j++) {
-            isums[dst * n + j] += isums[src * n + j];
-            final int d = (dst * n + j) * 4;
-            final int s = (src * n + j) * 4;
-            moments[d] += moments[s];
-            moments[d + 1] += moments[s + 1];
-            moments[d + 2] = empty ? moments[s + 2] : Math.min(moments[d + 2], moments[s + 2]);
-            moments[d + 3] = empty ? moments[s + 3] : Math.max(moments[d + 3], moments[s + 3]);
+        final boolean empty = d[db + COUNT] == 0;
+        d[db + COUNT] += d[sb + COUNT];
+        for (int j = 0; j < inputs; j++) {
+            final int dm = db + HEADER + PER_INPUT * j;
+            final int sm = sb + HEADER + PER_INPUT * j;
+            d[dm] += d[sm];
+            d[dm + 1] = bits(real(d[dm + 1]) + real(d[sm + 1]));
+            d[dm + 2] = bits(real(d[dm + 2]) + real(d[sm + 2]));
+            d[dm + 3] = empty ? d[sm + 3] : bits(Math.min(real(d[dm + 3]), real(d[sm + 3])));
+            d[dm + 4] = empty ? d[sm + 4] : bits(Math.max(real(d[dm + 4]), real(d[sm + 4])));
         }
     }
 
@@ -404,28 +423,55 @@ public final class DeclaredWindows implements EventTimeWindows {
         }
         closedBeforeNs = watermarkNs;
         int emitted = 0;
-        while (heapSize > 0 && heapEnd[0] <= watermarkNs) {
-            final int e = heapEntry[0];
-            final int gen = heapGen[0];
+        while (groupCount > 0 && groupStart[0] + lengthNs <= watermarkNs) {
+            final int[] entries = groupEntries[0];
+            final int size = groupSize[0];
+            final long[] d = data;
+            for (int k = 0; k < size; k++) {
+                final int e = entries[k];
+                final int b = e * stride;
+                fill(b);
+                sink.onWindow(this, (int)d[b + TENANT], d[b + KEY], d[b + START], d[b + END], values, values.length);
+                emitted++;
+                free(e);
+            }
+            // the emptied group's array goes to the spares, past the open groups
+            System.arraycopy(groupStart, 1, groupStart, 0, groupCount - 1);
+            System.arraycopy(groupEntries, 1, groupEntries, 0, groupCount - 1);
+            System.arraycopy(groupSize, 1, groupSize, 0, groupCount - 1);
+            groupCount--;
+            groupEntries[groupCount] = entries;
+            groupSize[groupCount] = 0;
+        }
+        while (heapSize > 0 && heap[0] <= watermarkNs) {
+            final long end = heap[0];
+            final int e = (int)(heap[2] >>> 32);
+            final int gen = (int)heap[2];
             pop();
-            if (!alive[e] || gens[e] != gen) {
+            final int b = e * stride;
+            final long[] d = data;
+            if ((d[b + GEN] & 1) == 0 || (int)(d[b + GEN] >>> 1) != gen) {
+                continue; // closed, or merged into another session, since it was pushed
+            }
+            if (d[b + END] != end) {
+                push(e); // a session whose end moved: in order again by its new end
                 continue;
             }
-            fill(e);
-            sink.onWindow(this, tenants[e], keys[e], starts[e], ends[e], values, values.length);
+            fill(b);
+            sink.onWindow(this, (int)d[b + TENANT], d[b + KEY], d[b + START], d[b + END], values, values.length);
             emitted++;
             free(e);
         }
         return emitted;
     }
 
-    private void fill(final int e) {
-        final long count = counts[e];
-        final int n = inputs;
+    private void fill(final int b) {
+        final long[] d = data;
+        final long count = d[b + COUNT];
         for (int i = 0; i < aggs.length; i++) {
             final int j = featureInput[i];
-            final int m = (e * n + Math.max(j, 0)) * 4;
-            final double sum = j < 0 ? 0 : inputIntegral[j] ? (double)isums[e * n + j] : moments[m];
+            final int m = b + HEADER + PER_INPUT * Math.max(j, 0);
+            final double sum = j < 0 ? 0 : inputIntegral[j] ? (double)d[m] : real(d[m + 1]);
             final double v;
             switch (aggs[i]) {
                 case COUNT:
@@ -438,14 +484,14 @@ public final class DeclaredWindows implements EventTimeWindows {
                     v = count == 0 ? 0.0 : sum / count;
                     break;
                 case MIN:
-                    v = count == 0 ? 0.0 : moments[m + 2];
+                    v = count == 0 ? 0.0 : real(d[m + 3]);
                     break;
                 case MAX:
-                    v = count == 0 ? 0.0 : moments[m + 3];
+                    v = count == 0 ? 0.0 : real(d[m + 4]);
                     break;
                 default: {
                     final double mean = count == 0 ? 0.0 : sum / count;
-                    v = count == 0 ? 0.0 : Math.sqrt(Math.max(0.0, moments[m + 1] / count - mean * mean));
+                    v = count == 0 ? 0.0 : Math.sqrt(Math.max(0.0, real(d[m + 2]) / count - mean * mean));
                     break;
                 }
             }
@@ -487,81 +533,100 @@ public final class DeclaredWindows implements EventTimeWindows {
     /** Opens an entry for (tenant, key) at the head of its chain ({@code slot}: its table slot, or -1). */
     private int open(final int slot, final int tenant, final long key, final long start, final long end) {
         final int e = allocate();
-        tenants[e] = tenant;
-        keys[e] = key;
-        starts[e] = start;
-        ends[e] = end;
-        seqs[e] = nextSeq++;
-        alive[e] = true;
-        counts[e] = 0;
-        final int n = inputs;
-        for (int j = 0; j < n; j++) {
-            isums[e * n + j] = 0;
-            final int m = (e * n + j) * 4;
-            moments[m] = 0;
-            moments[m + 1] = 0;
-            moments[m + 2] = 0;
-            moments[m + 3] = 0;
-        }
+        final long[] d = data;
+        final int b = e * stride;
+        d[b + TENANT] = tenant;
+        d[b + KEY] = key;
+        d[b + START] = start;
+        d[b + END] = end;
+        d[b + SEQ] = nextSeq++;
+        d[b + GEN] = (d[b + GEN] & ~1L) + 2 | 1;
+        Arrays.fill(d, b + COUNT, b + stride, 0L);
         if (slot >= 0) {
-            next[e] = table[slot] - 1;
-            table[slot] = e + 1;
+            d[b + NEXT] = head(slot);
+            table[2 * slot + 1] = (long)tenant << 32 | (e + 1);
         } else {
-            next[e] = -1;
-            insert(e);
+            d[b + NEXT] = -1;
+            insert(tenant, key, e);
         }
         live++;
-        push(e);
+        if (session) {
+            push(e);
+        } else {
+            group(start, e);
+        }
         return e;
+    }
+
+    /** Appends tumbling entry {@code e} to the group of its window start. */
+    private void group(final long start, final int e) {
+        int i = groupCount - 1;
+        while (i >= 0 && groupStart[i] > start) {
+            i--;
+        }
+        if (i < 0 || groupStart[i] != start) {
+            // a new group at i + 1: take the array of the first spare group
+            if (groupCount == groupStart.length) {
+                final int n = groupCount * 2;
+                groupStart = Arrays.copyOf(groupStart, n);
+                groupEntries = Arrays.copyOf(groupEntries, n);
+                groupSize = Arrays.copyOf(groupSize, n);
+            }
+            int[] entries = groupEntries[groupCount];
+            if (entries == null) {
+                entries = new int[16];
+            }
+            System.arraycopy(groupStart, i + 1, groupStart, i + 2, groupCount - i - 1);
+            System.arraycopy(groupEntries, i + 1, groupEntries, i + 2, groupCount - i - 1);
+            System.arraycopy(groupSize, i + 1, groupSize, i + 2, groupCount - i - 1);
+            i++;
+            groupStart[i] = start;
+            groupEntries[i] = entries;
+            groupSize[i] = 0;
+            groupCount++;
+        }
+        if (groupSize[i] == groupEntries[i].length) {
+            groupEntries[i] = Arrays.copyOf(groupEntries[i], groupSize[i] * 2);
+        }
+        groupEntries[i][groupSize[i]++] = e;
     }
 
     private int allocate() {
         if (freeHead >= 0) {
             final int e = freeHead;
-            freeHead = next[e];
+            freeHead = (int)data[e * stride + NEXT];
             return e;
         }
         if (used == capacity) {
-            grow();
+            capacity *= 2;
+            data = Arrays.copyOf(data, capacity * stride);
         }
         return used++;
     }
 
-    private void grow() {
-        capacity *= 2;
-        tenants = Arrays.copyOf(tenants, capacity);
-        keys = Arrays.copyOf(keys, capacity);
-        starts = Arrays.copyOf(starts, capacity);
-        ends = Arrays.copyOf(ends, capacity);
-        seqs = Arrays.copyOf(seqs, capacity);
-        gens = Arrays.copyOf(gens, capacity);
-        next = Arrays.copyOf(next, capacity);
-        alive = Arrays.copyOf(alive, capacity);
-        counts = Arrays.copyOf(counts, capacity);
-        isums = Arrays.copyOf(isums, capacity * Math.max(1, inputs));
-        moments = Arrays.copyOf(moments, capacity * Math.max(1, inputs) * 4);
-    }
-
     /** Closes entry {@code e}: out of its key's chain (and the table when the chain empties), onto the free list. */
     private void free(final int e) {
-        final int slot = find(tenants[e], keys[e]);
-        final int head = table[slot] - 1;
+        final long[] d = data;
+        final int b = e * stride;
+        final int tenant = (int)d[b + TENANT];
+        final int slot = find(tenant, d[b + KEY]);
+        final int head = head(slot);
+        final int next = (int)d[b + NEXT];
         if (head == e) {
-            if (next[e] < 0) {
+            if (next < 0) {
                 remove(slot);
             } else {
-                table[slot] = next[e] + 1;
+                table[2 * slot + 1] = (long)tenant << 32 | (next + 1);
             }
         } else {
             int p = head;
-            while (next[p] != e) {
-                p = next[p];
+            while ((int)d[p * stride + NEXT] != e) {
+                p = (int)d[p * stride + NEXT];
             }
-            next[p] = next[e];
+            d[p * stride + NEXT] = next;
         }
-        alive[e] = false;
-        gens[e]++;
-        next[e] = freeHead;
+        d[b + GEN] = (d[b + GEN] & ~1L) + 2;
+        d[b + NEXT] = freeHead;
         freeHead = e;
         live--;
     }
@@ -574,63 +639,74 @@ public final class DeclaredWindows implements EventTimeWindows {
         return (int)h;
     }
 
+    private int head(final int slot) {
+        return (int)table[2 * slot + 1] - 1;
+    }
+
     /** @return the table slot of (tenant, key), -1 when it has no open window. */
     private int find(final int tenant, final long key) {
-        final int mask = table.length - 1;
+        final long[] t = table;
+        final int mask = (t.length >> 1) - 1;
         int i = hash(tenant, key) & mask;
         while (true) {
-            final int entry = table[i];
-            if (entry == 0) {
+            final long v = t[2 * i + 1];
+            if ((int)v == 0) {
                 return -1;
             }
-            if (keys[entry - 1] == key && tenants[entry - 1] == tenant) {
+            if (t[2 * i] == key && (int)(v >>> 32) == tenant) {
                 return i;
             }
             i = (i + 1) & mask;
         }
     }
 
-    private void insert(final int e) {
-        if ((tableKeys + 1) * 2 > table.length) {
-            final int[] old = table;
-            table = new int[old.length * 2];
-            for (final int entry : old) {
-                if (entry != 0) {
-                    place(entry);
+    private void insert(final int tenant, final long key, final int e) {
+        if ((tableKeys + 1) * 2 > table.length >> 1) {
+            final long[] old = table;
+            table = new long[old.length * 2];
+            for (int i = 0; i < old.length; i += 2) {
+                if ((int)old[i + 1] != 0) {
+                    place(old[i], old[i + 1]);
                 }
             }
         }
-        place(e + 1);
+        place(key, (long)tenant << 32 | (e + 1));
         tableKeys++;
     }
 
-    private void place(final int entry) {
-        final int mask = table.length - 1;
-        int i = hash(tenants[entry - 1], keys[entry - 1]) & mask;
-        while (table[i] != 0) {
+    private void place(final long key, final long value) {
+        final long[] t = table;
+        final int mask = (t.length >> 1) - 1;
+        int i = hash((int)(value >>> 32), key) & mask;
+        while ((int)t[2 * i + 1] != 0) {
             i = (i + 1) & mask;
         }
-        table[i] = entry;
+        t[2 * i] = key;
+        t[2 * i + 1] = value;
     }
 
     /** Linear probing deletion: shifts back the entries after {@code slot} that probed past it. */
     private void remove(final int slot) {
-        final int mask = table.length - 1;
+        final long[] t = table;
+        final int mask = (t.length >> 1) - 1;
         int hole = slot;
-        table[hole] = 0;
+        t[2 * hole] = 0;
+        t[2 * hole + 1] = 0;
         int i = hole;
         while (true) {
             i = (i + 1) & mask;
-            final int entry = table[i];
-            if (entry == 0) {
+            final long v = t[2 * i + 1];
+            if ((int)v == 0) {
                 break;
             }
-            final int home = hash(tenants[entry - 1], keys[entry - 1]) & mask;
+            final int home = hash((int)(v >>> 32), t[2 * i]) & mask;
             // the entry stays when its home lies cyclically in (hole, i]
             final boolean stays = hole <= i ? home > hole && home <= i : home > hole || home <= i;
             if (!stays) {
-                table[hole] = entry;
-                table[i] = 0;
+                t[2 * hole] = t[2 * i];
+                t[2 * hole + 1] = v;
+                t[2 * i] = 0;
+                t[2 * i + 1] = 0;
                 hole = i;
             }
         }
@@ -640,28 +716,28 @@ public final class DeclaredWindows implements EventTimeWindows {
     // --------------------------------------------------------------------------------------------------------- heap
 
     private void push(final int e) {
-        if (heapSize == heapEnd.length) {
-            final int n = heapSize * 2;
-            heapEnd = Arrays.copyOf(heapEnd, n);
-            heapSeq = Arrays.copyOf(heapSeq, n);
-            heapEntry = Arrays.copyOf(heapEntry, n);
-            heapGen = Arrays.copyOf(heapGen, n);
+        if (3 * heapSize == heap.length) {
+            heap = Arrays.copyOf(heap, heap.length * 2);
         }
+        final long[] h = heap;
+        final int b = e * stride;
+        final long end = data[b + END];
+        final long seq = data[b + SEQ];
+        final long ref = (long)e << 32 | ((data[b + GEN] >>> 1) & 0xffffffffL);
         int i = heapSize++;
-        final long end = ends[e];
-        final long seq = seqs[e];
         while (i > 0) {
             final int parent = (i - 1) >>> 1;
-            if (!before(end, seq, heapEnd[parent], heapSeq[parent])) {
+            if (!before(end, seq, h[3 * parent], h[3 * parent + 1])) {
                 break;
             }
-            set(i, parent);
+            h[3 * i] = h[3 * parent];
+            h[3 * i + 1] = h[3 * parent + 1];
+            h[3 * i + 2] = h[3 * parent + 2];
             i = parent;
         }
-        heapEnd[i] = end;
-        heapSeq[i] = seq;
-        heapEntry[i] = e;
-        heapGen[i] = gens[e];
+        h[3 * i] = end;
+        h[3 * i + 1] = seq;
+        h[3 * i + 2] = ref;
     }
 
     private void pop() {
@@ -669,36 +745,30 @@ public final class DeclaredWindows implements EventTimeWindows {
         if (last == 0) {
             return;
         }
-        final long end = heapEnd[last];
-        final long seq = heapSeq[last];
-        final int entry = heapEntry[last];
-        final int gen = heapGen[last];
+        final long[] h = heap;
+        final long end = h[3 * last];
+        final long seq = h[3 * last + 1];
+        final long ref = h[3 * last + 2];
         int i = 0;
         while (true) {
             int child = 2 * i + 1;
             if (child >= last) {
                 break;
             }
-            if (child + 1 < last && before(heapEnd[child + 1], heapSeq[child + 1], heapEnd[child], heapSeq[child])) {
+            if (child + 1 < last && before(h[3 * child + 3], h[3 * child + 4], h[3 * child], h[3 * child + 1])) {
                 child++;
             }
-            if (!before(heapEnd[child], heapSeq[child], end, seq)) {
+            if (!before(h[3 * child], h[3 * child + 1], end, seq)) {
                 break;
             }
-            set(i, child);
+            h[3 * i] = h[3 * child];
+            h[3 * i + 1] = h[3 * child + 1];
+            h[3 * i + 2] = h[3 * child + 2];
             i = child;
         }
-        heapEnd[i] = end;
-        heapSeq[i] = seq;
-        heapEntry[i] = entry;
-        heapGen[i] = gen;
-    }
-
-    private void set(final int to, final int from) {
-        heapEnd[to] = heapEnd[from];
-        heapSeq[to] = heapSeq[from];
-        heapEntry[to] = heapEntry[from];
-        heapGen[to] = heapGen[from];
+        h[3 * i] = end;
+        h[3 * i + 1] = seq;
+        h[3 * i + 2] = ref;
     }
 
     private static boolean before(final long end, final long seq, final long otherEnd, final long otherSeq) {
@@ -711,31 +781,31 @@ public final class DeclaredWindows implements EventTimeWindows {
      * Writes: version, the producer's descriptor (name, window, features: a restore into another definition's producer
      * fails), the closed-before watermark, the count of events for closed windows, the next sequence number, then the
      * open windows in sequence order, each with its tenant, key, start, end, sequence, count and per input the exact
-     * integer sum, sum, sum of squares, min and max.
+     * integer sum and the sum, sum of squares, min and max (raw double bits).
      */
     @Override
     public void writeSnapshot(final WritableByteChannel out) throws IOException {
-        final byte[] d = descriptor.getBytes(StandardCharsets.UTF_8);
-        final int perEntry = 4 + 8 * 5 + inputs * 5 * 8;
-        final ByteBuffer bytes = ByteBuffer.allocate(Math.toIntExact(4 + 4 + d.length + 8 * 3 + 4 + (long)live * perEntry))
+        final byte[] desc = descriptor.getBytes(StandardCharsets.UTF_8);
+        final int perEntry = 4 + 8 * 5 + inputs * PER_INPUT * 8;
+        final ByteBuffer bytes = ByteBuffer.allocate(Math.toIntExact(4 + 4 + desc.length + 8 * 3 + 4 + (long)live * perEntry))
             .order(ByteOrder.LITTLE_ENDIAN);
-        bytes.putInt(SNAPSHOT_VERSION).putInt(d.length).put(d).putLong(closedBeforeNs).putLong(eventsForClosedWindows)
+        bytes.putInt(SNAPSHOT_VERSION).putInt(desc.length).put(desc).putLong(closedBeforeNs).putLong(eventsForClosedWindows)
             .putLong(nextSeq).putInt(live);
+        final long[] d = data;
         final Integer[] order = new Integer[live];
         int k = 0;
         for (int e = 0; e < used; e++) {
-            if (alive[e]) {
+            if ((d[e * stride + GEN] & 1) != 0) {
                 order[k++] = e;
             }
         }
-        Arrays.sort(order, (a, b) -> Long.compare(seqs[a], seqs[b]));
-        final int n = inputs;
+        Arrays.sort(order, (x, y) -> Long.compare(d[x * stride + SEQ], d[y * stride + SEQ]));
         for (final int e : order) {
-            bytes.putInt(tenants[e]).putLong(keys[e]).putLong(starts[e]).putLong(ends[e]).putLong(seqs[e]).putLong(counts[e]);
-            for (int j = 0; j < n; j++) {
-                final int m = (e * n + j) * 4;
-                bytes.putLong(isums[e * n + j]).putDouble(moments[m]).putDouble(moments[m + 1]).putDouble(moments[m + 2])
-                    .putDouble(moments[m + 3]);
+            final int b = e * stride;
+            bytes.putInt((int)d[b + TENANT]).putLong(d[b + KEY]).putLong(d[b + START]).putLong(d[b + END])
+                .putLong(d[b + SEQ]).putLong(d[b + COUNT]);
+            for (int m = b + HEADER; m < b + stride; m++) {
+                bytes.putLong(d[m]);
             }
         }
         bytes.flip();
@@ -755,9 +825,9 @@ public final class DeclaredWindows implements EventTimeWindows {
         if (length < 0 || length > 1 << 20) {
             throw new IOException(name + " snapshot: a descriptor of " + length + " bytes");
         }
-        final String d = new String(readFully(in, length).array(), StandardCharsets.UTF_8);
-        if (!d.equals(descriptor)) {
-            throw new IOException("window snapshot of '" + d + "', this engine's producer is '" + descriptor + "'");
+        final String desc = new String(readFully(in, length).array(), StandardCharsets.UTF_8);
+        if (!desc.equals(descriptor)) {
+            throw new IOException("window snapshot of '" + desc + "', this engine's producer is '" + descriptor + "'");
         }
         final ByteBuffer counters = readFully(in, 8 * 3 + 4);
         final long closedBefore = counters.getLong();
@@ -768,8 +838,7 @@ public final class DeclaredWindows implements EventTimeWindows {
             throw new IOException(name + " snapshot holds " + entries + " windows");
         }
         clear();
-        final int n = inputs;
-        final ByteBuffer body = readFully(in, Math.toIntExact((long)entries * (4 + 8 * 5 + n * 5 * 8)));
+        final ByteBuffer body = readFully(in, Math.toIntExact((long)entries * (4 + 8 * 5 + inputs * PER_INPUT * 8)));
         for (int i = 0; i < entries; i++) {
             final int tenant = body.getInt();
             final long key = body.getLong();
@@ -777,38 +846,25 @@ public final class DeclaredWindows implements EventTimeWindows {
             final long end = body.getLong();
             final long entrySeq = body.getLong();
             final int e = open(find(tenant, key), tenant, key, start, end);
-            // open() pushed it with a fresh sequence: give it its own and push it again (the first entry is stale)
-            seqs[e] = entrySeq;
-            gens[e]++;
-            push(e);
-            counts[e] = body.getLong();
-            for (int j = 0; j < n; j++) {
-                final int m = (e * n + j) * 4;
-                isums[e * n + j] = body.getLong();
-                moments[m] = body.getDouble();
-                moments[m + 1] = body.getDouble();
-                moments[m + 2] = body.getDouble();
-                moments[m + 3] = body.getDouble();
+            final int b = e * stride;
+            final long[] d = data;
+            // open() gave it a fresh sequence number and pushed it: give it its own (the heap is rebuilt below)
+            d[b + SEQ] = entrySeq;
+            d[b + COUNT] = body.getLong();
+            for (int m = b + HEADER; m < b + stride; m++) {
+                d[m] = body.getLong();
             }
         }
-        // drop the stale heap entries open() made
-        compactHeap();
+        // rebuild the heap with the restored sequence numbers (tumbling groups list the entries in that order already)
+        heapSize = 0;
+        for (int e = 0; session && e < used; e++) {
+            if ((data[e * stride + GEN] & 1) != 0) {
+                push(e);
+            }
+        }
         closedBeforeNs = closedBefore;
         eventsForClosedWindows = closedEvents;
         nextSeq = seq;
-    }
-
-    private void compactHeap() {
-        final int size = heapSize;
-        heapSize = 0;
-        final long[] end = heapEnd.clone();
-        final int[] entry = heapEntry.clone();
-        final int[] gen = heapGen.clone();
-        for (int i = 0; i < size; i++) {
-            if (alive[entry[i]] && gens[entry[i]] == gen[i] && ends[entry[i]] == end[i]) {
-                push(entry[i]);
-            }
-        }
     }
 
     private ByteBuffer readFully(final ReadableByteChannel in, final int length) throws IOException {
@@ -823,10 +879,13 @@ public final class DeclaredWindows implements EventTimeWindows {
 
     @Override
     public void clear() {
-        Arrays.fill(table, 0);
-        Arrays.fill(alive, false);
+        Arrays.fill(table, 0L);
+        for (int e = 0; e < used; e++) {
+            data[e * stride + GEN] &= ~1L;
+        }
         tableKeys = 0;
         heapSize = 0;
+        groupCount = 0;
         freeHead = -1;
         used = 0;
         live = 0;
