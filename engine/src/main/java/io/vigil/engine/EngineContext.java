@@ -120,8 +120,10 @@ public final class EngineContext extends ConfigContext {
             // the definition's allowed lateness is the feature set's: an explicit, different setting is a mistake
             final long declared = featureSpec.allowedLatenessNs() == FeatureSpec.UNBOUNDED_LATENESS ?
                 WatermarkControl.UNBOUNDED : featureSpec.allowedLatenessNs();
+            // the key at its default value (unbounded), whether set or not, leaves the definition in charge: a recorded
+            // run's configuration (replay) lists every key with its value, defaults included
             final String source = v.config().source(VigilConfig.LATENESS_ALLOWED);
-            if (!source.equals("default") && declared != allowedLatenessNs && v.sound()) {
+            if (allowedLatenessNs != WatermarkControl.UNBOUNDED && declared != allowedLatenessNs && v.sound()) {
                 v.problem("configuration key " + VigilConfig.LATENESS_ALLOWED.name() + " = '" + allowed + "' (from " +
                     source + ") conflicts with allowed_lateness " + latenessText(declared) + " of the feature definition " +
                     v.string(VigilConfig.FEATURES_SPEC) + ": the feature set declares its lateness; remove the key or " +

@@ -245,6 +245,10 @@ class DeclaredWindowsEngineTest {
         assertTrue(conflict.getMessage().contains("vigil.lateness.allowed") &&
             conflict.getMessage().contains("allowed_lateness 10s") && conflict.getMessage().contains("kpi.yaml"),
             conflict.getMessage());
+        final EngineContext recorded = new EngineContext(config(dir, Map.of(VigilConfig.LATENESS_ALLOWED.name(), "unbounded")));
+        recorded.conclude();
+        assertEquals(10 * S, recorded.allowedLatenessNs(), "the key at its default value, as a recorded run " +
+            "configuration (replay) lists it: the definition's");
         final Path plain = dir.resolve("plain.yaml");
         Files.writeString(plain, definition().replace("allowed_lateness: 10s\n", ""));
         final EngineContext undeclared = new EngineContext(VigilConfig.of(Map.of(VigilConfig.DATA_DIR.name(), dir.toString(),
