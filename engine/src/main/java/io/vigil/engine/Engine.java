@@ -11,6 +11,7 @@ import io.vigil.scoring.anomaly.MetricAnomalyScorer;
 import io.vigil.scoring.features.SingleWriterFeatureTable;
 import io.vigil.scoring.features.TransactionFeatures;
 import io.vigil.scoring.features.spec.CompiledFeatures;
+import io.vigil.scoring.features.spec.DeclaredWindows;
 import io.vigil.scoring.features.spec.FeatureSpec;
 import io.vigil.scoring.model.OnnxModel;
 import io.vigil.scoring.rules.DecisionRules;
@@ -206,11 +207,17 @@ public final class Engine implements AutoCloseable {
             final SingleWriterFeatureTable served = context.featuresServe() ?
                 new SingleWriterFeatureTable(TransactionFeatures.VERSION, TransactionFeatures.NAMES, context.expectedAccounts()) :
                 null;
-            stages.add(context.featureSpec() == null ?
+            final CompiledFeatures compiled = context.featureSpec() == null ? null :
+                CompiledFeatures.compile(context.featureSpec(), context.expectedAccounts());
+            stages.add(compiled == null ?
                 new FeaturesStage(new TransactionFeatures(context.expectedAccounts()), served) :
-                new FeaturesStage(CompiledFeatures.compile(context.featureSpec(), context.expectedAccounts()), served));
-            stages.add(new WindowsStage(eventTime,
-                new WindowResultsJournal(journaling ? journals.windowsWriter() : null, journals), context.accountWindowNs()));
+                new FeaturesStage(compiled, served));
+            final WindowsStage windows = new WindowsStage(eventTime,
+                new WindowResultsJournal(journaling ? journals.windowsWriter() : null, journals), context.accountWindowNs());
+            if (compiled != null) {
+                windows.addDeclared(DeclaredWindows.of(compiled));
+            }
+            stages.add(windows);
             stages.add(new AnomalyStage(new MetricAnomalyScorer(context.expectedSeries())));
             stages.add(new ModelStage(model));
             stages.add(new RulesStage(new DecisionRules(context.rules())));

@@ -116,6 +116,21 @@ public final class EngineContext extends ConfigContext {
         final String allowed = v.string(VigilConfig.LATENESS_ALLOWED).trim();
         allowedLatenessNs = allowed.equalsIgnoreCase("unbounded") ? WatermarkControl.UNBOUNDED :
             v.durationNs(VigilConfig.LATENESS_ALLOWED, 0);
+        if (featureSpec != null && featureSpec.declaresLateness()) {
+            // the definition's allowed lateness is the feature set's: an explicit, different setting is a mistake
+            final long declared = featureSpec.allowedLatenessNs() == FeatureSpec.UNBOUNDED_LATENESS ?
+                WatermarkControl.UNBOUNDED : featureSpec.allowedLatenessNs();
+            // the key at its default value (unbounded), whether set or not, leaves the definition in charge: a recorded
+            // run's configuration (replay) lists every key with its value, defaults included
+            final String source = v.config().source(VigilConfig.LATENESS_ALLOWED);
+            if (allowedLatenessNs != WatermarkControl.UNBOUNDED && declared != allowedLatenessNs && v.sound()) {
+                v.problem("configuration key " + VigilConfig.LATENESS_ALLOWED.name() + " = '" + allowed + "' (from " +
+                    source + ") conflicts with allowed_lateness " + latenessText(declared) + " of the feature definition " +
+                    v.string(VigilConfig.FEATURES_SPEC) + ": the feature set declares its lateness; remove the key or " +
+                    "set it to the same value");
+            }
+            allowedLatenessNs = declared;
+        }
         accountWindowNs = v.durationNs(VigilConfig.WINDOWS_ACCOUNT_SIZE, 0);
         expectedSources = v.integer(VigilConfig.WATERMARK_EXPECTED_SOURCES, 1);
         final double modelReview = v.fraction(VigilConfig.RULE_MODEL_REVIEW);
@@ -158,7 +173,14 @@ public final class EngineContext extends ConfigContext {
         return tickIntervalNs;
     }
 
-    /** {@link VigilConfig#LATENESS_ALLOWED}; {@link WatermarkControl#UNBOUNDED} for unbounded. */
+    private static String latenessText(final long ns) {
+        return ns == WatermarkControl.UNBOUNDED ? "unbounded" : Units.durationText(ns);
+    }
+
+    /**
+     * {@link VigilConfig#LATENESS_ALLOWED}, or the {@code allowed_lateness} of the feature definition
+     * ({@link VigilConfig#FEATURES_SPEC}) when it declares one; {@link WatermarkControl#UNBOUNDED} for unbounded.
+     */
     public long allowedLatenessNs() {
         requireConcluded();
         return allowedLatenessNs;

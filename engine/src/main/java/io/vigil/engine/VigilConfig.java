@@ -187,7 +187,7 @@ public final class VigilConfig {
     public static final Key WATERMARK_TICK_INTERVAL = key("vigil.watermark.tick.interval", "1s",
         "How often the gateway appends a WatermarkTick control record (its wall-clock observation for idle sources, and the policy above) while events flow, and until an idle timeout after the last; one is appended at start. 0: none, so event time (watermarks, lateness, window results) stays off.");
     public static final Key LATENESS_ALLOWED = key("vigil.lateness.allowed", "unbounded",
-        "How far behind the watermark an event may arrive and still be applied (answered with LATE_EVENT); a later one is answered TOO_LATE, not applied, and written to the late/ journal. unbounded: every late event is applied.");
+        "How far behind the watermark an event may arrive and still be applied (answered with LATE_EVENT); a later one is answered TOO_LATE, not applied, and written to the late/ journal. unbounded: every late event is applied. A feature definition (vigil.features.spec) that declares allowed_lateness sets it instead; setting this key to a value other than unbounded and the definition's then fails at start.");
     public static final Key WINDOWS_ACCOUNT_SIZE = key("vigil.windows.account.size", "0",
         "Size of the built-in per-account tumbling window (count and amount sum) whose results go to the windows/ journal when the watermark passes their end, e.g. 1m; 0: none (it costs the pipeline a second per-account lookup per event, ~10% of replay throughput).");
     public static final Key WATERMARK_EXPECTED_SOURCES = key("vigil.watermark.expected.sources", "64",

@@ -3,6 +3,8 @@ package io.vigil.engine;
 import io.vigil.codecs.sbe.MessageHeaderDecoder;
 import io.vigil.codecs.sbe.TransactionDecoder;
 import io.vigil.journal.RecordHeader;
+import io.vigil.scoring.features.spec.CompiledFeatures;
+import io.vigil.scoring.features.spec.DeclaredWindows;
 import io.vigil.scoring.time.EventTimeWindows;
 import io.vigil.scoring.time.TumblingCountSum;
 import io.vigil.scoring.time.Watermarks;
@@ -18,8 +20,10 @@ import java.util.List;
  * {@link EventTimeStage}'s watermark has advanced (at an event, or at a watermark tick) every producer
  * ({@link EventTimeWindows}) emits the windows that end at or before it; then the event is added to its windows. The
  * built-in producer is {@link #ACCOUNT_WINDOW_ID}: per (tenant, account) the count and the sum of the transaction
- * amounts (minor units) per tumbling window of {@code vigil.windows.account.size}. Declared feature windows plug in
- * through {@link #add}.
+ * amounts (minor units) per tumbling window of {@code vigil.windows.account.size}. The tumbling and session windows
+ * of the running feature definition ({@code vigil.features.spec}) join through {@link #addDeclared}: they read each
+ * transaction's values from the compiled definition that {@link FeaturesStage} ran on it just before, in the same
+ * segment. Other producers plug in through {@link #add}.
  *
  * <p>The synthetic prober's transactions are no business events and stay out of the windows. Events before the
  * first watermark tick, too-late events and events answered before a restart that fall in
@@ -40,9 +44,13 @@ final class WindowsStage implements Stage {
     private final TumblingCountSum accounts;
     private final List<EventTimeWindows> producers = new ArrayList<>();
     private EventTimeWindows[] windows;
+    private DeclaredWindows[] declared = new DeclaredWindows[0];
+    private CompiledFeatures compiled;
     private final MessageHeaderDecoder header = new MessageHeaderDecoder();
     private final TransactionDecoder transaction = new TransactionDecoder();
     private long advancedTo = Watermarks.NONE;
+    private static final int ACCOUNT_REGISTER = io.vigil.scoring.features.spec.Field.ACCOUNT.ordinal();
+    private static final int EVENT_TIME_REGISTER = io.vigil.scoring.features.spec.Field.EVENT_TIME.ordinal();
 
     /** @param accountWindowNs size of the per-account tumbling window; 0: none. */
     WindowsStage(final EventTimeStage eventTime, final WindowResultsJournal results, final long accountWindowNs) {
@@ -60,6 +68,19 @@ final class WindowsStage implements Stage {
     void add(final EventTimeWindows producer) {
         producers.add(producer);
         windows = producers.toArray(new EventTimeWindows[0]);
+    }
+
+    /**
+     * Adds the declared windows of the compiled definition {@link FeaturesStage} runs (at assembly, before the first
+     * event), after the producers added so far.
+     */
+    void addDeclared(final List<DeclaredWindows> producers) {
+        for (final DeclaredWindows producer : producers) {
+            add(producer);
+            declared = java.util.Arrays.copyOf(declared, declared.length + 1);
+            declared[declared.length - 1] = producer;
+            compiled = producer.compiled();
+        }
     }
 
     List<EventTimeWindows> producers() {
@@ -81,11 +102,23 @@ final class WindowsStage implements Stage {
             return;
         }
         advance(slot.input.index, slot.input.timeNs);
-        if (accounts != null && slot.templateId == TransactionDecoder.TEMPLATE_ID &&
+        if ((accounts != null || declared.length > 0) && slot.templateId == TransactionDecoder.TEMPLATE_ID &&
             slot.input.source != RecordHeader.SOURCE_SYNTHETIC) {
             final TransactionDecoder tx = transaction.wrapAndApplyHeader(slot.input.payload(), 0,
                 header.wrap(slot.input.payload(), 0));
-            accounts.add(slot.input.tenantId, tx.accountId(), tx.eventTimeNs(), tx.amountMinor());
+            if (accounts != null) {
+                accounts.add(slot.input.tenantId, tx.accountId(), tx.eventTimeNs(), tx.amountMinor());
+            }
+            if (declared.length > 0) {
+                if (compiled.lastTenant() != slot.input.tenantId || compiled.longValue(ACCOUNT_REGISTER) != tx.accountId() ||
+                    compiled.longValue(EVENT_TIME_REGISTER) != tx.eventTimeNs()) {
+                    throw new IllegalStateException("the compiled features do not hold this event's values: the windows " +
+                        "stage must follow the features stage");
+                }
+                for (final DeclaredWindows window : declared) {
+                    window.addLastEvent();
+                }
+            }
         }
     }
 

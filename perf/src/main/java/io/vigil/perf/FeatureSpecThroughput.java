@@ -11,6 +11,7 @@ import io.vigil.journal.JournalRecord;
 import io.vigil.journal.Journals;
 import io.vigil.scoring.features.TransactionFeatures;
 import io.vigil.scoring.features.spec.CompiledFeatures;
+import io.vigil.scoring.features.spec.DeclaredWindows;
 import io.vigil.scoring.features.spec.FeatureEvent;
 import io.vigil.scoring.features.spec.FeatureSpec;
 
@@ -18,8 +19,10 @@ import io.vigil.scoring.features.spec.FeatureSpec;
  * Feature throughput over a recorded input journal: reads and decodes every transaction once into memory, then runs
  * the feature computation alone over them, per executor: the hand-written {@link TransactionFeatures} ({@code
  * kernel}), the default definition compiled ({@code default}), {@code thirty} (5 windows x 6 aggregations,
- * {@link FeatureUpdateBenchmark#THIRTY}) or a definition file. Several rounds each, alternating, fresh state per
- * round. A benchmark, not a test.
+ * {@link FeatureUpdateBenchmark#THIRTY}) or a definition file; {@code FILE.yaml+windows} runs the file's declared
+ * tumbling and session window producers ({@link DeclaredWindows}) too, advanced per event to the largest event time
+ * less 5 s (the default bound), as the windows stage would. Several rounds each, alternating, fresh state per round. A
+ * benchmark, not a test.
  *
  * <pre>
  * java @cli/target/jvm.options -cp perf/target/benchmarks.jar io.vigil.perf.FeatureSpecThroughput DATA_DIR \
@@ -100,16 +103,37 @@ public final class FeatureSpecThroughput {
                     }
                     end = System.nanoTime();
                 } else {
-                    final FeatureSpec spec = executor.equals("default") ? FeatureSpec.defaultSpec() :
-                        executor.equals("thirty") ? FeatureSpec.parse(FeatureUpdateBenchmark.THIRTY, "thirty") :
-                        FeatureSpec.load(Path.of(executor));
+                    final boolean withWindows = executor.endsWith("+windows");
+                    final String file = withWindows ? executor.substring(0, executor.length() - "+windows".length()) : executor;
+                    final FeatureSpec spec = file.equals("default") ? FeatureSpec.defaultSpec() :
+                        file.equals("thirty") ? FeatureSpec.parse(FeatureUpdateBenchmark.THIRTY, "thirty") :
+                        FeatureSpec.load(Path.of(file));
                     final CompiledFeatures f = CompiledFeatures.compile(spec, 65_536);
+                    final DeclaredWindows[] windows = withWindows ? DeclaredWindows.of(f).toArray(new DeclaredWindows[0]) :
+                        new DeclaredWindows[0];
+                    final long[] results = new long[1];
+                    final io.vigil.scoring.time.WindowResultSink counter = (w, t, k, s0, e0, v, c) -> results[0]++;
+                    long max = Long.MIN_VALUE;
                     start = System.nanoTime();
                     for (int i = 0; i < n; i++) {
                         f.onEvent(event.set(tenant[i], account[i], merchant[i], mcc[i], amount[i], channel[i], time[i]), out, 0);
                         sink += out[0];
+                        if (windows.length > 0) {
+                            max = Math.max(max, time[i]);
+                            for (final DeclaredWindows w : windows) {
+                                w.advance(max - 5_000_000_000L, counter);
+                                w.addLastEvent();
+                            }
+                        }
                     }
                     end = System.nanoTime();
+                    if (windows.length > 0) {
+                        long open = 0;
+                        for (final DeclaredWindows w : windows) {
+                            open += w.openWindows();
+                        }
+                        System.out.printf("  %s: %,d results, %,d windows open at the end%n", executor, results[0], open);
+                    }
                 }
                 System.out.printf("round %d %-8s %,11.0f events/s  %6.0f ns/event  (%s)%n", round + 1, executor,
                     n / ((end - start) / 1e9), (double)(end - start) / n, sink == 0.5f ? "!" : "ok");

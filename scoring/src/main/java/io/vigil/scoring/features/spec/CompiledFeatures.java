@@ -46,6 +46,11 @@ public final class CompiledFeatures {
     /** Registers: the fields, then one per feature. */
     final double[] v;
     final long[] iv;
+    /** Whether a register holds an exact integer (also in {@link #iv}). */
+    private boolean[] integralRegisters;
+    /** The last event's key in each entity key, and its tenant. */
+    private final long[] lastKeys;
+    private int lastTenant;
 
     private CompiledFeatures(final FeatureSpec spec, final List<Group> groups, final List<Op> ops, final int[] emit,
                              final int registers, final long expectedKeys) {
@@ -63,6 +68,7 @@ public final class CompiledFeatures {
         this.names = spec.emittedNames();
         this.v = new double[registers];
         this.iv = new long[registers];
+        this.lastKeys = new long[groups.size()];
     }
 
     /** Compiles {@code spec} with state capacity for {@code expectedKeys} keys per entity key at once. */
@@ -88,6 +94,62 @@ public final class CompiledFeatures {
     /** @return the emitted features' names, in vector order. */
     public List<String> names() {
         return names;
+    }
+
+    /**
+     * @return the index of entity key {@code key} (a feature's {@link Feature#key()}) among the compiled ones, -1 when
+     * no stateful feature has that key.
+     */
+    public int group(final List<Field> key) {
+        for (int g = 0; g < groups.length; g++) {
+            if (groups[g].key.equals(key)) {
+                return g;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * @return the 64-bit key of entity key {@code group} of the last event {@link #onEvent} computed: its fields packed
+     * when they fit 64 bits, else their hash (see docs/features.md "Fields and entity keys").
+     */
+    public long lastKey(final int group) {
+        return lastKeys[group];
+    }
+
+    /** @return the tenant of the last event {@link #onEvent} computed. */
+    public int lastTenant() {
+        return lastTenant;
+    }
+
+    /**
+     * @return the register of a feature, or of an event field, by name (a feature first, as references resolve);
+     * -1 when neither. Registers of the last event are read with {@link #value} and {@link #longValue}.
+     */
+    public int register(final String name) {
+        final List<Feature> fs = spec.features();
+        for (int i = 0; i < fs.size(); i++) {
+            if (fs.get(i).name().equals(name)) {
+                return FIELDS + i;
+            }
+        }
+        final Field f = Field.byName(name);
+        return f == null ? -1 : f.ordinal();
+    }
+
+    /** @return register {@code reg}'s value for the last event {@link #onEvent} computed. */
+    public double value(final int reg) {
+        return v[reg];
+    }
+
+    /** @return register {@code reg}'s exact integer value for the last event, when {@link #integral}. */
+    public long longValue(final int reg) {
+        return iv[reg];
+    }
+
+    /** @return whether register {@code reg} holds an exact integer (fields, counts, sums of integers, clamps of them). */
+    public boolean integral(final int reg) {
+        return integralRegisters[reg];
     }
 
     /** @return keys with state in entity key {@code group} (see {@link #layout()} for the groups' order). */
@@ -163,7 +225,9 @@ public final class CompiledFeatures {
             }
             addresses[g] = t.address(slot);
             first[g] = isNew;
+            lastKeys[g] = key;
         }
+        lastTenant = e.tenant;
         final long time = e.eventTimeNs;
         for (final Op op : ops) {
             final int g = op.group;
@@ -448,7 +512,12 @@ public final class CompiledFeatures {
             for (int i = 0; i < emit.length; i++) {
                 emit[i] = reg(emitted.get(i));
             }
-            return new CompiledFeatures(spec, gs, sorted, emit, next, expectedKeys);
+            final CompiledFeatures compiled = new CompiledFeatures(spec, gs, sorted, emit, next, expectedKeys);
+            compiled.integralRegisters = new boolean[next];
+            for (final Map.Entry<Integer, Boolean> e : integral.entrySet()) {
+                compiled.integralRegisters[e.getKey()] = e.getValue();
+            }
+            return compiled;
         }
 
         private int reg(final String name) {

@@ -36,16 +36,38 @@ import com.fasterxml.jackson.databind.SerializationFeature;
  * @param key      the default entity key of its features (fields; the tenant is always part of every key).
  * @param windows  the windows by name, in declaration order.
  * @param features the features in declaration order; the emitted ones form the vector in this order.
+ * @param allowedLatenessNs the event-time lateness the definition declares ({@code allowed_lateness}): how far behind
+ *                 the watermark an event may be and still be applied; {@link #UNBOUNDED_LATENESS} for
+ *                 {@code unbounded}, {@link #LATENESS_NOT_DECLARED} when the file does not say (the engine's
+ *                 {@code vigil.lateness.allowed} then applies).
  */
 public record FeatureSpec(String name, String version, List<Field> key, Map<String, Window> windows,
-                          List<Feature> features) {
+                          List<Feature> features, long allowedLatenessNs) {
     /** The built-in definition: the 14 features of {@code TransactionFeatures}. */
     public static final String DEFAULT_RESOURCE = "/features/default.yaml";
+    /** {@link #allowedLatenessNs()} of a definition without {@code allowed_lateness}. */
+    public static final long LATENESS_NOT_DECLARED = Long.MIN_VALUE;
+    /** {@link #allowedLatenessNs()} of {@code allowed_lateness: unbounded} (every late event is applied). */
+    public static final long UNBOUNDED_LATENESS = -1;
 
     public FeatureSpec {
         key = List.copyOf(key);
         windows = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(windows));
         features = List.copyOf(features);
+        if (allowedLatenessNs < UNBOUNDED_LATENESS && allowedLatenessNs != LATENESS_NOT_DECLARED) {
+            throw new IllegalArgumentException("allowed lateness " + allowedLatenessNs);
+        }
+    }
+
+    /** A definition that declares no allowed lateness. */
+    public FeatureSpec(final String name, final String version, final List<Field> key, final Map<String, Window> windows,
+                       final List<Feature> features) {
+        this(name, version, key, windows, features, LATENESS_NOT_DECLARED);
+    }
+
+    /** @return whether the definition declares its allowed lateness ({@code allowed_lateness}). */
+    public boolean declaresLateness() {
+        return allowedLatenessNs != LATENESS_NOT_DECLARED;
     }
 
     /** Window kinds. */
@@ -160,6 +182,10 @@ public record FeatureSpec(String name, String version, List<Field> key, Map<Stri
         root.put("name", name);
         root.put("version", version);
         root.put("key", names(key));
+        if (declaresLateness()) {
+            // only when declared: the hash of a definition without it is what it was before the property existed
+            root.put("allowed_lateness_ns", allowedLatenessNs);
+        }
         final Map<String, Object> ws = new TreeMap<>();
         for (final Window w : windows.values()) {
             final Map<String, Object> m = new TreeMap<>();

@@ -27,7 +27,8 @@ final class FeatureSpecParser {
     static final int MAX_BUCKETS = 64;
     private static final Pattern NAME = Pattern.compile("[a-z_][a-z0-9_]*");
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ns|us|ms|s|m|h|d)");
-    private static final Set<String> ROOT_KEYS = Set.of("name", "version", "key", "windows", "features");
+    private static final Set<String> ROOT_KEYS = Set.of("name", "version", "key", "windows", "features",
+        "allowed_lateness");
     private static final Set<String> FEATURE_KEYS = Set.of("name", "key", "emit", "value", "aggregate", "of", "window",
         "derive", "transform", "exclude_current");
     /** Parameters given as durations (stored in nanoseconds). */
@@ -77,7 +78,7 @@ final class FeatureSpecParser {
             features.add(feature);
         }
         checkReferences(features);
-        final FeatureSpec spec = new FeatureSpec(name, version, key, windows, features);
+        final FeatureSpec spec = new FeatureSpec(name, version, key, windows, features, lateness(root, origin + ":"));
         if (spec.width() == 0) {
             throw new FeatureSpecException(origin + ": no feature is emitted (every feature has emit: false)");
         }
@@ -493,6 +494,29 @@ final class FeatureSpecParser {
             throw new FeatureSpecException(where + " " + property + " must be true or false, was " + v);
         }
         return v.asBoolean();
+    }
+
+    /**
+     * @return {@code allowed_lateness}: a duration ({@code 0s} allowed: no late event is applied), {@code unbounded}, or
+     * {@link FeatureSpec#LATENESS_NOT_DECLARED} when absent.
+     */
+    private static long lateness(final JsonNode root, final String where) {
+        final JsonNode v = root.get("allowed_lateness");
+        if (v == null || v.isNull()) {
+            return FeatureSpec.LATENESS_NOT_DECLARED;
+        }
+        if (v.isTextual() && v.asText().trim().equals("unbounded")) {
+            return FeatureSpec.UNBOUNDED_LATENESS;
+        }
+        if (v.isTextual() && v.asText().trim().matches("0+(ns|us|ms|s|m|h|d)")) {
+            return 0;
+        }
+        try {
+            return duration(root, "allowed_lateness", where, true);
+        } catch (final FeatureSpecException e) {
+            throw new FeatureSpecException(where + " allowed_lateness '" + v.asText() +
+                "' is neither a duration (such as 0s, 500ms, 10m) nor unbounded");
+        }
     }
 
     /** @return a duration in ns: {@code 500ms}, {@code 60s}, {@code 1m}, {@code 12h}, {@code 1d}. */

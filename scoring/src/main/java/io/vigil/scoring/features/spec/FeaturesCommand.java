@@ -23,7 +23,8 @@ public final class FeaturesCommand implements Runnable {
     /** {@code vigil features check [--features FILE]}. */
     @Command(name = "check", mixinStandardHelpOptions = true,
         description = {"Load, validate and compile a feature definition; print its name, version, content hash, the ",
-            "features in vector order and the compiled state layout (bytes per key). Exit 1 with the error (naming the ",
+            "features in vector order, the compiled state layout (bytes per key) and the window results its tumbling and ",
+            "session windows emit. Exit 1 with the error (naming the ",
             "feature and the problem) when the file is not valid. Without --features: the built-in default definition."})
     public static final class CheckCommand implements Callable<Integer> {
         @Option(names = "--features", paramLabel = "FILE", description = "The definition file (YAML).")
@@ -57,6 +58,22 @@ public final class FeaturesCommand implements Runnable {
             out.println("layout:");
             for (final String line : compiled.layout().split("\n")) {
                 out.println("  " + line);
+            }
+            if (features.declaresLateness()) {
+                out.printf("allowed lateness: %s%n", features.allowedLatenessNs() == FeatureSpec.UNBOUNDED_LATENESS ?
+                    "unbounded" : features.allowedLatenessNs() + " ns");
+            }
+            final java.util.List<DeclaredWindows> windows = DeclaredWindows.of(compiled);
+            if (!windows.isEmpty()) {
+                out.println("window results (windows/ journal):");
+                for (final DeclaredWindows w : windows) {
+                    out.printf("  %s (id %d, %s %d ns): %s%n", w.name(), w.windowId(), w.session() ? "session gap" :
+                        "tumbling", w.lengthNs(), String.join(", ", w.valueNames()));
+                }
+            }
+            final java.util.List<String> left = DeclaredWindows.unsupported(features);
+            if (!left.isEmpty()) {
+                out.println("not in window results (aggregation not supported there): " + String.join(", ", left));
             }
             out.flush();
             return 0;

@@ -85,6 +85,28 @@ class FeatureSpecTest {
         assertEquals("43d6ed1efd9ed262f97be91b5e1e6e470985615392efd673ee5f0a99d6d56a41", FeatureSpec.defaultSpec().hash());
     }
 
+    @Test
+    void allowedLatenessIsADurationOrUnboundedAndPartOfTheHashOnlyWhenDeclared() {
+        final FeatureSpec none = FeatureSpec.parse(SPEC, "test");
+        assertEquals(FeatureSpec.LATENESS_NOT_DECLARED, none.allowedLatenessNs());
+        assertTrue(!none.declaresLateness());
+        assertTrue(!none.canonicalJson().contains("allowed_lateness"), "absent: the hash is what it was before the property");
+        final FeatureSpec tenMinutes = FeatureSpec.parse("allowed_lateness: 10m\n" + SPEC, "test");
+        assertEquals(600_000_000_000L, tenMinutes.allowedLatenessNs());
+        assertEquals(tenMinutes.hash(), FeatureSpec.parse(SPEC + "allowed_lateness: 600s\n", "test").hash(),
+            "an equivalent spelling, elsewhere in the file");
+        assertNotEquals(none.hash(), tenMinutes.hash());
+        assertNotEquals(tenMinutes.hash(), FeatureSpec.parse("allowed_lateness: 11m\n" + SPEC, "test").hash());
+        final FeatureSpec unbounded = FeatureSpec.parse("allowed_lateness: unbounded\n" + SPEC, "test");
+        assertEquals(FeatureSpec.UNBOUNDED_LATENESS, unbounded.allowedLatenessNs());
+        assertNotEquals(none.hash(), unbounded.hash(), "declared unbounded is not the same as not declared");
+        assertEquals(0, FeatureSpec.parse("allowed_lateness: 0s\n" + SPEC, "test").allowedLatenessNs());
+        assertTrue(error("allowed_lateness: soon\n" + SPEC).contains("allowed_lateness 'soon' is neither a duration"),
+            error("allowed_lateness: soon\n" + SPEC));
+        assertTrue(error("allowed_lateness: -5s\n" + SPEC).contains("allowed_lateness"));
+        assertTrue(error("allowed_lateness: 5\n" + SPEC).contains("allowed_lateness"));
+    }
+
     private static String error(final String yaml) {
         return assertThrows(FeatureSpecException.class, () -> FeatureSpec.parse(yaml, "test")).getMessage();
     }

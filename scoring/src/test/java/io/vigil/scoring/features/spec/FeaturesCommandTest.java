@@ -44,4 +44,19 @@ class FeaturesCommandTest {
         assertEquals(1, run(new StringWriter(), err, "check", "--features", f.toString()));
         assertTrue(err.toString().contains("feature 'n': unknown aggregation 'cnt'"), err.toString());
     }
+
+    @Test
+    void listsTheWindowResultsOfTheDefinitionsTumblingAndSessionWindows() throws Exception {
+        final Path f = dir.resolve("kpi.yaml");
+        Files.writeString(f, "allowed_lateness: 10m\n" + DeclaredWindowsTest.KPI);
+        final StringWriter out = new StringWriter();
+        assertEquals(0, run(out, new StringWriter(), "check", "--features", f.toString()));
+        final String s = out.toString();
+        assertTrue(s.contains("allowed lateness: 600000000000 ns"), s);
+        assertTrue(s.contains("  kpi.t1m (id " + DeclaredWindows.windowId("kpi.t1m") + ", tumbling 60000000000 ns): n_1m, " +
+            "sum_1m, mean_1m"), s);
+        assertTrue(s.contains("  kpi.s (id " + DeclaredWindows.windowId("kpi.s") + ", session gap 30000000000 ns): n_s, sum_s, " +
+            "max_s"), s);
+        assertTrue(s.contains("not in window results (aggregation not supported there): distinct_1m"), s);
+    }
 }
