@@ -1,6 +1,7 @@
 package io.vigil.replay;
 
 import com.github.luben.zstd.Zstd;
+import org.xerial.snappy.Snappy;
 import org.apache.parquet.bytes.BytesInput;
 import org.apache.parquet.compression.CompressionCodecFactory;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
@@ -10,9 +11,10 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /**
- * Parquet page compression with zstd-jni directly: Parquet's own codecs go through Hadoop's codec classes, which the
- * Vigil jar does not carry. Compresses with Zstandard only (and no compression); pages are compressed on the writing
- * thread. Decompresses zstd, gzip and uncompressed pages (backfill reads files of other writers).
+ * Parquet page compression with zstd-jni and snappy-java directly: Parquet's own codecs go through Hadoop's codec
+ * classes, which the Vigil jar does not carry. Compresses with Zstandard (the exports' codec) or Snappy; pages are
+ * compressed on the writing thread. Decompresses zstd, snappy, gzip and uncompressed pages (backfill reads files of
+ * other writers: Snappy is the default of pandas/pyarrow and Spark).
  *
  * <p>Not thread-safe: one per writer.
  */
@@ -32,18 +34,23 @@ final class ZstdCodecFactory implements CompressionCodecFactory {
 
     @Override
     public BytesInputCompressor getCompressor(final CompressionCodecName codec) {
-        if (codec != CompressionCodecName.ZSTD) {
-            throw new IllegalArgumentException("this codec factory compresses with zstd only, not " + codec);
+        if (codec != CompressionCodecName.ZSTD && codec != CompressionCodecName.SNAPPY &&
+            codec != CompressionCodecName.UNCOMPRESSED) {
+            throw new IllegalArgumentException("this codec factory compresses with zstd or snappy only, not " + codec);
         }
         return new BytesInputCompressor() {
             @Override
             public BytesInput compress(final BytesInput bytes) throws IOException {
-                return BytesInput.from(Zstd.compress(bytesOf(bytes), level));
+                if (codec == CompressionCodecName.UNCOMPRESSED) {
+                    return bytes;
+                }
+                final byte[] in = bytesOf(bytes);
+                return BytesInput.from(codec == CompressionCodecName.SNAPPY ? Snappy.compress(in) : Zstd.compress(in, level));
             }
 
             @Override
             public CompressionCodecName getCodecName() {
-                return CompressionCodecName.ZSTD;
+                return codec;
             }
 
             @Override
@@ -53,15 +60,15 @@ final class ZstdCodecFactory implements CompressionCodecFactory {
     }
 
     /**
-     * Decompresses zstd pages, and also uncompressed and gzip ones (files of other writers read by
-     * {@code vigil features backfill}); other codecs (snappy, lz4, brotli) are refused, naming the codec.
+     * Decompresses zstd pages, and also snappy, gzip and uncompressed ones (files of other writers read by
+     * {@code vigil features backfill}); other codecs (lz4, brotli, lzo) are refused, naming the codec.
      */
     @Override
     public BytesInputDecompressor getDecompressor(final CompressionCodecName codec) {
         if (codec != CompressionCodecName.ZSTD && codec != CompressionCodecName.UNCOMPRESSED &&
-            codec != CompressionCodecName.GZIP) {
+            codec != CompressionCodecName.GZIP && codec != CompressionCodecName.SNAPPY) {
             throw new IllegalArgumentException("Parquet pages compressed with " + codec + ": this build reads zstd, " +
-                "gzip and uncompressed pages only (rewrite the file with one of those)");
+                "snappy, gzip and uncompressed pages only (rewrite the file with one of those)");
         }
         return new BytesInputDecompressor() {
             @Override
@@ -81,6 +88,13 @@ final class ZstdCodecFactory implements CompressionCodecFactory {
                 switch (codec) {
                     case UNCOMPRESSED:
                         return in;
+                    case SNAPPY: {
+                        final byte[] out = Snappy.uncompress(in);
+                        if (out.length != uncompressedSize) {
+                            throw new IOException("snappy page of " + out.length + " bytes, expected " + uncompressedSize);
+                        }
+                        return out;
+                    }
                     case GZIP:
                         try (java.util.zip.GZIPInputStream gzip =
                                  new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(in))) {

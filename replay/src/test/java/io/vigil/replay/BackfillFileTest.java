@@ -1,12 +1,16 @@
 package io.vigil.replay;
 
 import io.vigil.scoring.features.spec.FeatureSpec;
+import org.apache.parquet.ParquetReadOptions;
 import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.SimpleGroupFactory;
+import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.example.ExampleParquetWriter;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.io.LocalInputFile;
 import org.apache.parquet.io.LocalOutputFile;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
@@ -155,10 +159,30 @@ class BackfillFileTest {
             .required(PrimitiveTypeName.INT64).named("event_time_ns")
             .optional(PrimitiveTypeName.INT64).named("source")
             .named("events");
-        final Path parquet = dir.resolve("events.parquet");
+        for (final CompressionCodecName codec : List.of(CompressionCodecName.UNCOMPRESSED, CompressionCodecName.SNAPPY)) {
+            final Path parquet = dir.resolve("events-" + codec + ".parquet");
+            writeEvents(parquet, schema, lines, codec);
+            final BackfillSupport.Output fromParquet = backfill(parquet, "--features", spec.toString());
+            assertEquals(fromCsv.rows().size(), fromParquet.rows().size(), codec.toString());
+            assertSameRows(fromCsv.rows(), fromParquet.rows(), fromCsv.rows().size());
+            assertEquals(FeatureSpec.load(spec).hash(), fromParquet.metadata().get("vigil.feature_set_hash"));
+            assertNotEquals(FeatureSpec.defaultHash(), fromParquet.metadata().get("vigil.feature_set_hash"));
+            assertEquals("vigil features backfill", fromParquet.metadata().get("vigil.writer"));
+        }
+        final Path snappy = dir.resolve("events-SNAPPY.parquet");
+        try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(snappy),
+            ParquetReadOptions.builder(new PlainParquetConfiguration()).build())) {
+            assertEquals(CompressionCodecName.SNAPPY, reader.getFooter().getBlocks().get(0).getColumns().get(0).getCodec(),
+                "the input really is snappy-compressed");
+        }
+    }
+
+    private static void writeEvents(final Path parquet, final MessageType schema, final List<String> lines,
+        final CompressionCodecName codec) throws IOException {
         final SimpleGroupFactory groups = new SimpleGroupFactory(schema);
         try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new LocalOutputFile(parquet))
             .withConf(new PlainParquetConfiguration()).withType(schema)
+            .withCodecFactory(new ZstdCodecFactory(ZstdCodecFactory.DEFAULT_LEVEL)).withCompressionCodec(codec)
             .withWriteMode(ParquetFileWriter.Mode.OVERWRITE).build()) {
             for (final String line : lines) {
                 final String[] c = line.split(",");
@@ -178,12 +202,6 @@ class BackfillFileTest {
                 writer.write(g);
             }
         }
-        final BackfillSupport.Output fromParquet = backfill(parquet, "--features", spec.toString());
-        assertEquals(fromCsv.rows().size(), fromParquet.rows().size());
-        assertSameRows(fromCsv.rows(), fromParquet.rows(), fromCsv.rows().size());
-        assertEquals(FeatureSpec.load(spec).hash(), fromParquet.metadata().get("vigil.feature_set_hash"));
-        assertNotEquals(FeatureSpec.defaultHash(), fromParquet.metadata().get("vigil.feature_set_hash"));
-        assertEquals("vigil features backfill", fromParquet.metadata().get("vigil.writer"));
     }
 
     @Test
