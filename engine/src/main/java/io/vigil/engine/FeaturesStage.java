@@ -80,7 +80,7 @@ final class FeaturesStage implements Stage {
 
     /** A served table for {@code set}'s vectors (its version and names), pre-sized for {@code expectedKeys}. */
     static SingleWriterFeatureTable servedTable(final FeatureSet set, final long expectedKeys) {
-        return new SingleWriterFeatureTable(set.version(), set.names(), expectedKeys);
+        return new SingleWriterFeatureTable(set.version(), set.hash(), set.names(), expectedKeys);
     }
 
     private static SingleWriterFeatureTable checkWidth(final SingleWriterFeatureTable published, final FeatureSet set) {

@@ -96,6 +96,7 @@ class FeatureDefinitionServingTest {
             assertEquals(200, response.statusCode(), response.body());
             final JsonNode body = JSON.readTree(response.body());
             assertEquals("s-1", body.get("feature_set").asText());
+            assertEquals(io.vigil.scoring.features.spec.FeatureSpec.load(spec).hash(), body.get("feature_set_hash").asText());
             final List<String> names = new java.util.ArrayList<>();
             body.get("features").fieldNames().forEachRemaining(names::add);
             assertEquals(List.of("log_amt", "n_1m", "total_1m"), names);
