@@ -2,7 +2,8 @@
 """Fits Vigil's fraud model on exported synthetic features and writes it as ONNX.
 
 Input: the CSV of io.vigil.scoring.model.TrainingDataExport (features in index order, label, pattern,
-account_id). Output:
+account_id). The model's metadata names its input features (vigil.feature_names, from the CSV's header) and, with
+--feature-set-hash, the feature definition's hash (vigil.feature_set_hash). Output:
   <resources>/fraud-model.onnx            the model: features[N, WIDTH] -> score[N, 1]
   <test-resources>/model-reference.csv    reference rows and the probabilities numpy computed
   <test-resources>/bad-width.onnx         a model whose input has the wrong width
@@ -96,7 +97,7 @@ def fit(x, y, rng):
     return [a.astype(np.float32) for a in [mean, scale] + params]
 
 
-def graph(params, width, input_name="features"):
+def graph(params, width, input_name="features", feature_names=None, feature_set_hash=""):
     mean, scale, w1, b1, w2, b2 = params
     inits = [numpy_helper.from_array(a, n) for a, n in
              zip([mean, scale, w1, b1, w2, b2], ["mean", "scale", "w1", "b1", "w2", "b2"])]
@@ -117,7 +118,14 @@ def graph(params, width, input_name="features"):
         inits)
     model = helper.make_model(g, producer_name="vigil-train.py", opset_imports=[helper.make_opsetid("", OPSET)])
     model.ir_version = IR_VERSION
-    helper.set_model_props(model, {"vigil.model_version": MODEL_VERSION, "vigil.feature_set": FEATURE_SET})
+    props = {"vigil.model_version": MODEL_VERSION, "vigil.feature_set": FEATURE_SET}
+    # lineage (docs/features.md): the features the model reads, by name, in its input's column order, and the
+    # content hash of the feature definition that computed them (the engine refuses a model of another definition)
+    if feature_names:
+        props["vigil.feature_names"] = ",".join(feature_names)
+    if feature_set_hash:
+        props["vigil.feature_set_hash"] = feature_set_hash
+    helper.set_model_props(model, props)
     onnx.checker.check_model(model)
     return model
 
@@ -135,6 +143,9 @@ def main():
     ap.add_argument("--csv", required=True)
     ap.add_argument("--resources", required=True)
     ap.add_argument("--test-resources", required=True)
+    ap.add_argument("--feature-set-hash", default="",
+                    help="content hash of the feature definition the CSV was computed with (vigil features check "
+                         "prints it; a replay export's feature_set_hash column): written to the model's metadata")
     args = ap.parse_args()
 
     names, x, y, pattern = load(args.csv)
@@ -143,7 +154,7 @@ def main():
     rng = np.random.default_rng(SEED)
     params = fit(x[:split], y[:split], rng)
 
-    model = graph(params, width)
+    model = graph(params, width, feature_names=names, feature_set_hash=args.feature_set_hash)
     onnx.save(model, f"{args.resources}/fraud-model.onnx")
 
     xt, yt, pt = x[split:], y[split:], pattern[split:]

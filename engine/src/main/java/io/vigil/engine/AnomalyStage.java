@@ -23,11 +23,21 @@ final class AnomalyStage implements Stage {
     static final int SECTION_VERSION = 1;
 
     private final MetricAnomalyScorer metrics;
+    /** The transaction score over the running feature set; null when it is off ({@code vigil.rules.off=anomaly}). */
+    private final TransactionAnomaly.ByName transactions;
     private final MessageHeaderDecoder header = new MessageHeaderDecoder();
     private final MetricSampleDecoder sample = new MetricSampleDecoder();
 
+    /** Over the default feature set. */
     AnomalyStage(final MetricAnomalyScorer metrics) {
+        this(metrics, new TransactionAnomaly.ByName(io.vigil.scoring.features.FeatureSet.defaultSet(),
+            io.vigil.scoring.rules.RuleInputs.AMOUNT_Z, io.vigil.scoring.rules.RuleInputs.VELOCITY_Z));
+    }
+
+    /** @param transactions the transactions' score, its z-scores found by name; null: transactions score 0. */
+    AnomalyStage(final MetricAnomalyScorer metrics, final TransactionAnomaly.ByName transactions) {
         this.metrics = metrics;
+        this.transactions = transactions;
     }
 
     MetricAnomalyScorer metrics() {
@@ -42,7 +52,7 @@ final class AnomalyStage implements Stage {
     @Override
     public void onEvent(final EventSlot slot) {
         if (slot.templateId == TransactionDecoder.TEMPLATE_ID) {
-            slot.anomalyScore = TransactionAnomaly.score(slot.features, 0);
+            slot.anomalyScore = transactions != null ? transactions.score(slot.features, 0) : 0f;
         } else if (slot.templateId == MetricSampleDecoder.TEMPLATE_ID) {
             final MetricSampleDecoder metric = sample.wrapAndApplyHeader(slot.input.payload(), 0,
                 header.wrap(slot.input.payload(), 0));

@@ -9,12 +9,14 @@ import io.vigil.journal.Journals;
 import io.vigil.journal.RecordHeader;
 import io.vigil.scoring.anomaly.MetricAnomalyScorer;
 import io.vigil.scoring.features.SingleWriterFeatureTable;
+import io.vigil.scoring.features.FeatureSet;
+import io.vigil.scoring.features.TransactionAnomaly;
 import io.vigil.scoring.features.TransactionFeatures;
 import io.vigil.scoring.features.spec.CompiledFeatures;
 import io.vigil.scoring.features.spec.DeclaredWindows;
-import io.vigil.scoring.features.spec.FeatureSpec;
 import io.vigil.scoring.model.OnnxModel;
 import io.vigil.scoring.rules.DecisionRules;
+import io.vigil.scoring.rules.RuleInputs;
 import net.openhft.affinity.AffinityLock;
 import org.agrona.concurrent.AgentRunner;
 import org.slf4j.Logger;
@@ -84,7 +86,8 @@ public final class Engine implements AutoCloseable {
         // fed by one thread at a time (RingFeeder's flag), but by two threads: the tailer and the network thread. A
         // single-producer sequencer assumes one thread for good (and checks it under -ea); the multi-producer one
         // costs an atomic add per claim
-        this.ring = RingBuffer.createMultiProducer(() -> new EventSlot(maxPayload), context.ringSize(),
+        final int featureWidth = pipeline.featureSet().width();
+        this.ring = RingBuffer.createMultiProducer(() -> new EventSlot(maxPayload, featureWidth), context.ringSize(),
             WaitStrategies.ringWaitStrategy());
         counters.counter(CounterType.RING_SIZE).setRelease(ring.getBufferSize());
         this.pipelineAgent = new PipelineAgent(pipeline, ring, checkpoints,
@@ -194,9 +197,9 @@ public final class Engine implements AutoCloseable {
         context.conclude();
         final int batch = context.inferenceBatchMax();
         final Path modelPath = context.modelPath();
-        final OnnxModel model = modelPath == null ?
-            OnnxModel.loadDefault(batch) : OnnxModel.load(modelPath, TransactionFeatures.WIDTH, batch,
-                context.featureSpec() == null ? FeatureSpec.defaultHash() : context.featureSpec().hash());
+        final FeatureSet featureSet = context.featureSet();
+        final OnnxModel model = context.noModel() ? null : modelPath == null ?
+            OnnxModel.loadDefault(featureSet, batch) : OnnxModel.load(modelPath, featureSet, batch);
         final List<Stage> stages = new ArrayList<>();
         try {
             stages.add(new ValidateStage(EventValidator.from(context)));
@@ -205,7 +208,7 @@ public final class Engine implements AutoCloseable {
                 journaling ? EventTimeStage.lateWrittenUpTo(journals) : RecordHeader.NO_INDEX, context.maxFrameBytes());
             stages.add(eventTime);
             final SingleWriterFeatureTable served = context.featuresServe() ?
-                new SingleWriterFeatureTable(TransactionFeatures.VERSION, TransactionFeatures.NAMES, context.expectedAccounts()) :
+                FeaturesStage.servedTable(featureSet, context.expectedAccounts()) :
                 null;
             final CompiledFeatures compiled = context.featureSpec() == null ? null :
                 CompiledFeatures.compile(context.featureSpec(), context.expectedAccounts());
@@ -218,11 +221,16 @@ public final class Engine implements AutoCloseable {
                 windows.addDeclared(DeclaredWindows.of(compiled));
             }
             stages.add(windows);
-            stages.add(new AnomalyStage(new MetricAnomalyScorer(context.expectedSeries())));
-            stages.add(new ModelStage(model));
-            stages.add(new RulesStage(new DecisionRules(context.rules())));
+            final RuleInputs.Resolved inputs = context.ruleInputs();
+            stages.add(new AnomalyStage(new MetricAnomalyScorer(context.expectedSeries()),
+                inputs.inputs().on(RuleInputs.RULE_ANOMALY) ? new TransactionAnomaly.ByName(featureSet,
+                    inputs.inputs().features().get(RuleInputs.AMOUNT_Z),
+                    inputs.inputs().features().get(RuleInputs.VELOCITY_Z)) : null));
+            final ModelStage modelStage = model == null ? new ModelStage(batch) : new ModelStage(model);
+            stages.add(modelStage);
+            stages.add(new RulesStage(new DecisionRules(context.rules(), inputs)));
             stages.add(new OutputStage(journaling ? journals.outputWriter() : null,
-                journaling ? journals.deadLetterWriter() : null, sink, model.version()));
+                journaling ? journals.deadLetterWriter() : null, sink, modelStage.modelVersion()));
             assembler.assemble(stages);
             return new Pipeline(stages);
         } catch (final RuntimeException ex) {
@@ -235,7 +243,9 @@ public final class Engine implements AutoCloseable {
                     ((WindowsStage)stage).results().close();
                 }
             }
-            model.close();
+            if (model != null) {
+                model.close();
+            }
             throw ex;
         }
     }

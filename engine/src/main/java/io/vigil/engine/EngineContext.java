@@ -2,9 +2,10 @@ package io.vigil.engine;
 
 import io.vigil.codecs.Framing;
 import io.vigil.journal.Journals;
-import io.vigil.scoring.features.TransactionFeatures;
+import io.vigil.scoring.features.FeatureSet;
 import io.vigil.scoring.features.spec.FeatureSpec;
 import io.vigil.scoring.features.spec.FeatureSpecException;
+import io.vigil.scoring.rules.RuleInputs;
 import io.vigil.scoring.rules.RulesConfig;
 import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.RollCycles;
@@ -32,9 +33,12 @@ public final class EngineContext extends ConfigContext {
     private int inferenceBatchMax;
     private long inferenceBudgetNs;
     private Path modelPath;
+    private boolean noModel;
     private int expectedAccounts;
     private boolean featuresServe;
     private FeatureSpec featureSpec;
+    private FeatureSet featureSet;
+    private RuleInputs.Resolved ruleInputs;
     private int expectedSeries;
     private long checkpointIntervalEvents;
     private int checkpointRetain;
@@ -100,10 +104,22 @@ public final class EngineContext extends ConfigContext {
         inferenceBatchMax = v.integer(VigilConfig.INFERENCE_BATCH, 1);
         inferenceBudgetNs = v.durationNs(VigilConfig.INFERENCE_BUDGET, 0);
         final String model = v.string(VigilConfig.MODEL_PATH);
-        modelPath = model.isEmpty() ? null : Path.of(model);
+        noModel = model.trim().equalsIgnoreCase("none");
+        modelPath = model.isEmpty() || noModel ? null : Path.of(model);
         expectedAccounts = v.integer(VigilConfig.EXPECTED_ACCOUNTS, 1);
         featuresServe = v.bool(VigilConfig.FEATURES_SERVE);
         featureSpec = v.parse(VigilConfig.FEATURES_SPEC, EngineContext::featureSpec, null);
+        featureSet = FeatureSet.ofNullable(featureSpec);
+        final String rulesOff = v.parse(VigilConfig.RULE_OFF, s -> RuleInputs.parse("", s).off().isEmpty() ? "" : s, "");
+        final RuleInputs inputs = v.parse(VigilConfig.RULE_INPUTS, s -> RuleInputs.parse(s, rulesOff), null);
+        if (inputs != null && v.sound()) {
+            try {
+                ruleInputs = inputs.resolve(featureSet);
+            } catch (final IllegalArgumentException ex) {
+                v.problem("configuration keys " + VigilConfig.FEATURES_SPEC.name() + ", " + VigilConfig.RULE_INPUTS.name() +
+                    " and " + VigilConfig.RULE_OFF.name() + ": " + ex.getMessage());
+            }
+        }
         expectedSeries = v.integer(VigilConfig.EXPECTED_SERIES, 1);
         checkpointIntervalEvents = v.size(VigilConfig.CHECKPOINT_INTERVAL, 0);
         checkpointRetain = v.integer(VigilConfig.CHECKPOINT_RETAIN, 1);
@@ -333,7 +349,13 @@ public final class EngineContext extends ConfigContext {
         return this;
     }
 
-    /** The ONNX model file, null for the bundled model ({@link VigilConfig#MODEL_PATH}). */
+    /** Whether the pipeline runs without a model ({@link VigilConfig#MODEL_PATH} {@code none}). */
+    public boolean noModel() {
+        requireConcluded();
+        return noModel;
+    }
+
+    /** The ONNX model file, null for the bundled model or none ({@link VigilConfig#MODEL_PATH}). */
     public Path modelPath() {
         requireConcluded();
         return modelPath;
@@ -377,11 +399,32 @@ public final class EngineContext extends ConfigContext {
         } catch (final FeatureSpecException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
-        if (!spec.emittedNames().equals(TransactionFeatures.NAMES)) {
-            throw new IllegalArgumentException(file + " emits " + spec.emittedNames() + "; the model, the rules and the " +
-                "export of this version take the default's " + TransactionFeatures.NAMES + " in that order");
-        }
         return spec;
+    }
+
+    /** The feature set the pipeline computes: {@link #featureSpec()}'s, or the built-in default. */
+    public FeatureSet featureSet() {
+        requireConcluded();
+        return featureSet;
+    }
+
+    /**
+     * Where the rules and the anomaly score find their inputs in {@link #featureSet()}'s vector
+     * ({@link VigilConfig#RULE_INPUTS}, {@link VigilConfig#RULE_OFF}), resolved and checked at conclude.
+     */
+    public RuleInputs.Resolved ruleInputs() {
+        requireConcluded();
+        return ruleInputs;
+    }
+
+    public EngineContext ruleInputs(final String mapping) {
+        set(VigilConfig.RULE_INPUTS, mapping);
+        return this;
+    }
+
+    public EngineContext rulesOff(final String rules) {
+        set(VigilConfig.RULE_OFF, rules);
+        return this;
     }
 
     /** {@link VigilConfig#EXPECTED_ACCOUNTS}. */

@@ -11,8 +11,11 @@ import io.vigil.scoring.features.TransactionFeatures;
 public final class EventSlot {
     /** The input journal record, SBE message in its payload. */
     public final JournalRecord input;
-    /** Feature vector computed by the features stage, {@link TransactionFeatures#WIDTH} wide. */
-    public final float[] features = new float[TransactionFeatures.WIDTH];
+    /**
+     * Feature vector computed by the features stage, as wide as the running feature set ({@link Pipeline#featureSet()};
+     * {@link TransactionFeatures#WIDTH} for the default), allocated once with the slot.
+     */
+    public final float[] features;
 
     /** Template of the input message. */
     public int templateId;
@@ -61,8 +64,15 @@ public final class EventSlot {
     public long inferredNs;
     public long decidedNs;
 
+    /** A slot for the default feature set's vectors. */
     public EventSlot(final int maxPayloadBytes) {
+        this(maxPayloadBytes, TransactionFeatures.WIDTH);
+    }
+
+    /** A slot for vectors of {@code featureWidth} floats ({@link Pipeline#featureSet()}'s width). */
+    public EventSlot(final int maxPayloadBytes, final int featureWidth) {
         input = new JournalRecord(maxPayloadBytes);
+        features = new float[featureWidth];
     }
 
     void reset() {

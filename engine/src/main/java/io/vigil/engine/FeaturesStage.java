@@ -2,11 +2,11 @@ package io.vigil.engine;
 
 import io.vigil.codecs.sbe.MessageHeaderDecoder;
 import io.vigil.codecs.sbe.TransactionDecoder;
+import io.vigil.scoring.features.FeatureSet;
 import io.vigil.scoring.features.SingleWriterFeatureTable;
 import io.vigil.scoring.features.TransactionFeatures;
 import io.vigil.scoring.features.spec.CompiledFeatures;
 import io.vigil.scoring.features.spec.FeatureEvent;
-import io.vigil.scoring.features.spec.FeatureSpec;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -18,19 +18,26 @@ import java.nio.channels.WritableByteChannel;
  * with the event's input index and event time, to the {@linkplain #published() served table} that readers on other
  * threads (HTTP, RESP) read without touching this stage's state (docs/feature-serving.md). The features are computed
  * by the hand-written {@link TransactionFeatures} (the built-in default definition), or by a feature definition file
- * compiled ({@link CompiledFeatures}, {@code vigil.features.spec}). Checkpoint section {@link #SECTION_ID}: the
- * executor's snapshot ({@link TransactionFeatures#writeSnapshot}, which checks its own feature-set version on read, or
- * {@link CompiledFeatures#writeSnapshot}, which checks the definition's hash). Not thread-safe; allocation-free per
- * event (new accounts grow the tables).
+ * compiled ({@link CompiledFeatures}, {@code vigil.features.spec}): any definition, of any width; the vector's names
+ * are {@link #featureSet()}'s. Checkpoint section {@link #SECTION_ID}, version {@value #SECTION_VERSION}: the running
+ * feature set's hash (checked on read: a checkpoint of another definition is refused naming both hashes), then the
+ * executor's snapshot ({@link TransactionFeatures#writeSnapshot}, which also checks its own feature-set version, or
+ * {@link CompiledFeatures#writeSnapshot}, which also checks the definition's hash); version 1 sections (written before
+ * the hash was added) are read without it. Not thread-safe; allocation-free per event (new accounts grow the
+ * tables).
  */
 final class FeaturesStage implements Stage {
     /** Checkpoint section of the transaction features. */
     static final int SECTION_ID = 1;
-    static final int SECTION_VERSION = 1;
+    static final int SECTION_VERSION = 2;
+    /** Version 2's header: this magic, then the hash's length and its ASCII bytes. */
+    private static final int HASH_MAGIC = 0x56464831; // "VFH1"
 
     private final TransactionFeatures features;
     private final CompiledFeatures compiled;
     private final SingleWriterFeatureTable published;
+    private final FeatureSet featureSet;
+    private final byte[] hashHeader;
     private final FeatureEvent event = new FeatureEvent();
     private final MessageHeaderDecoder header = new MessageHeaderDecoder();
     private final TransactionDecoder transaction = new TransactionDecoder();
@@ -44,39 +51,54 @@ final class FeaturesStage implements Stage {
     FeaturesStage(final TransactionFeatures features, final SingleWriterFeatureTable published) {
         this.features = features;
         this.compiled = null;
-        this.published = checkWidth(published);
+        this.featureSet = FeatureSet.defaultSet();
+        this.published = checkWidth(published, featureSet);
+        this.hashHeader = hashHeader(featureSet.hash());
     }
 
     /**
-     * With a compiled definition that emits the default's features ({@link EngineContext#featureSpec()}).
+     * With a compiled definition of any width ({@link EngineContext#featureSpec()}).
      *
      * @param published the served table; null to publish nothing ({@code vigil.features.serve=false}).
      */
     FeaturesStage(final CompiledFeatures compiled, final SingleWriterFeatureTable published) {
-        if (compiled.width() != TransactionFeatures.WIDTH) {
-            throw new IllegalArgumentException("feature definition of width " + compiled.width() + ", the pipeline takes " +
-                TransactionFeatures.WIDTH);
-        }
         this.features = null;
         this.compiled = compiled;
-        this.published = checkWidth(published);
+        this.featureSet = FeatureSet.of(compiled.spec());
+        this.published = checkWidth(published, featureSet);
+        this.hashHeader = hashHeader(featureSet.hash());
     }
 
     /** With a compiled definition and a served table of its own (tests). */
     FeaturesStage(final CompiledFeatures compiled) {
-        this(compiled, servedTable());
+        this(compiled, servedTable(FeatureSet.of(compiled.spec()), 16));
     }
 
     private static SingleWriterFeatureTable servedTable() {
-        return new SingleWriterFeatureTable(TransactionFeatures.VERSION, TransactionFeatures.NAMES, 16);
+        return servedTable(FeatureSet.defaultSet(), 16);
     }
 
-    private static SingleWriterFeatureTable checkWidth(final SingleWriterFeatureTable published) {
-        if (published != null && published.width() != TransactionFeatures.WIDTH) {
-            throw new IllegalArgumentException("the served table is " + published.width() + " wide, the features " +
-                TransactionFeatures.WIDTH);
+    /** A served table for {@code set}'s vectors (its version and names), pre-sized for {@code expectedKeys}. */
+    static SingleWriterFeatureTable servedTable(final FeatureSet set, final long expectedKeys) {
+        return new SingleWriterFeatureTable(set.version(), set.hash(), set.names(), expectedKeys);
+    }
+
+    private static SingleWriterFeatureTable checkWidth(final SingleWriterFeatureTable published, final FeatureSet set) {
+        if (published != null && !published.names().equals(set.names())) {
+            throw new IllegalArgumentException("the served table has the features " + published.names() + ", the stage " +
+                "computes " + set.names());
         }
         return published;
+    }
+
+    private static byte[] hashHeader(final String hash) {
+        final byte[] ascii = hash.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        return ByteBuffer.allocate(8 + ascii.length).putInt(HASH_MAGIC).putInt(ascii.length).put(ascii).array();
+    }
+
+    /** @return the feature set the stage computes: its names in vector order, its hash. */
+    FeatureSet featureSet() {
+        return featureSet;
     }
 
     /** The accounts' latest feature vectors, for readers on any thread; null when not served. */
@@ -96,7 +118,7 @@ final class FeaturesStage implements Stage {
 
     /** @return the content hash of the definition the stage computes. */
     String featureSetHash() {
-        return compiled != null ? compiled.hash() : FeatureSpec.defaultHash();
+        return featureSet.hash();
     }
 
     @Override
@@ -138,6 +160,7 @@ final class FeaturesStage implements Stage {
 
     @Override
     public void writeSection(final WritableByteChannel out) throws IOException {
+        writeHeader(out);
         if (compiled != null) {
             compiled.writeSnapshot(out);
         } else {
@@ -153,11 +176,12 @@ final class FeaturesStage implements Stage {
             return new SectionImage() {
                 @Override
                 public long length() {
-                    return snapshot.bytes();
+                    return hashHeader.length + snapshot.bytes();
                 }
 
                 @Override
                 public void writeTo(final WritableByteChannel out) throws IOException {
+                    writeHeader(out);
                     snapshot.writeTo(out);
                 }
 
@@ -171,11 +195,12 @@ final class FeaturesStage implements Stage {
         return new SectionImage() {
             @Override
             public long length() {
-                return snapshot.bytes();
+                return hashHeader.length + snapshot.bytes();
             }
 
             @Override
             public void writeTo(final WritableByteChannel out) throws IOException {
+                writeHeader(out);
                 snapshot.writeTo(out);
             }
 
@@ -188,14 +213,45 @@ final class FeaturesStage implements Stage {
 
     @Override
     public void readSection(final int version, final ReadableByteChannel in) throws IOException {
-        if (version != SECTION_VERSION) {
-            throw new IOException("features section version " + version + ", this engine reads " + SECTION_VERSION);
+        if (version != SECTION_VERSION && version != 1) {
+            throw new IOException("features section version " + version + ", this engine reads 1 and " + SECTION_VERSION);
+        }
+        if (version >= 2) {
+            final ByteBuffer head = ByteBuffer.allocate(8);
+            readFully(in, head);
+            final int length = head.getInt(4);
+            if (head.getInt(0) != HASH_MAGIC || length < 0 || length > 256) {
+                throw new IOException("features section: no feature set hash header");
+            }
+            final ByteBuffer hash = ByteBuffer.allocate(length);
+            readFully(in, hash);
+            final String written = new String(hash.array(), java.nio.charset.StandardCharsets.US_ASCII);
+            if (!written.equals(featureSet.hash())) {
+                throw new IOException("features section of the feature set with hash " + written + ", the engine computes " +
+                    featureSet.describe() + ", hash " + featureSet.hash());
+            }
         }
         if (compiled != null) {
             compiled.readSnapshot(in);
         } else {
             features.readSnapshot(in);
         }
+    }
+
+    private void writeHeader(final WritableByteChannel out) throws IOException {
+        final ByteBuffer b = ByteBuffer.wrap(hashHeader);
+        while (b.hasRemaining()) {
+            out.write(b);
+        }
+    }
+
+    private static void readFully(final ReadableByteChannel in, final ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            if (in.read(b) < 0) {
+                throw new IOException("features section ends early");
+            }
+        }
+        b.flip();
     }
 
     @Override

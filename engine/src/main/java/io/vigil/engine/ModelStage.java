@@ -1,7 +1,6 @@
 package io.vigil.engine;
 
 import io.vigil.codecs.sbe.TransactionDecoder;
-import io.vigil.scoring.features.TransactionFeatures;
 import io.vigil.scoring.model.OnnxModel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -9,8 +8,10 @@ import org.slf4j.LoggerFactory;
 import java.nio.FloatBuffer;
 
 /**
- * ONNX inference, once per batch (a {@linkplain #barrier() barrier}): each transaction to answer adds its feature
- * vector as a row of the model's input tensor; at the end of the batch one {@code run} scores them all. A batch whose
+ * ONNX inference, once per batch (a {@linkplain #barrier() barrier}): each transaction to answer adds a row to the
+ * model's input tensor, the features the model reads gathered by name from the slot's vector (their positions,
+ * {@link OnnxModel#inputIndices()}, decided once at load); at the end of the batch one {@code run} scores them all.
+ * Without a model ({@code vigil.model.path=none}) every transaction is decided by the rules alone (MODEL_FALLBACK). A batch whose
  * inference throws or runs over its budget is marked MODEL_FALLBACK (decided by the rules alone). Not thread-safe;
  * allocation-free per event (ONNX Runtime's Java API allocates a few objects per batch).
  */
@@ -20,7 +21,9 @@ final class ModelStage implements Stage {
     private final OnnxModel model;
     private final float[] scores;
     private final FloatBuffer modelInput;
-    private final int width = TransactionFeatures.WIDTH;
+    private final int width;
+    /** Column i of a row is the slot's feature at gather[i]. */
+    private final int[] gather;
     private final String modelVersion;
     private int rows;
     private long fallbacks;
@@ -29,16 +32,30 @@ final class ModelStage implements Stage {
     private long budgetNs;
     private boolean rulesOnly;
 
+    /** @param model bound to the running feature set ({@link OnnxModel#bind}); unbound, it reads columns 0..width-1. */
     ModelStage(final OnnxModel model) {
         this.model = model;
         this.scores = new float[model.maxBatch()];
         this.modelInput = model.input();
         this.modelVersion = model.version();
-        if (model.width() != width) {
-            throw new IllegalArgumentException("model " + modelVersion + " takes " + model.width() +
-                " features, the feature set " + TransactionFeatures.VERSION + " has " + width);
-        }
+        this.width = model.width();
+        final int[] bound = model.inputIndices();
+        this.gather = bound != null ? bound.clone() : java.util.stream.IntStream.range(0, width).toArray();
     }
+
+    /** Without a model: every transaction is decided by the rules alone. */
+    ModelStage(final int maxBatch) {
+        this.model = null;
+        this.scores = new float[maxBatch];
+        this.modelInput = null;
+        this.modelVersion = NO_MODEL;
+        this.width = 0;
+        this.gather = new int[0];
+        this.rulesOnly = true;
+    }
+
+    /** The model version of decisions made without a model. */
+    static final String NO_MODEL = "none";
 
     @Override
     public String name() {
@@ -63,7 +80,7 @@ final class ModelStage implements Stage {
     }
 
     void rulesOnly(final boolean rulesOnly) {
-        this.rulesOnly = rulesOnly;
+        this.rulesOnly = rulesOnly || model == null;
     }
 
     long fallbacks() {
@@ -83,9 +100,13 @@ final class ModelStage implements Stage {
         if (slot.templateId != TransactionDecoder.TEMPLATE_ID || slot.alreadyAnswered) {
             return;
         }
-        final int base = rows * width;
-        for (int i = 0; i < width; i++) {
-            modelInput.put(base + i, slot.features[i]);
+        if (model != null) {
+            final int base = rows * width;
+            final float[] features = slot.features;
+            final int[] at = gather;
+            for (int i = 0; i < at.length; i++) {
+                modelInput.put(base + i, features[at[i]]);
+            }
         }
         slot.needsInference = true;
         rows++;
@@ -134,6 +155,8 @@ final class ModelStage implements Stage {
     }
 
     void close() {
-        model.close();
+        if (model != null) {
+            model.close();
+        }
     }
 }

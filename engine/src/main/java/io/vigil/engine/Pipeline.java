@@ -413,6 +413,11 @@ public final class Pipeline implements AutoCloseable {
         return features.keys();
     }
 
+    /** @return the feature set the pipeline computes: its names in vector order (what slots are sized to), its hash. */
+    public io.vigil.scoring.features.FeatureSet featureSet() {
+        return features.featureSet();
+    }
+
     /** @return the content hash of the feature definition the pipeline computes (lineage). */
     public String featureSetHash() {
         return features.featureSetHash();

@@ -71,7 +71,7 @@ final class RulesStage implements Stage {
             return;
         }
         final RulesConfig changed = RulesControl.decode(control.buffer(), 0);
-        rules = new DecisionRules(changed);
+        rules = configured.withConfig(changed);
         controlled = true;
         LOG.info("rules set at input index {}: {}", Long.toHexString(control.inputIndex()), changed);
     }
@@ -118,7 +118,7 @@ final class RulesStage implements Stage {
         final ByteBuffer message = ByteBuffer.allocate(length);
         readFully(in, message);
         try {
-            rules = new DecisionRules(RulesControl.decode(new UnsafeBuffer(message.array()), 0));
+            rules = configured.withConfig(RulesControl.decode(new UnsafeBuffer(message.array()), 0));
         } catch (final RuntimeException ex) {
             throw new IOException("rules section: " + ex.getMessage(), ex);
         }

@@ -21,7 +21,8 @@ import java.util.TreeMap;
 /**
  * What a live run started with, recorded in its data directory so that an auditor can replay it without guessing:
  * the Vigil version, the effective value of every configuration key (rules thresholds, validation limits, batch
- * sizes...; never the credential), and the SHA-256 of the model. Changes made while it runs reach the pipeline as
+ * sizes...; never the credential), the SHA-256 of the model, and the feature set the run computes (its content hash
+ * and feature names: the lineage of every decision the run journals, which the output records do not repeat). Changes made while it runs reach the pipeline as
  * control records in the input journal, so the journal and this file together reproduce every decision.
  *
  * <p>{@value #FILE} holds the latest start; {@value #HISTORY}/ keeps one file per start. Both are written to a
@@ -37,6 +38,12 @@ public final class RunContext {
     public static final String VERSION = "run.vigil.version";
     /** Entry with the SHA-256 of the model the run started with. */
     public static final String MODEL_SHA256 = "run.model.sha256";
+    /** Entry with the content hash of the feature set the run computes ({@code FeatureSpec.hash()}). */
+    public static final String FEATURE_SET_HASH = "run.features.hash";
+    /** Entry with the feature set's name and version. */
+    public static final String FEATURE_SET = "run.features.set";
+    /** Entry with the feature set's features, comma-separated, in vector order. */
+    public static final String FEATURE_NAMES = "run.features.names";
     /** Entry with the time the run started. */
     public static final String STARTED = "run.started";
 
@@ -65,7 +72,18 @@ public final class RunContext {
         entries.put(VERSION, vigilVersion());
         entries.put(STARTED, Instant.now().toString());
         final String modelPath = config.string(VigilConfig.MODEL_PATH);
-        entries.put(MODEL_SHA256, OnnxModel.sha256(modelPath.isEmpty() ? null : Path.of(modelPath)));
+        entries.put(MODEL_SHA256, modelPath.trim().equalsIgnoreCase("none") ? "none" :
+            OnnxModel.sha256(modelPath.isEmpty() ? null : Path.of(modelPath)));
+        final String spec = config.string(VigilConfig.FEATURES_SPEC).trim();
+        try {
+            final io.vigil.scoring.features.FeatureSet set = io.vigil.scoring.features.FeatureSet.ofNullable(
+                spec.isEmpty() ? null : io.vigil.scoring.features.spec.FeatureSpec.load(Path.of(spec)));
+            entries.put(FEATURE_SET_HASH, set.hash());
+            entries.put(FEATURE_SET, set.name() + " " + set.version());
+            entries.put(FEATURE_NAMES, String.join(",", set.names()));
+        } catch (final RuntimeException ex) {
+            // an unreadable definition: the engine refuses to start with it anyway
+        }
         for (final VigilConfig.Key key : VigilConfig.keys()) {
             if (key.recording() == VigilConfig.Key.Recording.SECRET) {
                 continue; // a secret: never written down

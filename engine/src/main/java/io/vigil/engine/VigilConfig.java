@@ -168,14 +168,14 @@ public final class VigilConfig {
     public static final Key INFERENCE_BUDGET = key("vigil.inference.budget", "100ms",
         "A batch whose ONNX call takes longer is decided by the rules alone, with reason MODEL_FALLBACK; 0 disables.");
     public static final Key MODEL_PATH = key("vigil.model.path", "",
-        "ONNX model file; empty: the model bundled with Vigil.");
+        "ONNX model file; empty: the model bundled with Vigil (it reads the default's 14 features); none: no model, every transaction is decided by the rules and the anomaly score alone (reason MODEL_FALLBACK).");
     public static final Key EXPECTED_ACCOUNTS = key("vigil.features.expected.accounts", "65536",
         "Accounts the feature state is pre-sized for (it grows past this).");
     public static final Key FEATURES_SERVE = ENGINE_KEYS.add("vigil.features.serve", "true",
         "Whether the pipeline publishes each event's feature vector for GET /features/..., the RESP server and the Redis mirror (docs/feature-serving.md); false saves its cost per event (about 0.1 us at p50 on a loaded 2-vCPU machine) and those endpoints answer that serving is off.",
         Key.Recording.LOCAL);
     public static final Key FEATURES_SPEC = key("vigil.features.spec", "",
-        "Feature definition file (YAML, docs/features.md) the pipeline computes; empty: the built-in default (the 14 txf-1 features, computed by the hand-written TransactionFeatures, which the compiled default equals and outruns). A file must emit the default's 14 feature names in order (the model, the rules and the export take them by position); it is compiled at start and its hash is checked against checkpoints.");
+        "Feature definition file (YAML, docs/features.md) the pipeline computes; empty: the built-in default (the 14 txf-1 features, computed by the hand-written TransactionFeatures, which the compiled default equals and outruns). Any definition runs, of any width: the rules, the anomaly score and the model find the features they read by name (vigil.rules.inputs, the model's vigil.feature_names), and start is refused, naming them, when it lacks one; it is compiled at start and its hash is checked against checkpoints and models.");
     public static final Key EXPECTED_SERIES = key("vigil.metrics.expected.series", "1024",
         "Metric series the anomaly state is pre-sized for (it grows past this).");
 
@@ -223,6 +223,10 @@ public final class VigilConfig {
     public static final Key RULE_DECLINE_HITS = key("vigil.rules.decline.min.hits",
         String.valueOf(RulesConfig.DEFAULT_DECLINE_MIN_RULE_HITS),
         "Rule reasons that together DECLINE an event (fewer send it to REVIEW).");
+    public static final Key RULE_INPUTS = key("vigil.rules.inputs", "",
+        "Which feature of the running feature set each rule input reads, comma-separated input=feature (inputs: amount_z, velocity_z, new_merchant, new_merchant_rate, count_1h, secs_since_prev, log_events, count_1m, log_amount); an input not named reads the feature of its own name. Start is refused, naming the rule, when an enabled rule's feature is not in the set.");
+    public static final Key RULE_OFF = key("vigil.rules.off", "",
+        "Rules turned off, comma-separated: amount (AMOUNT_ANOMALY), velocity (VELOCITY_ANOMALY), hopping (MERCHANT_HOPPING), card_testing (CARD_TESTING), anomaly (the transaction anomaly score and its review); an off rule reads no feature, so a feature set without its inputs runs.");
 
     /** Every module's keys, found once, on first use: the engine's, then each {@link ConfigKeys} service's by module. */
     private static final class Registry {

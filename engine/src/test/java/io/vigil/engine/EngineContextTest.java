@@ -65,4 +65,32 @@ class EngineContextTest {
         assertThrows(ConfigurationException.class, context::conclude);
         assertThrows(IllegalStateException.class, context::waitStrategy);
     }
+
+    @Test
+    void shouldResolveTheRuleInputsAgainstTheFeatureSetOnceAndNameBadKeys() {
+        final EngineContext defaults = EngineContext.of(VigilConfig.of(Map.of()));
+        assertEquals(io.vigil.scoring.features.FeatureSet.defaultSet(), defaults.featureSet());
+        assertEquals(io.vigil.scoring.features.TransactionFeatures.AMOUNT_Z,
+            defaults.ruleInputs().at(io.vigil.scoring.rules.RuleInputs.AMOUNT_Z));
+        assertTrue(!defaults.noModel());
+
+        final EngineContext mapped = EngineContext.of(VigilConfig.of(Map.of(
+            VigilConfig.RULE_INPUTS.name(), "amount_z=velocity_z",
+            VigilConfig.RULE_OFF.name(), "card_testing, anomaly",
+            VigilConfig.MODEL_PATH.name(), "none")));
+        assertEquals(io.vigil.scoring.features.TransactionFeatures.VELOCITY_Z,
+            mapped.ruleInputs().at(io.vigil.scoring.rules.RuleInputs.AMOUNT_Z));
+        assertEquals(-1, mapped.ruleInputs().at(io.vigil.scoring.rules.RuleInputs.COUNT_1M));
+        assertTrue(mapped.noModel());
+        assertEquals(null, mapped.modelPath());
+
+        final ConfigurationException off = assertThrows(ConfigurationException.class, () -> EngineContext.of(
+            VigilConfig.of(Map.of(VigilConfig.RULE_OFF.name(), "speed"))));
+        assertTrue(off.getMessage().contains(VigilConfig.RULE_OFF.name()) && off.getMessage().contains("unknown rule 'speed'"),
+            off.getMessage());
+        final ConfigurationException input = assertThrows(ConfigurationException.class, () -> EngineContext.of(
+            VigilConfig.of(Map.of(VigilConfig.RULE_INPUTS.name(), "amount_z=no_such"))));
+        assertTrue(input.getMessage().contains("rule amount reads its input amount_z from feature 'no_such'"),
+            input.getMessage());
+    }
 }

@@ -65,9 +65,12 @@ class GatewayEndToEndTest {
         final Map<Long, Long> journalIndex = new ConcurrentHashMap<>();
         final AtomicInteger duplicates = new AtomicInteger();
         final AtomicInteger count = new AtomicInteger();
+        /** The reason bits of each decision, by client sequence. */
+        final Map<Long, Integer> reasons = new ConcurrentHashMap<>();
 
         @Override
         public void onDecision(final DecisionDecoder decision) {
+            reasons.put(decision.clientSequence(), (int)decision.reasons().getRaw());
             record(decision.clientSequence(), "DECISION", decision.journalIndex());
         }
 

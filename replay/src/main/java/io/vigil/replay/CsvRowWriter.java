@@ -1,6 +1,6 @@
 package io.vigil.replay;
 
-import io.vigil.scoring.features.TransactionFeatures;
+import io.vigil.scoring.features.FeatureSet;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -17,10 +17,19 @@ import java.nio.file.Path;
 final class CsvRowWriter implements FeatureExporter.RowWriter {
     private final Writer out;
     private final StringBuilder line = new StringBuilder(512);
+    private final int width;
 
+    /** Of the default feature set (tests). */
     CsvRowWriter(final Path file) throws IOException {
+        this(file, FeatureSet.defaultSet());
+    }
+
+    /** The header names {@code set}'s features ({@link FeatureRow#columns}). */
+    CsvRowWriter(final Path file, final FeatureSet set) throws IOException {
+        final String header = String.join(",", FeatureRow.columns(set));
+        width = set.width();
         out = new BufferedWriter(Files.newBufferedWriter(file, StandardCharsets.UTF_8), 1 << 16);
-        out.write(String.join(",", FeatureRow.COLUMNS));
+        out.write(header);
         out.write('\n');
     }
 
@@ -31,8 +40,9 @@ final class CsvRowWriter implements FeatureExporter.RowWriter {
         l.append(r.journalIndex).append(',').append(r.ingestTimeNs).append(',').append(r.eventTimeNs).append(',')
             .append(r.entityKey).append(',').append(r.eventType).append(',').append(r.clientSequence).append(',');
         text(r.featureSetVersion).append(',');
+        text(r.featureSetHash).append(',');
         text(r.modelVersion).append(',');
-        for (int i = 0; i < TransactionFeatures.WIDTH; i++) {
+        for (int i = 0; i < width; i++) {
             if (r.hasFeatures) {
                 l.append(r.features[i]);
             }

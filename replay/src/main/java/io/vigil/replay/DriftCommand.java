@@ -7,7 +7,7 @@ import io.vigil.scoring.drift.DriftStatistics;
 import io.vigil.scoring.drift.EmpiricalCdf;
 import io.vigil.scoring.drift.FeatureReference;
 import io.vigil.scoring.drift.FeatureReferenceBuilder;
-import io.vigil.scoring.features.TransactionFeatures;
+import io.vigil.scoring.features.FeatureSet;
 import org.apache.datasketches.kll.KllFloatsSketch;
 import org.apache.parquet.ParquetReadOptions;
 import org.apache.parquet.column.page.PageReadStore;
@@ -83,16 +83,21 @@ public final class DriftCommand implements Runnable {
         @Option(names = "--out", required = true, description = "Reference file to write (JSON).")
         Path out;
 
+        @Option(names = "--features", description = "The feature definition the export was computed with (default: " +
+            "the built-in one): its features are the reference's.")
+        Path features;
+
         @Option(names = "--k", defaultValue = "" + FeatureReferenceBuilder.DEFAULT_K,
             description = "k of the KLL sketches (default ${DEFAULT-VALUE}).")
         int k;
 
         @Override
         public Integer call() throws IOException {
-            final List<String> names = TransactionFeatures.NAMES;
-            final FeatureReferenceBuilder builder = new FeatureReferenceBuilder(TransactionFeatures.VERSION,
-                FeatureReference.featureSetHash(TransactionFeatures.VERSION, names), names, k);
-            final ReadResult read = readExport(input, names, vector -> builder.addRow(vector, 0));
+            final FeatureSet set = featureSet(features);
+            final List<String> names = set.names();
+            final FeatureReferenceBuilder builder = new FeatureReferenceBuilder(set.version(),
+                FeatureReference.featureSetHash(set.version(), names), names, k);
+            final ReadResult read = readExport(input, set, vector -> builder.addRow(vector, 0));
             if (read.rows() == 0) {
                 throw new CommandLine.ParameterException(spec.commandLine(), input + ": no row with a feature vector");
             }
@@ -122,12 +127,17 @@ public final class DriftCommand implements Runnable {
         @Option(names = "--input", required = true, description = "The export to compare.")
         Path input;
 
+        @Option(names = "--features", description = "The feature definition the export was computed with (default: " +
+            "the built-in one).")
+        Path features;
+
         @Override
         public Integer call() throws IOException {
             final FeatureReference reference = FeatureReference.read(referenceFile);
-            final List<String> names = TransactionFeatures.NAMES;
+            final FeatureSet set = featureSet(features);
+            final List<String> names = set.names();
             try {
-                reference.requireFeatureSet(TransactionFeatures.VERSION, names);
+                reference.requireFeatureSet(set.version(), names);
             } catch (final IllegalArgumentException ex) {
                 throw new CommandLine.ParameterException(spec.commandLine(), referenceFile + ": " + ex.getMessage());
             }
@@ -135,7 +145,7 @@ public final class DriftCommand implements Runnable {
             for (int i = 0; i < sketches.length; i++) {
                 sketches[i] = KllFloatsSketch.newHeapInstance(FeatureReferenceBuilder.DEFAULT_K);
             }
-            final ReadResult read = readExport(input, names, vector -> {
+            final ReadResult read = readExport(input, set, vector -> {
                 for (int i = 0; i < vector.length; i++) {
                     sketches[i].update(vector[i]);
                 }
@@ -155,13 +165,19 @@ public final class DriftCommand implements Runnable {
         }
     }
 
-    /** Reads the feature columns {@code names} of a Parquet or CSV export, row by row. */
-    static ReadResult readExport(final Path file, final List<String> names, final RowSink sink) throws IOException {
+    /** The feature set of a definition file, the built-in default for null. */
+    static FeatureSet featureSet(final Path spec) {
+        return FeatureSet.ofNullable(spec == null ? null : io.vigil.scoring.features.spec.FeatureSpec.load(spec));
+    }
+
+    /** Reads the feature columns of {@code set} from a Parquet or CSV export, row by row. */
+    static ReadResult readExport(final Path file, final FeatureSet set, final RowSink sink) throws IOException {
+        final List<String> names = set.names();
         final String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
         final ReadResult result = name.endsWith(".parquet") ? readParquet(file, names, sink) : readCsv(file, names, sink);
-        if (result.featureSet() != null && !result.featureSet().equals(TransactionFeatures.VERSION)) {
-            throw new IOException(file + " holds features of feature set '" + result.featureSet() + "', this build " +
-                "computes '" + TransactionFeatures.VERSION + "'");
+        if (result.featureSet() != null && !result.featureSet().equals(set.version())) {
+            throw new IOException(file + " holds features of feature set '" + result.featureSet() + "', not of '" +
+                set.version() + "' (pass --features with the definition it was computed with)");
         }
         return result;
     }

@@ -10,7 +10,7 @@ import io.vigil.codecs.sbe.RejectReason;
 import io.vigil.codecs.sbe.TransactionDecoder;
 import io.vigil.engine.EventSlot;
 import io.vigil.engine.Pipeline;
-import io.vigil.scoring.features.TransactionFeatures;
+import io.vigil.scoring.features.FeatureSet;
 import org.agrona.DirectBuffer;
 
 import java.io.IOException;
@@ -33,7 +33,8 @@ final class FeatureExporter implements Pipeline.Observer {
 
     private final RowWriter writer;
     private final String modelVersion;
-    private final FeatureRow row = new FeatureRow();
+    private final FeatureSet featureSet;
+    private final FeatureRow row;
     private final MessageHeaderDecoder header = new MessageHeaderDecoder();
     private final MessageHeaderDecoder answerHeader = new MessageHeaderDecoder();
     private final TransactionDecoder transaction = new TransactionDecoder();
@@ -42,9 +43,12 @@ final class FeatureExporter implements Pipeline.Observer {
     private final RejectDecoder reject = new RejectDecoder();
     private long rows;
 
-    FeatureExporter(final RowWriter writer, final String modelVersion) {
+    /** @param featureSet the pipeline's ({@link Pipeline#featureSet()}): the rows' width, version and hash. */
+    FeatureExporter(final RowWriter writer, final String modelVersion, final FeatureSet featureSet) {
         this.writer = writer;
         this.modelVersion = modelVersion;
+        this.featureSet = featureSet;
+        this.row = new FeatureRow(featureSet.width());
     }
 
     @Override
@@ -58,7 +62,8 @@ final class FeatureExporter implements Pipeline.Observer {
         r.eventTimeNs = slot.eventTimeNs;
         r.entityKey = slot.entityKey;
         r.clientSequence = slot.input.clientSequence;
-        r.featureSetVersion = TransactionFeatures.VERSION;
+        r.featureSetVersion = featureSet.version();
+        r.featureSetHash = featureSet.hash();
         r.anomalyScore = slot.anomalyScore;
         r.modelScore = slot.modelScore;
         r.label = null;
@@ -69,7 +74,7 @@ final class FeatureExporter implements Pipeline.Observer {
             if (slot.rejectReason == 0) {
                 r.hasFeatures = true;
                 r.modelVersion = modelVersion;
-                System.arraycopy(slot.features, 0, r.features, 0, TransactionFeatures.WIDTH);
+                System.arraycopy(slot.features, 0, r.features, 0, r.features.length);
             }
             if (slot.input.payloadLength >= MessageHeaderDecoder.ENCODED_LENGTH) {
                 header.wrap(slot.input.payload(), 0);

@@ -1,6 +1,6 @@
 package io.vigil.replay;
 
-import io.vigil.scoring.features.TransactionFeatures;
+import io.vigil.scoring.features.FeatureSet;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -10,15 +10,34 @@ import java.util.List;
  * for every row (mutable); writers copy what they keep.
  */
 final class FeatureRow {
-    /** Column names, in order: lineage, the {@link TransactionFeatures#WIDTH} features, scores and outcome. */
-    static final List<String> COLUMNS;
+    /** The lineage columns before the features, in order. */
+    static final List<String> LINEAGE = List.of("journal_index", "ingest_time_ns", "event_time_ns", "entity_key",
+        "event_type", "client_sequence", "feature_set_version", "feature_set_hash", "model_version");
+    /** The columns after the features, in order. */
+    static final List<String> OUTCOME = List.of("anomaly_score", "model_score", "decision", "reasons", "label");
+    /** The columns of an export of the default feature set. */
+    static final List<String> COLUMNS = columns(FeatureSet.defaultSet());
 
-    static {
-        final List<String> columns = new ArrayList<>(List.of("journal_index", "ingest_time_ns", "event_time_ns",
-            "entity_key", "event_type", "client_sequence", "feature_set_version", "model_version"));
-        columns.addAll(TransactionFeatures.NAMES);
-        columns.addAll(List.of("anomaly_score", "model_score", "decision", "reasons", "label"));
-        COLUMNS = List.copyOf(columns);
+    /**
+     * Column names, in order: lineage, the feature set's features (its names, in vector order), scores and outcome.
+     *
+     * @throws IllegalArgumentException when a feature is named like another column.
+     */
+    static List<String> columns(final FeatureSet set) {
+        final List<String> columns = new ArrayList<>(LINEAGE);
+        for (final String name : set.names()) {
+            if (LINEAGE.contains(name) || OUTCOME.contains(name)) {
+                throw new IllegalArgumentException("feature '" + name + "' of " + set.describe() + " is named like an " +
+                    "export column (" + LINEAGE + ", " + OUTCOME + "): rename it to export the set");
+            }
+        }
+        columns.addAll(set.names());
+        columns.addAll(OUTCOME);
+        return List.copyOf(columns);
+    }
+
+    FeatureRow(final int width) {
+        features = new float[width];
     }
 
     long journalIndex;
@@ -29,11 +48,13 @@ final class FeatureRow {
     String eventType;
     long clientSequence;
     String featureSetVersion;
+    /** The feature set's content hash (lineage: the definition that computed the features). */
+    String featureSetHash;
     /** Null when no model scored the event (metric samples, rejected events). */
     String modelVersion;
     /** False when the event has no feature vector (metric samples, rejected events): the feature cells are null. */
     boolean hasFeatures;
-    final float[] features = new float[TransactionFeatures.WIDTH];
+    final float[] features;
     float anomalyScore;
     float modelScore;
     /** APPROVE, REVIEW, DECLINE, or REJECT:reason. */

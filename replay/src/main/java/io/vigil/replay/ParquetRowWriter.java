@@ -1,6 +1,6 @@
 package io.vigil.replay;
 
-import io.vigil.scoring.features.TransactionFeatures;
+import io.vigil.scoring.features.FeatureSet;
 import org.apache.parquet.conf.ParquetConfiguration;
 import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.hadoop.ParquetFileWriter;
@@ -28,13 +28,16 @@ import java.util.Map;
  * Writes feature rows as an Apache Parquet file with the Parquet Java library: one row group per 128 MB, dictionary
  * encoding where it pays ({@link #PLAIN_COLUMNS}), pages compressed with zstd ({@link ZstdCodecFactory}: Parquet's
  * own codecs load Hadoop classes, which the Vigil jar does not carry) or not at all, and the
- * columns of {@link FeatureRow#COLUMNS}: lineage as int64 and UTF-8 strings, features and scores as float (null where
- * the event has no feature vector). The file's key-value metadata names the feature set and the writer.
+ * columns of {@link FeatureRow#columns}: lineage as int64 and UTF-8 strings (the feature set's version and content
+ * hash in every row), the running feature set's features by name and the scores as float (null where the event has no
+ * feature vector). The file's key-value metadata names the feature set ({@code vigil.feature_set}, its hash
+ * {@code vigil.feature_set_hash}, its features {@code vigil.feature_names}) and the writer.
  *
  * <p>Single-threaded.
  */
 final class ParquetRowWriter implements FeatureExporter.RowWriter {
-    static final MessageType SCHEMA = schema();
+    /** The schema of an export of the default feature set. */
+    static final MessageType SCHEMA = schema(FeatureSet.defaultSet());
 
     private final ParquetWriter<FeatureRow> writer;
 
@@ -48,9 +51,18 @@ final class ParquetRowWriter implements FeatureExporter.RowWriter {
         "client_sequence", "log_amount", "log_sum_1m", "log_sum_1h", "amount_ewma", "amount_z", "secs_since_prev",
         "velocity_z", "new_merchant_rate", "anomaly_score", "model_score");
 
-    /** @param zstdLevel zstd level of the pages, or 0 for none. */
+    /** Of the default feature set (tests). */
     ParquetRowWriter(final Path file, final int zstdLevel) throws IOException {
-        Builder builder = new Builder(new LocalOutputFile(file))
+        this(file, zstdLevel, FeatureSet.defaultSet());
+    }
+
+    /**
+     * @param zstdLevel zstd level of the pages, or 0 for none.
+     * @param set       the running feature set: its features are the feature columns.
+     */
+    ParquetRowWriter(final Path file, final int zstdLevel, final FeatureSet set) throws IOException {
+        final MessageType schema = schema(set);
+        Builder builder = new Builder(new LocalOutputFile(file), schema, set)
             .withConf(new PlainParquetConfiguration())
             .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
             .withDictionaryEncoding(true);
@@ -66,9 +78,13 @@ final class ParquetRowWriter implements FeatureExporter.RowWriter {
         writer = builder.build();
     }
 
-    private static MessageType schema() {
+    private static MessageType schema(final FeatureSet set) {
         final Types.MessageTypeBuilder message = Types.buildMessage();
-        for (final String column : FeatureRow.COLUMNS) {
+        for (final String column : FeatureRow.columns(set)) {
+            if (set.names().contains(column)) {
+                message.primitive(PrimitiveTypeName.FLOAT, Repetition.OPTIONAL).named(column);
+                continue;
+            }
             switch (column) {
                 case "journal_index":
                 case "ingest_time_ns":
@@ -80,6 +96,7 @@ final class ParquetRowWriter implements FeatureExporter.RowWriter {
                     break;
                 case "event_type":
                 case "feature_set_version":
+                case "feature_set_hash":
                 case "decision":
                     message.primitive(PrimitiveTypeName.BINARY, Repetition.REQUIRED)
                         .as(LogicalTypeAnnotation.stringType()).named(column);
@@ -112,8 +129,13 @@ final class ParquetRowWriter implements FeatureExporter.RowWriter {
 
     @SuppressWarnings("deprecation")
     private static final class Builder extends ParquetWriter.Builder<FeatureRow, Builder> {
-        Builder(final OutputFile file) {
+        private final MessageType schema;
+        private final FeatureSet set;
+
+        Builder(final OutputFile file, final MessageType schema, final FeatureSet set) {
             super(file);
+            this.schema = schema;
+            this.set = set;
         }
 
         @Override
@@ -123,24 +145,35 @@ final class ParquetRowWriter implements FeatureExporter.RowWriter {
 
         @Override
         protected WriteSupport<FeatureRow> getWriteSupport(final ParquetConfiguration conf) {
-            return new RowWriteSupport();
+            return new RowWriteSupport(schema, set);
         }
 
         @Override
         protected WriteSupport<FeatureRow> getWriteSupport(final org.apache.hadoop.conf.Configuration conf) {
-            return new RowWriteSupport();
+            return new RowWriteSupport(schema, set);
         }
     }
 
     @SuppressWarnings("deprecation")
     private static final class RowWriteSupport extends WriteSupport<FeatureRow> {
+        private final MessageType schema;
+        private final FeatureSet set;
+        private final List<String> names;
         private RecordConsumer consumer;
+
+        RowWriteSupport(final MessageType schema, final FeatureSet set) {
+            this.schema = schema;
+            this.set = set;
+            this.names = set.names();
+        }
 
         @Override
         public WriteContext init(final ParquetConfiguration configuration) {
-            return new WriteContext(SCHEMA, Map.of(
-                "vigil.feature_set", TransactionFeatures.VERSION,
-                "vigil.feature_set_hash", io.vigil.scoring.features.spec.FeatureSpec.defaultHash(),
+            return new WriteContext(schema, Map.of(
+                "vigil.feature_set", set.version(),
+                "vigil.feature_set_name", set.name(),
+                "vigil.feature_set_hash", set.hash(),
+                "vigil.feature_names", String.join(",", names),
                 "vigil.writer", "vigil replay export"));
         }
 
@@ -166,10 +199,11 @@ final class ParquetRowWriter implements FeatureExporter.RowWriter {
             field = string(c, field, "event_type", r.eventType);
             field = int64(c, field, "client_sequence", r.clientSequence);
             field = string(c, field, "feature_set_version", r.featureSetVersion);
+            field = string(c, field, "feature_set_hash", r.featureSetHash);
             field = string(c, field, "model_version", r.modelVersion);
-            for (int i = 0; i < TransactionFeatures.WIDTH; i++) {
+            for (int i = 0; i < names.size(); i++) {
                 if (r.hasFeatures) {
-                    float32(c, field, TransactionFeatures.name(i), r.features[i]);
+                    float32(c, field, names.get(i), r.features[i]);
                 }
                 field++;
             }

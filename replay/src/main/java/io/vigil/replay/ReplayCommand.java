@@ -125,15 +125,36 @@ public final class ReplayCommand implements Runnable {
 
         /** Warns when the model to replay with is not the one the run started with (verify would then mismatch). */
         void checkModel(final VigilConfig config) {
+            checkFeatureSet(config);
             if (recorded == null || recorded.get(RunContext.MODEL_SHA256) == null) {
                 return;
             }
             final String path = config.string(VigilConfig.MODEL_PATH);
-            final String sha = io.vigil.scoring.model.OnnxModel.sha256(path.isEmpty() ? null : Path.of(path));
+            final String sha = path.trim().equalsIgnoreCase("none") ? "none" :
+                io.vigil.scoring.model.OnnxModel.sha256(path.isEmpty() ? null : Path.of(path));
             if (!sha.equals(recorded.get(RunContext.MODEL_SHA256))) {
                 spec.commandLine().getErr().println("vigil replay: warning: the model " + (path.isEmpty() ? "bundled" : path) +
                     " (sha256 " + sha + ") is not the one the run started with (sha256 " +
                     recorded.get(RunContext.MODEL_SHA256) + "): its decisions will differ");
+            }
+        }
+
+        /** Warns when the feature set to replay with is not the one the run computed (lineage: its decisions differ). */
+        void checkFeatureSet(final VigilConfig config) {
+            if (recorded == null || recorded.get(RunContext.FEATURE_SET_HASH) == null) {
+                return;
+            }
+            final String spec = config.string(VigilConfig.FEATURES_SPEC).trim();
+            final String hash;
+            try {
+                hash = io.vigil.scoring.features.FeatureSet.ofNullable(spec.isEmpty() ? null :
+                    io.vigil.scoring.features.spec.FeatureSpec.load(Path.of(spec))).hash();
+            } catch (final RuntimeException ex) {
+                return; // the pipeline refuses it, with the reason
+            }
+            if (!hash.equals(recorded.get(RunContext.FEATURE_SET_HASH))) {
+                this.spec.commandLine().getErr().println("vigil replay: note: the feature set replayed (hash " + hash +
+                    ") is not the one the run computed (hash " + recorded.get(RunContext.FEATURE_SET_HASH) + ")");
             }
         }
 
@@ -446,8 +467,10 @@ public final class ReplayCommand implements Runnable {
                 // written under a temporary name and renamed when complete: an interrupted export leaves the old file
                 try (AtomicOutput output = AtomicOutput.start(outFile, "vigil replay export")) {
                     try (Pipeline pipeline = Engine.newPipeline(engine, recorded, io.vigil.engine.ResponseSink.NONE, false);
-                         FeatureExporter.RowWriter writer = writer(format, zstdLevel(compression), output.temp())) {
-                        final FeatureExporter exporter = new FeatureExporter(writer, pipeline.modelVersion());
+                         FeatureExporter.RowWriter writer = writer(format, zstdLevel(compression), output.temp(),
+                             pipeline.featureSet())) {
+                        final FeatureExporter exporter = new FeatureExporter(writer, pipeline.modelVersion(),
+                            pipeline.featureSet());
                         pipeline.observer(exporter);
                         result = Replayer.run(recorded, pipeline, engine.maxFrameBytes(), fromIndex,
                             toIndex, CheckpointStore.from(config), Progress.onStderr("export"));
@@ -487,13 +510,13 @@ public final class ReplayCommand implements Runnable {
                 "(1 to 22) or none");
         }
 
-        static FeatureExporter.RowWriter writer(final String format, final int zstdLevel, final Path file)
-            throws java.io.IOException {
+        static FeatureExporter.RowWriter writer(final String format, final int zstdLevel, final Path file,
+            final io.vigil.scoring.features.FeatureSet set) throws java.io.IOException {
             switch (format.toLowerCase(java.util.Locale.ROOT)) {
                 case "csv":
-                    return new CsvRowWriter(file);
+                    return new CsvRowWriter(file, set);
                 case "parquet":
-                    return new ParquetRowWriter(file, zstdLevel);
+                    return new ParquetRowWriter(file, zstdLevel, set);
                 default:
                     throw new IllegalArgumentException("unknown format '" + format + "', expected csv or parquet");
             }

@@ -95,7 +95,7 @@ public final class Replayer {
             progress.start(journals.inputExcerptsBetween(result.startAfterIndex, last));
             final EventSlot[] slots = new EventSlot[pipeline.maxBatch()];
             for (int i = 0; i < slots.length; i++) {
-                slots[i] = new EventSlot(maxPayloadBytes);
+                slots[i] = new EventSlot(maxPayloadBytes, pipeline.featureSet().width());
             }
             final long answeredBefore = pipeline.answered();
             int next = 0;

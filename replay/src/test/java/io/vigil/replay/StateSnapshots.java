@@ -16,11 +16,17 @@ final class StateSnapshots {
     }
 
     /**
-     * "tenant/account" to its state slot, from a TransactionFeatures snapshot (header of 32 bytes, then the slots,
-     * each ending with the account id and the tenant).
+     * "tenant/account" to its state slot, from a TransactionFeatures snapshot (after the section's feature set hash:
+     * a header of 32 bytes, then the slots, each ending with the account id and the tenant).
      */
     static Map<String, ByteBuffer> accounts(final CheckpointStore.Checkpoint checkpoint) throws java.io.IOException {
-        final ByteBuffer in = checkpoint.section(Pipeline.FEATURES_SECTION).bytes();
+        ByteBuffer in = checkpoint.section(Pipeline.FEATURES_SECTION).bytes();
+        final ByteBuffer head = in.duplicate().order(ByteOrder.BIG_ENDIAN);
+        if (head.remaining() >= 8 && head.getInt(head.position()) == 0x56464831) { // version 2: the feature set hash first
+            final ByteOrder order = in.order();
+            in.position(in.position() + 8 + head.getInt(head.position() + 4));
+            in = in.slice().order(order);
+        }
         final long count = in.getLong(24);
         in.position(32);
         final Map<String, ByteBuffer> accounts = new TreeMap<>();

@@ -28,7 +28,7 @@ import static io.vigil.gateway.drift.DriftConfiguration.WINDOW_VECTORS;
  * engine computes, naming both. Not thread-safe while being set; immutable once concluded.
  */
 public final class DriftContext extends ConfigContext {
-    /** The feature set the engine computes today: the built-in transaction features. */
+    /** The built-in feature set's version and names (the engine's unless vigil.features.spec names a file). */
     static final String FEATURE_SET = TransactionFeatures.VERSION;
     static final List<String> FEATURE_NAMES = TransactionFeatures.NAMES;
 
@@ -94,7 +94,8 @@ public final class DriftContext extends ConfigContext {
             }
             try {
                 final FeatureReference read = FeatureReference.read(referenceFile);
-                read.requireFeatureSet(FEATURE_SET, FEATURE_NAMES);
+                final io.vigil.scoring.features.FeatureSet running = runningSet(v.string(VigilConfig.FEATURES_SPEC).trim());
+                read.requireFeatureSet(running.version(), running.names());
                 reference = read;
             } catch (final IOException | IllegalArgumentException ex) {
                 v.invalid(REFERENCE, ex.getMessage());
@@ -177,5 +178,15 @@ public final class DriftContext extends ConfigContext {
     public int sketchK() {
         requireConcluded();
         return sketchK;
+    }
+
+    /** The feature set the engine computes with {@code vigil.features.spec} = {@code spec}. */
+    private static io.vigil.scoring.features.FeatureSet runningSet(final String spec) {
+        try {
+            return io.vigil.scoring.features.FeatureSet.ofNullable(spec.isEmpty() ? null :
+                io.vigil.scoring.features.spec.FeatureSpec.load(Path.of(spec)));
+        } catch (final io.vigil.scoring.features.spec.FeatureSpecException ex) {
+            throw new IllegalArgumentException("cannot check the reference against " + spec + ": " + ex.getMessage(), ex);
+        }
     }
 }

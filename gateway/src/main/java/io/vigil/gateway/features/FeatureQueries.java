@@ -51,8 +51,8 @@ public final class FeatureQueries {
     }
 
     /** One key's latest values, as read. */
-    public record Features(String entityType, long key, int tenant, String featureSet, Map<String, Float> values,
-        long eventIndex, long eventTimeNs, long updates) {
+    public record Features(String entityType, long key, int tenant, String featureSet, String featureSetHash,
+        Map<String, Float> values, long eventIndex, long eventTimeNs, long updates) {
 
         /** The value of feature {@code name}, or null when the feature set has none of that name. */
         public Float value(final String name) {
@@ -66,6 +66,9 @@ public final class FeatureQueries {
             body.put("key", Long.toUnsignedString(key));
             body.put("tenant", Integer.toUnsignedLong(tenant));
             body.put("feature_set", featureSet);
+            if (!featureSetHash.isEmpty()) {
+                body.put("feature_set_hash", featureSetHash);
+            }
             body.put("event_index", eventIndex);
             body.put("event_index_hex", Long.toHexString(eventIndex));
             body.put("event_time_ns", eventTimeNs);
@@ -130,8 +133,8 @@ public final class FeatureQueries {
         for (int i = 0; i < table.width(); i++) {
             values.put(table.names().get(i), view.value(i));
         }
-        return new Features(entityType, id, tenant, table.version(), values, view.eventIndex(), view.eventTimeNs(),
-            view.updates());
+        return new Features(entityType, id, tenant, table.version(), table.hash(), values, view.eventIndex(),
+            view.eventTimeNs(), view.updates());
     }
 
     /** True when (tenant, entity type, key) has values; {@link BadQueryException} as {@link #find}. */

@@ -68,6 +68,7 @@ public final class SingleWriterFeatureTable {
     }
 
     private final String version;
+    private final String hash;
     private final List<String> names;
     private final java.util.Map<String, Integer> indexes;
     private final int width;
@@ -106,6 +107,21 @@ public final class SingleWriterFeatureTable {
      */
     public SingleWriterFeatureTable(final String version, final List<String> names, final long expectedKeys,
         final int slotsPerSegment, final int partitions) {
+        this(version, "", names, expectedKeys, slotsPerSegment, partitions);
+    }
+
+    /**
+     * A table with the default segment size and partition count, of a feature set with a content hash.
+     *
+     * @param hash the feature set's content hash ({@link FeatureSet#hash()}): what {@link #hash()} says.
+     */
+    public SingleWriterFeatureTable(final String version, final String hash, final List<String> names,
+        final long expectedKeys) {
+        this(version, hash, names, expectedKeys, DEFAULT_SLOTS_PER_SEGMENT, DEFAULT_PARTITIONS);
+    }
+
+    private SingleWriterFeatureTable(final String version, final String hash, final List<String> names,
+        final long expectedKeys, final int slotsPerSegment, final int partitions) {
         if (names.isEmpty() || names.size() > MAX_WIDTH) {
             throw new IllegalArgumentException("a feature set has 1 to " + MAX_WIDTH + " features: " + names.size());
         }
@@ -116,6 +132,7 @@ public final class SingleWriterFeatureTable {
             throw new IllegalArgumentException("expectedKeys must not be negative: " + expectedKeys);
         }
         this.version = version;
+        this.hash = hash;
         this.names = List.copyOf(names);
         final java.util.Map<String, Integer> byName = new java.util.HashMap<>();
         for (int i = 0; i < names.size(); i++) {
@@ -148,6 +165,11 @@ public final class SingleWriterFeatureTable {
     /** The feature set's version (or hash) the values are of. */
     public String version() {
         return version;
+    }
+
+    /** The feature set's content hash, "" when the table was not given one. */
+    public String hash() {
+        return hash;
     }
 
     /** Feature names in vector order. */

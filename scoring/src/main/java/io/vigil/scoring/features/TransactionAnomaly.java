@@ -19,7 +19,7 @@ public final class TransactionAnomaly {
     private TransactionAnomaly() {
     }
 
-    /** @return the anomaly score in [0, 1] of the vector at {@code offset}. */
+    /** @return the anomaly score in [0, 1] of the default feature set's vector at {@code offset}. */
     public static float score(final float[] features, final int offset) {
         return score(features[offset + TransactionFeatures.AMOUNT_Z], features[offset + TransactionFeatures.VELOCITY_Z]);
     }
@@ -31,5 +31,31 @@ public final class TransactionAnomaly {
         final double c = Math.sqrt(a * a + v * v);
         final double s = 1.0 - Math.exp(-c / SCALE);
         return (float)Math.min(1.0, s);
+    }
+
+    /**
+     * The score over any feature set's vector: the two z-scores found by name at construction, read at their
+     * positions per event. Immutable, thread-safe, allocation-free.
+     */
+    public static final class ByName {
+        private final int amountZAt;
+        private final int velocityZAt;
+
+        /**
+         * @param set        the running feature set.
+         * @param amountZ    the feature that is the amount z-score ({@code amount_z} in the default).
+         * @param velocityZ  the feature that is the velocity z-score ({@code velocity_z}).
+         * @throws IllegalArgumentException naming the missing features and the set's names.
+         */
+        public ByName(final FeatureSet set, final String amountZ, final String velocityZ) {
+            final int[] at = set.indicesOf(java.util.List.of(amountZ, velocityZ), "the transaction anomaly score");
+            this.amountZAt = at[0];
+            this.velocityZAt = at[1];
+        }
+
+        /** @return the anomaly score in [0, 1] of the vector at {@code offset}. */
+        public float score(final float[] features, final int offset) {
+            return TransactionAnomaly.score(features[offset + amountZAt], features[offset + velocityZAt]);
+        }
     }
 }

@@ -18,6 +18,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
+import io.vigil.scoring.features.FeatureSet;
 import io.vigil.scoring.features.TransactionFeatures;
 
 /**
@@ -36,6 +37,13 @@ import io.vigil.scoring.features.TransactionFeatures;
  * {@value #MAX_VERSION_LENGTH} characters. A model may declare the content hash of the feature definition it was
  * trained on ({@value #FEATURE_SET_HASH_KEY}, {@code FeatureSpec.hash()}); loading it for a different feature set is
  * refused ({@link #load(Path, int, int, String)}, {@link #loadDefault}).
+ *
+ * <p><b>Inputs by name.</b> {@link #bind} (done by {@link #load(Path, FeatureSet, int)} and
+ * {@link #loadDefault(FeatureSet, int)}) decides which features of the running {@link FeatureSet} fill the input's
+ * columns, once: the features the model names ({@value #FEATURE_NAMES_KEY}), in that order; else, when it declares the
+ * running set's hash, the running set's features in its order; else, for a model of the default's width (the bundled
+ * one declares neither), the default set's 14 names; else, when its width is the running set's, that set's features
+ * by position. {@link #inputIndices()} then holds each column's position in the running vector.
  */
 public final class OnnxModel implements AutoCloseable {
     /** Name of the model's input. */
@@ -46,6 +54,11 @@ public final class OnnxModel implements AutoCloseable {
     public static final String FEATURE_SET_KEY = "vigil.feature_set";
     /** Metadata property carrying the content hash of the feature definition the model was trained on. */
     public static final String FEATURE_SET_HASH_KEY = "vigil.feature_set_hash";
+    /**
+     * Metadata property naming the model's input features, comma-separated, in the order of its input's columns:
+     * the engine gathers them by name from the running feature set's vector.
+     */
+    public static final String FEATURE_NAMES_KEY = "vigil.feature_names";
     /** Longest model version (the wire field is 16 ASCII characters). */
     public static final int MAX_VERSION_LENGTH = 16;
     /** Classpath resource of the committed default model. */
@@ -55,7 +68,9 @@ public final class OnnxModel implements AutoCloseable {
     private final String version;
     private final String featureSet;
     private final String featureSetHash;
+    private final java.util.List<String> featureNames;
     private final int width;
+    private int[] inputIndices;
     private final int maxBatch;
     private final OrtSession.SessionOptions options;
     private final OrtSession session;
@@ -78,8 +93,8 @@ public final class OnnxModel implements AutoCloseable {
         this.name = name;
         this.options = options;
         this.session = session;
-        this.width = expectedWidth;
         this.maxBatch = maxBatch;
+        final int modelWidth;
         try {
             final Map<String, NodeInfo> inputInfo = session.getInputInfo();
             final NodeInfo in = inputInfo.get(INPUT_NAME);
@@ -96,10 +111,14 @@ public final class OnnxModel implements AutoCloseable {
             if (shape.length != 2) {
                 throw fail("input '" + INPUT_NAME + "' has rank " + shape.length + ", expected [N, " + expectedWidth + "]");
             }
-            if (shape[1] != expectedWidth) {
+            if (expectedWidth >= 0 && shape[1] != expectedWidth) {
                 throw fail("input '" + INPUT_NAME + "' has width " + shape[1] + ", the feature set " +
                     featureSetName(expectedWidth) + " has " + expectedWidth);
             }
+            if (shape[1] < 1 || shape[1] * maxBatch * Float.BYTES > Integer.MAX_VALUE) {
+                throw fail("input '" + INPUT_NAME + "' has width " + shape[1] + ", expected a fixed positive width");
+            }
+            modelWidth = (int)shape[1];
             if (shape[0] >= 0) {
                 throw fail("input '" + INPUT_NAME + "' has a fixed batch dimension " + shape[0] + ", expected dynamic N");
             }
@@ -125,11 +144,17 @@ public final class OnnxModel implements AutoCloseable {
             final Map<String, String> meta = session.getMetadata().getCustomMetadata();
             featureSet = meta.getOrDefault(FEATURE_SET_KEY, "");
             featureSetHash = meta.getOrDefault(FEATURE_SET_HASH_KEY, "");
+            featureNames = names(meta.getOrDefault(FEATURE_NAMES_KEY, ""));
+            if (!featureNames.isEmpty() && featureNames.size() != modelWidth) {
+                throw fail("declares " + featureNames.size() + " input features (" + FEATURE_NAMES_KEY + " = " +
+                    featureNames + ") but its input '" + INPUT_NAME + "' has width " + modelWidth);
+            }
             version = checkVersion(meta.getOrDefault(VERSION_KEY, defaultVersion(name)));
         } catch (final OrtException ex) {
             throw new ModelLoadException("model " + name + ": cannot read its signature: " + ex.getMessage(), ex);
         }
-        input = ByteBuffer.allocateDirect(maxBatch * expectedWidth * Float.BYTES)
+        width = modelWidth;
+        input = ByteBuffer.allocateDirect(maxBatch * width * Float.BYTES)
             .order(ByteOrder.nativeOrder()).asFloatBuffer();
         output = ByteBuffer.allocateDirect(maxBatch * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
         inputTensors = new OnnxTensor[maxBatch + 1];
@@ -191,8 +216,104 @@ public final class OnnxModel implements AutoCloseable {
         return featureSetHash;
     }
 
+    private java.util.List<String> names(final String declared) {
+        if (declared.isBlank()) {
+            return java.util.List.of();
+        }
+        final java.util.List<String> list = new java.util.ArrayList<>();
+        for (final String n : declared.split(",")) {
+            final String t = n.trim();
+            if (t.isEmpty() || list.contains(t)) {
+                throw fail(FEATURE_NAMES_KEY + " = '" + declared + "': empty or repeated feature name");
+            }
+            list.add(t);
+        }
+        return java.util.List.copyOf(list);
+    }
+
+    /** @return the input features the model declares ({@value #FEATURE_NAMES_KEY}), empty when it does not say. */
+    public java.util.List<String> featureNames() {
+        return featureNames;
+    }
+
+    /**
+     * Loads a model file for the running feature set: any input width; then {@link #bind}.
+     *
+     * @throws ModelLoadException as {@link #load(Path, int, int)}, and naming the model and the missing features or
+     *                            both hashes when it does not fit {@code running}.
+     */
+    public static OnnxModel load(final Path file, final FeatureSet running, final int maxBatch) {
+        final OnnxModel model = load(file, -1, maxBatch);
+        return bindOrClose(model, running);
+    }
+
+    /** Loads the committed default model for the running feature set: {@link #loadDefault(int)}, then {@link #bind}. */
+    public static OnnxModel loadDefault(final FeatureSet running, final int maxBatch) {
+        final OnnxModel model = loadDefault(maxBatch, false);
+        return bindOrClose(model, running);
+    }
+
+    private static OnnxModel bindOrClose(final OnnxModel model, final FeatureSet running) {
+        try {
+            model.bind(running);
+            return model;
+        } catch (final RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Decides, once, where each input column comes from in {@code running}'s vector (see the class comment).
+     *
+     * @throws ModelLoadException naming the model and the missing features, both hashes, or both widths.
+     */
+    public void bind(final FeatureSet running) {
+        requireFeatureSetHash(running.hash());
+        final java.util.List<String> inputs;
+        final String why;
+        if (!featureNames.isEmpty()) {
+            inputs = featureNames;
+            why = "declares its input features " + FEATURE_NAMES_KEY + " = " + String.join(",", featureNames);
+        } else if (!featureSetHash.isEmpty()) {
+            inputs = running.names();
+            why = "declares the running feature set's hash";
+        } else if (width == TransactionFeatures.WIDTH) {
+            inputs = TransactionFeatures.NAMES;
+            why = "declares neither its input features (" + FEATURE_NAMES_KEY + ") nor a feature set hash (" +
+                FEATURE_SET_HASH_KEY + "), so it is taken to read the default's " + TransactionFeatures.WIDTH + " features";
+        } else if (width == running.width()) {
+            inputs = running.names();
+            why = "declares no input features: it reads the running set's by position";
+        } else {
+            throw fail("takes " + width + " features and declares neither their names (" + FEATURE_NAMES_KEY + ") nor " +
+                "a feature set hash (" + FEATURE_SET_HASH_KEY + "); " + running.describe() + " emits " + running.width() +
+                ": " + running.names());
+        }
+        if (inputs.size() != width) {
+            throw fail("takes " + width + " features, but " + running.describe() + " emits " + inputs.size());
+        }
+        try {
+            inputIndices = running.indicesOf(inputs, "the model");
+        } catch (final IllegalArgumentException e) {
+            throw fail("it " + why + "; " + e.getMessage());
+        }
+    }
+
+    /**
+     * @return for each input column, its feature's position in the running vector ({@link #bind}); null before.
+     *     The array is the model's own: do not change it.
+     */
+    public int[] inputIndices() {
+        return inputIndices;
+    }
+
     /** Loads the committed default model (fitted on feature set {@link TransactionFeatures#VERSION}). */
     public static OnnxModel loadDefault(final int maxBatch) {
+        return loadDefault(maxBatch, true);
+    }
+
+    private static OnnxModel loadDefault(final int maxBatch, final boolean defaultSet) {
         final byte[] bytes;
         try (InputStream in = OnnxModel.class.getResourceAsStream(DEFAULT_RESOURCE)) {
             if (in == null) {
@@ -203,6 +324,9 @@ public final class OnnxModel implements AutoCloseable {
             throw new ModelLoadException("model classpath:" + DEFAULT_RESOURCE + ": cannot read: " + ex, ex);
         }
         final OnnxModel model = load("fraud-model.onnx", bytes, TransactionFeatures.WIDTH, maxBatch);
+        if (!defaultSet) {
+            return model;
+        }
         if (!model.featureSet.isEmpty() && !model.featureSet.equals(TransactionFeatures.VERSION)) {
             model.close();
             throw new ModelLoadException("model fraud-model.onnx: fitted on feature set " + model.featureSet +
@@ -394,7 +518,7 @@ public final class OnnxModel implements AutoCloseable {
     }
 
     private static void checkArguments(final int expectedWidth, final int maxBatch) {
-        if (expectedWidth < 1 || maxBatch < 1 || (long)expectedWidth * maxBatch * Float.BYTES > Integer.MAX_VALUE) {
+        if ((expectedWidth < 1 && expectedWidth != -1) || maxBatch < 1 || (long)Math.max(1, expectedWidth) * maxBatch * Float.BYTES > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("bad width " + expectedWidth + " or maxBatch " + maxBatch);
         }
     }

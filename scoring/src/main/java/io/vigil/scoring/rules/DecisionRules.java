@@ -1,10 +1,12 @@
 package io.vigil.scoring.rules;
 
-import io.vigil.scoring.features.TransactionFeatures;
+import io.vigil.scoring.features.FeatureSet;
 
 /**
- * Turns a model score, an anomaly score and a {@link TransactionFeatures} vector into an action and
- * reason codes, packed into one int: {@code action | (reasons << 8)}.
+ * Turns a model score, an anomaly score and a feature vector into an action and reason codes, packed into one int:
+ * {@code action | (reasons << 8)}. The features the rules read are found by name in the running
+ * {@link FeatureSet} at construction ({@link RuleInputs}: by default the default set's names, {@code amount_z},
+ * {@code count_1m}, ...), so {@link #decide} reads them at precomputed positions; a rule turned off reads nothing.
  *
  * <p><b>Thread safety:</b> immutable, thread-safe. <b>Allocation:</b> none after construction.
  *
@@ -46,21 +48,70 @@ public final class DecisionRules {
     private static final int RULE_REASONS = AMOUNT_ANOMALY | VELOCITY_ANOMALY | MERCHANT_HOPPING | CARD_TESTING;
 
     private final RulesConfig config;
+    private final RuleInputs.Resolved inputs;
     private final float cardTestingMaxLogAmount;
     private final float hoppingMinLogEvents;
+    // positions of the inputs in the vector (RuleInputs), -1 when unread
+    private final int amountZAt;
+    private final int velocityZAt;
+    private final int newMerchantAt;
+    private final int newMerchantRateAt;
+    private final int count1hAt;
+    private final int secsSincePrevAt;
+    private final int logEventsAt;
+    private final int count1mAt;
+    private final int logAmountAt;
+    private final boolean amountOn;
+    private final boolean velocityOn;
+    private final boolean hoppingOn;
+    private final boolean cardTestingOn;
+    private final boolean anomalyOn;
 
+    /** The default thresholds over the default feature set. */
     public DecisionRules() {
         this(RulesConfig.DEFAULTS);
     }
 
+    /** Over the default feature set. */
     public DecisionRules(final RulesConfig config) {
+        this(config, RuleInputs.DEFAULTS.resolve(FeatureSet.defaultSet()));
+    }
+
+    /** Over the feature set {@code inputs} were resolved against. */
+    public DecisionRules(final RulesConfig config, final RuleInputs.Resolved inputs) {
         this.config = config;
+        this.inputs = inputs;
         this.cardTestingMaxLogAmount = (float)Math.log1p(config.cardTestingMaxAmountMinor() / 100.0);
         this.hoppingMinLogEvents = (float)Math.log1p(config.hoppingMinHistoryEvents());
+        amountZAt = inputs.at(RuleInputs.AMOUNT_Z);
+        velocityZAt = inputs.at(RuleInputs.VELOCITY_Z);
+        newMerchantAt = inputs.at(RuleInputs.NEW_MERCHANT);
+        newMerchantRateAt = inputs.at(RuleInputs.NEW_MERCHANT_RATE);
+        count1hAt = inputs.at(RuleInputs.COUNT_1H);
+        secsSincePrevAt = inputs.at(RuleInputs.SECS_SINCE_PREV);
+        logEventsAt = inputs.at(RuleInputs.LOG_EVENTS);
+        count1mAt = inputs.at(RuleInputs.COUNT_1M);
+        logAmountAt = inputs.at(RuleInputs.LOG_AMOUNT);
+        final RuleInputs r = inputs.inputs();
+        amountOn = r.on(RuleInputs.RULE_AMOUNT);
+        velocityOn = r.on(RuleInputs.RULE_VELOCITY);
+        hoppingOn = r.on(RuleInputs.RULE_HOPPING);
+        cardTestingOn = r.on(RuleInputs.RULE_CARD_TESTING);
+        anomalyOn = r.on(RuleInputs.RULE_ANOMALY);
+    }
+
+    /** The same inputs with other thresholds (a RulesSet control record). */
+    public DecisionRules withConfig(final RulesConfig changed) {
+        return new DecisionRules(changed, inputs);
     }
 
     public RulesConfig config() {
         return config;
+    }
+
+    /** @return the inputs' positions in the vector. */
+    public RuleInputs.Resolved inputs() {
+        return inputs;
     }
 
     /** @return the packed decision {@code action | (reasons << 8)}. */
@@ -74,23 +125,26 @@ public final class DecisionRules {
         int reasons = 0;
         int action = APPROVE;
 
-        final float amountZ = features[offset + TransactionFeatures.AMOUNT_Z];
-        final float velocityZ = features[offset + TransactionFeatures.VELOCITY_Z];
-        if (amountZ >= c.amountZThreshold()) {
+        // an input no enabled rule reads is at -1 and never read
+        final float amountZ = amountZAt >= 0 ? features[offset + amountZAt] : 0f;
+        final float velocityZ = velocityZAt >= 0 ? features[offset + velocityZAt] : 0f;
+        if (amountOn && amountZ >= c.amountZThreshold()) {
             reasons |= AMOUNT_ANOMALY;
         }
-        if (velocityZ >= c.velocityZThreshold()) {
+        if (velocityOn && velocityZ >= c.velocityZThreshold()) {
             reasons |= VELOCITY_ANOMALY;
         }
-        if (features[offset + TransactionFeatures.NEW_MERCHANT] > 0.5f &&
-            features[offset + TransactionFeatures.NEW_MERCHANT_RATE] >= c.hoppingMinNewMerchantRate() &&
-            features[offset + TransactionFeatures.COUNT_1H] >= c.hoppingMinCount1h() &&
-            features[offset + TransactionFeatures.SECS_SINCE_PREV] <= c.hoppingMaxSecsSincePrev() &&
-            features[offset + TransactionFeatures.LOG_EVENTS] >= hoppingMinLogEvents) {
+        if (hoppingOn &&
+            features[offset + newMerchantAt] > 0.5f &&
+            features[offset + newMerchantRateAt] >= c.hoppingMinNewMerchantRate() &&
+            features[offset + count1hAt] >= c.hoppingMinCount1h() &&
+            features[offset + secsSincePrevAt] <= c.hoppingMaxSecsSincePrev() &&
+            features[offset + logEventsAt] >= hoppingMinLogEvents) {
             reasons |= MERCHANT_HOPPING;
         }
-        if (features[offset + TransactionFeatures.COUNT_1M] >= c.cardTestingMinCount1m() &&
-            features[offset + TransactionFeatures.LOG_AMOUNT] <= cardTestingMaxLogAmount) {
+        if (cardTestingOn &&
+            features[offset + count1mAt] >= c.cardTestingMinCount1m() &&
+            features[offset + logAmountAt] <= cardTestingMaxLogAmount) {
             reasons |= CARD_TESTING;
         }
         final int ruleHits = Integer.bitCount(reasons);
@@ -100,7 +154,7 @@ public final class DecisionRules {
             action = REVIEW;
         }
 
-        if (anomalyScore >= c.anomalyThreshold()) {
+        if (anomalyOn && anomalyScore >= c.anomalyThreshold()) {
             action = Math.max(action, REVIEW);
             if ((reasons & (AMOUNT_ANOMALY | VELOCITY_ANOMALY)) == 0) {
                 reasons |= amountZ >= velocityZ ? AMOUNT_ANOMALY : VELOCITY_ANOMALY;

@@ -74,17 +74,26 @@ class OnnxModelTest {
         final byte[] v = value.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         final java.io.ByteArrayOutputStream entry = new java.io.ByteArrayOutputStream();
         entry.write(0x0A);
-        entry.write(k.length);
+        varint(entry, k.length);
         entry.write(k);
         entry.write(0x12);
-        entry.write(v.length);
+        varint(entry, v.length);
         entry.write(v);
         final java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         out.write(model);
         out.write(0x72); // field 14, length-delimited
-        out.write(entry.size());
+        varint(out, entry.size());
         entry.writeTo(out);
         return out.toByteArray();
+    }
+
+    private static void varint(final java.io.ByteArrayOutputStream out, final int value) {
+        int v = value;
+        while (v >= 0x80) {
+            out.write((v & 0x7F) | 0x80);
+            v >>>= 7;
+        }
+        out.write(v);
     }
 
     @Test
@@ -108,6 +117,69 @@ class OnnxModelTest {
         try (OnnxModel model = OnnxModel.loadDefault(2)) {
             assertEquals("", model.featureSetHash());
         }
+    }
+
+    /** The model's columns come from the running vector by name: declared names, else the default's 14. */
+    @Test
+    void shouldGatherItsInputFeaturesByName() throws IOException {
+        final List<String> reversed = new ArrayList<>(TransactionFeatures.NAMES);
+        java.util.Collections.reverse(reversed);
+        final io.vigil.scoring.features.FeatureSet permuted =
+            new io.vigil.scoring.features.FeatureSet("p", "p-1", "ab".repeat(32), reversed);
+        final int[] expected = new int[TransactionFeatures.WIDTH];
+        for (int i = 0; i < expected.length; i++) {
+            expected[i] = TransactionFeatures.WIDTH - 1 - i;
+        }
+        // declaring its features
+        final Path named = tempDir.resolve("named.onnx");
+        Files.write(named, withMetadata(OnnxModel.FEATURE_NAMES_KEY, String.join(",", TransactionFeatures.NAMES)));
+        try (OnnxModel model = OnnxModel.load(named, permuted, 4)) {
+            assertEquals(TransactionFeatures.NAMES, model.featureNames());
+            assertArrayEquals(expected, model.inputIndices());
+        }
+        // the bundled model declares neither names nor hash: it reads the default's 14, wherever they are
+        try (OnnxModel model = OnnxModel.loadDefault(permuted, 4)) {
+            assertEquals(List.of(), model.featureNames());
+            assertArrayEquals(expected, model.inputIndices());
+        }
+        // declaring the features in another order than the vector's
+        final Path reversedNames = tempDir.resolve("reversed.onnx");
+        Files.write(reversedNames, withMetadata(OnnxModel.FEATURE_NAMES_KEY, String.join(",", reversed)));
+        try (OnnxModel model = OnnxModel.load(reversedNames, io.vigil.scoring.features.FeatureSet.defaultSet(), 4)) {
+            assertArrayEquals(expected, model.inputIndices());
+        }
+    }
+
+    @Test
+    void shouldRefuseAFeatureSetThatLacksItsFeatures() throws IOException {
+        final io.vigil.scoring.features.FeatureSet small =
+            new io.vigil.scoring.features.FeatureSet("s", "s-1", "cd".repeat(32), List.of("amount_z", "n_1m", "x"));
+        final ModelLoadException undeclared = assertThrows(ModelLoadException.class, () -> OnnxModel.loadDefault(small, 4));
+        assertTrue(undeclared.getMessage().startsWith("model fraud-model.onnx: it declares neither its input features") &&
+            undeclared.getMessage().contains("log_amount, channel") && undeclared.getMessage().contains("[amount_z, n_1m, x]"),
+            undeclared.getMessage());
+
+        final io.vigil.scoring.features.FeatureSet fourteen = new io.vigil.scoring.features.FeatureSet("s", "s-1",
+            "cd".repeat(32), java.util.stream.IntStream.range(0, 14).mapToObj(i -> i == 3 ? "amount_z" : "f" + i).toList());
+        final ModelLoadException missing = assertThrows(ModelLoadException.class, () -> OnnxModel.loadDefault(fourteen, 4));
+        assertTrue(missing.getMessage().startsWith("model fraud-model.onnx: ") && missing.getMessage().contains("log_amount") &&
+            missing.getMessage().contains("does not emit") && missing.getMessage().contains(fourteen.names().toString()) &&
+            !missing.getMessage().contains("features log_amount, channel, count_1m, log_sum_1m, count_1h, log_sum_1h, " +
+                "amount_ewma, amount_z"), missing.getMessage());
+
+        final Path wrongCount = tempDir.resolve("two.onnx");
+        Files.write(wrongCount, withMetadata(OnnxModel.FEATURE_NAMES_KEY, "a,b"));
+        final ModelLoadException count = assertThrows(ModelLoadException.class,
+            () -> OnnxModel.load(wrongCount, io.vigil.scoring.features.FeatureSet.defaultSet(), 4));
+        assertTrue(count.getMessage().contains("two.onnx") && count.getMessage().contains("declares 2 input features"),
+            count.getMessage());
+
+        final Path otherHash = tempDir.resolve("hash.onnx");
+        Files.write(otherHash, withMetadata(OnnxModel.FEATURE_SET_HASH_KEY, "0".repeat(64)));
+        final ModelLoadException hash = assertThrows(ModelLoadException.class,
+            () -> OnnxModel.load(otherHash, io.vigil.scoring.features.FeatureSet.defaultSet(), 4));
+        assertTrue(hash.getMessage().contains("hash.onnx") && hash.getMessage().contains("0".repeat(64)) &&
+            hash.getMessage().contains(io.vigil.scoring.features.spec.FeatureSpec.defaultHash()), hash.getMessage());
     }
 
     @Test

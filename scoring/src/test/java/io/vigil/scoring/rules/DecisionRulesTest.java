@@ -217,4 +217,56 @@ class DecisionRulesTest {
         assertThrows(IllegalArgumentException.class,
             () -> new RulesConfig(0.5f, 0.9f, 0.8f, 5f, 5f, 0.7f, 4, 120f, 10, 5, 500, 0));
     }
+
+    /** Rules over a permuted vector, resolved by name, decide as over the default vector: on random vectors. */
+    @Test
+    void shouldReadTheirFeaturesByName() {
+        final java.util.List<String> reversed = new java.util.ArrayList<>(TransactionFeatures.NAMES);
+        java.util.Collections.reverse(reversed);
+        final io.vigil.scoring.features.FeatureSet permuted =
+            new io.vigil.scoring.features.FeatureSet("p", "p-1", "ab".repeat(32), reversed);
+        final DecisionRules byName = new DecisionRules(c, RuleInputs.DEFAULTS.resolve(permuted));
+        final java.util.Random random = new java.util.Random(5);
+        final float[] f = new float[TransactionFeatures.WIDTH];
+        final float[] p = new float[TransactionFeatures.WIDTH + 3];
+        int fired = 0;
+        for (int n = 0; n < 100_000; n++) {
+            for (int i = 0; i < f.length; i++) {
+                f[i] = random.nextInt(4) == 0 ? 0f : (float)(random.nextDouble() * (i == TransactionFeatures.SECS_SINCE_PREV ?
+                    400 : 12));
+                p[3 + f.length - 1 - i] = f[i];
+            }
+            f[TransactionFeatures.NEW_MERCHANT] = random.nextBoolean() ? 1f : 0f;
+            p[3 + f.length - 1 - TransactionFeatures.NEW_MERCHANT] = f[TransactionFeatures.NEW_MERCHANT];
+            final float model = random.nextFloat();
+            final float anomaly = random.nextFloat();
+            final int expected = rules.decide(model, anomaly, f, 0, false);
+            assertEquals(expected, byName.decide(model, anomaly, p, 3, false));
+            fired += DecisionRules.ruleFired(expected) ? 1 : 0;
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(fired > 1000, "rules fired " + fired);
+    }
+
+    @Test
+    void shouldMapInputsTurnRulesOffAndNameWhatIsMissing() {
+        final io.vigil.scoring.features.FeatureSet small = new io.vigil.scoring.features.FeatureSet("s", "s-1",
+            "cd".repeat(32), java.util.List.of("n", "z"));
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> RuleInputs.DEFAULTS.resolve(small));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("rule amount reads its input amount_z from " +
+            "feature 'amount_z', which feature set 's' s-1") && e.getMessage().contains("(it emits [n, z])") &&
+            e.getMessage().contains("vigil.rules.inputs") && e.getMessage().contains("vigil.rules.off"), e.getMessage());
+
+        final RuleInputs mapped = RuleInputs.parse("amount_z=z, count_1m = n", "velocity,hopping,anomaly,card_testing");
+        final DecisionRules r = new DecisionRules(c, mapped.resolve(small));
+        assertEquals(DecisionRules.AMOUNT_ANOMALY, reasons(r.decide(0f, 0.99f, new float[] {9f, 6f}, 0, false)));
+        assertEquals(0, reasons(r.decide(0f, 0.99f, new float[] {9f, 1f}, 0, false)), "anomaly off: no review");
+        assertEquals(1, r.inputs().at(RuleInputs.AMOUNT_Z));
+        assertEquals(-1, r.inputs().at(RuleInputs.COUNT_1M), "card testing off: not read");
+        assertEquals(-1, r.inputs().at(RuleInputs.LOG_AMOUNT));
+
+        assertThrows(IllegalArgumentException.class, () -> RuleInputs.parse("amount=z", ""), "unknown input");
+        assertThrows(IllegalArgumentException.class, () -> RuleInputs.parse("", "speed"), "unknown rule");
+        assertThrows(IllegalArgumentException.class, () -> RuleInputs.parse("amount_z", ""), "not input=feature");
+    }
 }
