@@ -108,7 +108,8 @@ class FeatureDefinitionServingTest {
                 final Map<String, String> hash = jedis.hgetAll("account:42");
                 assertEquals("6.0", hash.get("n_1m"), hash.toString());
                 assertEquals("810.0", hash.get("total_1m"));
-                assertEquals(3 + 3, hash.size(), hash.toString());
+                assertEquals(3 + 4, hash.size(), hash.toString());
+                assertEquals(io.vigil.scoring.features.spec.FeatureSpec.load(spec).hash(), hash.get("_feature_set_hash"));
             }
         }
         final Properties run = new Properties();

@@ -9,6 +9,7 @@ import io.vigil.gateway.admin.VigilAdmin;
 import io.vigil.gateway.client.VigilClient;
 import io.vigil.gateway.resp.RespConfiguration;
 import io.vigil.scoring.features.TransactionFeatures;
+import io.vigil.scoring.features.spec.FeatureSpec;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
@@ -196,11 +197,12 @@ class FeatureServingTest {
         try (Jedis alpha = jedis(ALPHA); Jedis beta = jedis(BETA)) {
             assertEquals("PONG", alpha.ping());
             final Map<String, String> hash = alpha.hgetAll("account:42");
-            assertEquals(TransactionFeatures.WIDTH + 3, hash.size(), hash.toString());
+            assertEquals(TransactionFeatures.WIDTH + 4, hash.size(), hash.toString());
             for (int i = 0; i < TransactionFeatures.WIDTH; i++) {
                 assertEquals(last[1][i], Float.parseFloat(hash.get(TransactionFeatures.NAMES.get(i))));
             }
             assertEquals(TransactionFeatures.VERSION, hash.get("_feature_set"));
+            assertEquals(FeatureSpec.defaultHash(), hash.get("_feature_set_hash"));
             assertEquals(Long.toString(lastIndex[1]), hash.get("_event_index"));
             assertEquals(List.of("3.0", Float.toString(last[1][TransactionFeatures.AMOUNT_Z])),
                 alpha.hmget("account:42", "count_1m", "amount_z"));
@@ -346,7 +348,7 @@ class FeatureServingTest {
         final String hash = run(cli.toString(), "-p", port, "--user", "7", "--pass", ALPHA, "--no-auth-warning",
             "HGETALL", "account:42");
         final List<String> lines = hash.lines().toList();
-        assertEquals(2 * (TransactionFeatures.WIDTH + 3), lines.size(), hash);
+        assertEquals(2 * (TransactionFeatures.WIDTH + 4), lines.size(), hash);
         for (int i = 0; i < TransactionFeatures.WIDTH; i++) {
             final int at = lines.indexOf(TransactionFeatures.NAMES.get(i));
             assertTrue(at >= 0 && at % 2 == 0, hash);

@@ -10,6 +10,7 @@ import io.vigil.gateway.mirror.MirrorContext;
 import io.vigil.gateway.mirror.RedisMirror;
 import io.vigil.scoring.features.SingleWriterFeatureTable;
 import io.vigil.scoring.features.TransactionFeatures;
+import io.vigil.scoring.features.spec.FeatureSpec;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -132,6 +133,7 @@ class RedisMirrorTest {
                 final Map<String, String> expected = new HashMap<>();
                 vigil.values().forEach((name, value) -> expected.put(name, Float.toString(value)));
                 expected.put("_feature_set", TransactionFeatures.VERSION);
+                expected.put("_feature_set_hash", FeatureSpec.defaultHash());
                 expected.put("_event_index", Long.toString(vigil.eventIndex()));
                 expected.put("_event_time_ns", Long.toString(vigil.eventTimeNs()));
                 assertEquals(expected, jedis.hgetAll("vigil:1:account:" + account), "account " + account);

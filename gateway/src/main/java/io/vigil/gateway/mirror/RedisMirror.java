@@ -27,7 +27,8 @@ import java.util.function.Supplier;
  * marked written only once its batch was acknowledged; after a failure the connection is dropped, and the next pass
  * (after a pause) reconnects and writes again whatever is not acknowledged. A new mirror (a restart) starts by writing
  * every key once. Keys: {@code <vigil.mirror.key.prefix><tenant>:<entity-type>:<id>}; fields: the feature names, plus
- * {@code _feature_set}, {@code _event_index}, {@code _event_time_ns} (as the RESP server answers {@code HGETALL}).
+ * {@code _feature_set}, {@code _feature_set_hash}, {@code _event_index}, {@code _event_time_ns} (as the RESP server
+ * answers {@code HGETALL}).
  *
  * <p>Thread-safe to start and close from one control thread; the counters from any thread. Allocates per write
  * (its own thread only).
@@ -207,7 +208,7 @@ public final class RedisMirror implements AutoCloseable {
     }
 
     private static List<String> arguments(final SingleWriterFeatureTable table, final SingleWriterFeatureTable.View view) {
-        final List<String> args = new ArrayList<>(2 * table.width() + 5);
+        final List<String> args = new ArrayList<>(2 * table.width() + 7);
         args.add(Long.toString(view.eventIndex()));
         for (int i = 0; i < table.width(); i++) {
             args.add(table.names().get(i));
@@ -215,6 +216,8 @@ public final class RedisMirror implements AutoCloseable {
         }
         args.add("_feature_set");
         args.add(table.version());
+        args.add("_feature_set_hash");
+        args.add(table.hash());
         args.add("_event_time_ns");
         args.add(Long.toString(view.eventTimeNs()));
         return args;

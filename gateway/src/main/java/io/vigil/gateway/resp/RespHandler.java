@@ -35,7 +35,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <li>data: {@code HGETALL key}, {@code HMGET key field...}, {@code HGET key field}, {@code HEXISTS}, {@code HLEN},
  * {@code HKEYS}, {@code HVALS}, {@code EXISTS key...}, {@code TYPE key}, {@code GET key} (a JSON object of all the
  * key's features) and {@code GET key:feature} (one value). A key's hash holds its features by name, plus
- * {@value #FEATURE_SET}, {@value #EVENT_INDEX} and {@value #EVENT_TIME};</li>
+ * {@value #FEATURE_SET}, {@value #FEATURE_SET_HASH}, {@value #EVENT_INDEX} and {@value #EVENT_TIME};</li>
  * <li>connection: {@code PING}, {@code ECHO}, {@code HELLO [2|3] [AUTH user pass] [SETNAME name]}, {@code AUTH},
  * {@code SELECT 0}, {@code CLIENT SETNAME|GETNAME|SETINFO|ID}, {@code QUIT}, {@code RESET};</li>
  * <li>introspection: {@code INFO}, {@code COMMAND}, {@code COMMAND COUNT|DOCS|INFO|LIST}, {@code CONFIG GET}
@@ -50,10 +50,14 @@ final class RespHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(RespHandler.class);
     /** Hash field of the feature set's version. */
     static final String FEATURE_SET = "_feature_set";
+    /** The feature set's content hash (lineage: what a model trained on these values must declare). */
+    static final String FEATURE_SET_HASH = "_feature_set_hash";
     /** Hash field of the input journal index of the event the values reflect. */
     static final String EVENT_INDEX = "_event_index";
     /** Hash field of the event time (ns since the epoch) of that event. */
     static final String EVENT_TIME = "_event_time_ns";
+    /** The fields of every key's hash after its features, in this order. */
+    private static final String[] META_FIELDS = {FEATURE_SET, FEATURE_SET_HASH, EVENT_INDEX, EVENT_TIME};
     /** Version that {@code HELLO} and {@code INFO} give: the Redis version whose commands these replies follow. */
     static final String REDIS_VERSION = "7.0.0";
     private static final int MAX_QUEUED_WHILE_AUTHENTICATING = 1024;
@@ -328,11 +332,12 @@ final class RespHandler extends ChannelInboundHandlerAdapter {
                     return;
                 }
                 final SingleWriterFeatureTable t = viewTable;
-                r.map(t.width() + 3);
+                r.map(t.width() + META_FIELDS.length);
                 for (int i = 0; i < t.width(); i++) {
                     r.bulk(t.names().get(i)).bulkAscii(Float.toString(view.value(i)));
                 }
                 r.bulkAscii(FEATURE_SET).bulk(t.version());
+                r.bulkAscii(FEATURE_SET_HASH).bulkAscii(t.hash());
                 r.bulkAscii(EVENT_INDEX).bulkAscii(Long.toString(view.eventIndex()));
                 r.bulkAscii(EVENT_TIME).bulkAscii(Long.toString(view.eventTimeNs()));
                 return;
@@ -352,7 +357,7 @@ final class RespHandler extends ChannelInboundHandlerAdapter {
                 r.integer(read(tenantId, args.get(1)) && fieldValue(args.get(2)) != null ? 1 : 0);
                 return;
             case "HLEN":
-                r.integer(read(tenantId, args.get(1)) ? viewTable.width() + 3 : 0);
+                r.integer(read(tenantId, args.get(1)) ? viewTable.width() + META_FIELDS.length : 0);
                 return;
             case "HKEYS":
             case "HVALS": {
@@ -361,12 +366,12 @@ final class RespHandler extends ChannelInboundHandlerAdapter {
                     return;
                 }
                 final SingleWriterFeatureTable t = viewTable;
-                r.array(t.width() + 3);
+                r.array(t.width() + META_FIELDS.length);
                 final boolean keys = command.equals("HKEYS");
                 for (int i = 0; i < t.width(); i++) {
                     r.bulk(keys ? t.names().get(i) : Float.toString(view.value(i)));
                 }
-                for (final String meta : new String[] {FEATURE_SET, EVENT_INDEX, EVENT_TIME}) {
+                for (final String meta : META_FIELDS) {
                     r.bulk(keys ? meta : fieldValue(meta));
                 }
                 return;
@@ -466,6 +471,8 @@ final class RespHandler extends ChannelInboundHandlerAdapter {
         switch (name) {
             case FEATURE_SET:
                 return viewTable.version();
+            case FEATURE_SET_HASH:
+                return viewTable.hash();
             case EVENT_INDEX:
                 return Long.toString(view.eventIndex());
             case EVENT_TIME:
