@@ -276,7 +276,7 @@ public final class ReplayCommand implements Runnable {
         @Option(names = "--model", description = "ONNX model file to decide with instead of the configured one.")
         Path model;
 
-        @Option(names = "--no-model", description = "Decide by the rules and anomaly score alone (no inference).")
+        @Option(names = "--no-model", description = "Decide by the rules and anomaly score alone: no model is loaded (vigil.model.path=none).")
         boolean noModel;
 
         @Option(names = "--from", description = "First input event to answer (index or time, as for verify).")
@@ -288,6 +288,13 @@ public final class ReplayCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             final Map<String, String> extra = new LinkedHashMap<>();
+            if (model != null && noModel) {
+                throw new IllegalArgumentException("--model and --no-model exclude each other");
+            }
+            if (noModel) {
+                // no model is loaded at all: no ONNX start-up, and a definition whose features no model reads runs
+                extra.put(VigilConfig.MODEL_PATH.name(), "none");
+            }
             if (model != null) {
                 if (!Files.isRegularFile(model)) {
                     throw new IllegalArgumentException("no model file " + model);
