@@ -22,14 +22,16 @@ import java.nio.channels.WritableByteChannel;
  * are {@link #featureSet()}'s. Checkpoint section {@link #SECTION_ID}, version {@value #SECTION_VERSION}: the running
  * feature set's hash (checked on read: a checkpoint of another definition is refused naming both hashes), then the
  * executor's snapshot ({@link TransactionFeatures#writeSnapshot}, which also checks its own feature-set version, or
- * {@link CompiledFeatures#writeSnapshot}, which also checks the definition's hash); version 1 sections (written before
- * the hash was added) are read without it. Not thread-safe; allocation-free per event (new accounts grow the
+ * {@link CompiledFeatures#writeSnapshot}, which also checks the definition's hash), then (version 3) the served table's
+ * rows ({@link SingleWriterFeatureTable#writeRows}; none when serving is off), so that a restarted engine serves every
+ * key it served before, not only the keys with an event since the checkpoint. Version 1 sections (written before the
+ * hash was added) are read without it, versions 1 and 2 without served rows. Not thread-safe; allocation-free per event (new accounts grow the
  * tables).
  */
 final class FeaturesStage implements Stage {
     /** Checkpoint section of the transaction features. */
     static final int SECTION_ID = 1;
-    static final int SECTION_VERSION = 2;
+    static final int SECTION_VERSION = 3;
     /** Version 2's header: this magic, then the hash's length and its ASCII bytes. */
     private static final int HASH_MAGIC = 0x56464831; // "VFH1"
 
@@ -166,23 +168,43 @@ final class FeaturesStage implements Stage {
         } else {
             features.writeSnapshot(out);
         }
+        writeServed(out, servedRows());
+    }
+
+    /** Rows of the served table a checkpoint holds: its keys now (the pipeline thread, at the capture). */
+    private long servedRows() {
+        return published == null ? 0 : published.size();
+    }
+
+    private long servedBytes(final long rows) {
+        return published == null ? SingleWriterFeatureTable.noRowsBytes() : published.rowsBytes(rows);
+    }
+
+    private void writeServed(final WritableByteChannel out, final long rows) throws IOException {
+        if (published == null) {
+            SingleWriterFeatureTable.writeNoRows(out, featureSet.names().size());
+        } else {
+            published.writeRows(out, rows);
+        }
     }
 
     /** A copy-on-write snapshot: O(accounts / 32) here, the slots are copied by the checkpoint thread. */
     @Override
     public SectionImage captureSection() {
+        final long rows = servedRows();
         if (compiled != null) {
             final CompiledFeatures.Snapshot snapshot = compiled.beginSnapshot();
             return new SectionImage() {
                 @Override
                 public long length() {
-                    return hashHeader.length + snapshot.bytes();
+                    return hashHeader.length + snapshot.bytes() + servedBytes(rows);
                 }
 
                 @Override
                 public void writeTo(final WritableByteChannel out) throws IOException {
                     writeHeader(out);
                     snapshot.writeTo(out);
+                    writeServed(out, rows);
                 }
 
                 @Override
@@ -195,13 +217,14 @@ final class FeaturesStage implements Stage {
         return new SectionImage() {
             @Override
             public long length() {
-                return hashHeader.length + snapshot.bytes();
+                return hashHeader.length + snapshot.bytes() + servedBytes(rows);
             }
 
             @Override
             public void writeTo(final WritableByteChannel out) throws IOException {
                 writeHeader(out);
                 snapshot.writeTo(out);
+                writeServed(out, rows);
             }
 
             @Override
@@ -213,8 +236,8 @@ final class FeaturesStage implements Stage {
 
     @Override
     public void readSection(final int version, final ReadableByteChannel in) throws IOException {
-        if (version != SECTION_VERSION && version != 1) {
-            throw new IOException("features section version " + version + ", this engine reads 1 and " + SECTION_VERSION);
+        if (version < 1 || version > SECTION_VERSION) {
+            throw new IOException("features section version " + version + ", this engine reads 1 to " + SECTION_VERSION);
         }
         if (version >= 2) {
             final ByteBuffer head = ByteBuffer.allocate(8);
@@ -235,6 +258,9 @@ final class FeaturesStage implements Stage {
             compiled.readSnapshot(in);
         } else {
             features.readSnapshot(in);
+        }
+        if (version >= 3) {
+            SingleWriterFeatureTable.readRows(in, published, featureSet.names().size());
         }
     }
 

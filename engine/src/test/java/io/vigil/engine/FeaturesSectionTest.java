@@ -63,4 +63,51 @@ class FeaturesSectionTest {
         old.readSection(1, new SnapshotChannel(v1));
         assertEquals(3, accounts(old));
     }
+
+    @Test
+    void shouldCarryTheServedRowsSoARestartServesEveryKeyItServedBefore() throws IOException {
+        final TransactionFeatures kernel = new TransactionFeatures(16);
+        final FeaturesStage written = new FeaturesStage(kernel);
+        final io.vigil.scoring.features.SingleWriterFeatureTable served = written.published();
+        for (long a = 1; a <= 5; a++) {
+            kernel.onTransaction((int)a % 2, a, 9, 5411, 1_000 * a, 0, 1_700_000_000_000_000_000L + a, OUT, 0);
+            served.publish((int)a % 2, a, OUT, 0, 100 + a, 1_700_000_000_000_000_000L + a);
+        }
+        // the capture fixes the rows at 5 keys: a key first published after it is not in the image
+        final SectionImage image = written.captureSection();
+        served.publish(0, 99, OUT, 0, 200, 1_700_000_000_000_000_099L);
+        final SnapshotChannel out = new SnapshotChannel(ByteBuffer.allocate(1 << 20));
+        image.writeTo(out);
+        image.close();
+        out.flip();
+        final ByteBuffer bytes = ByteBuffer.allocate(1 << 20);
+        assertEquals(image.length(), out.read(bytes), "the image writes exactly the length it announced");
+        bytes.flip();
+
+        final FeaturesStage restored = new FeaturesStage(new TransactionFeatures(16));
+        restored.readSection(FeaturesStage.SECTION_VERSION, new SnapshotChannel(bytes.duplicate()));
+        final io.vigil.scoring.features.SingleWriterFeatureTable again = restored.published();
+        assertEquals(5, again.size());
+        final io.vigil.scoring.features.SingleWriterFeatureTable.View before = served.newView();
+        final io.vigil.scoring.features.SingleWriterFeatureTable.View after = again.newView();
+        for (long a = 1; a <= 5; a++) {
+            assertTrue(served.read((int)a % 2, a, before));
+            assertTrue(again.read((int)a % 2, a, after), "account " + a + " is served after the restore");
+            assertEquals(before.eventIndex(), after.eventIndex());
+            assertEquals(before.eventTimeNs(), after.eventTimeNs());
+            for (int i = 0; i < TransactionFeatures.WIDTH; i++) {
+                assertEquals(Float.floatToIntBits(before.value(i)), Float.floatToIntBits(after.value(i)));
+            }
+        }
+        assertTrue(!again.contains(0, 99), "published after the capture");
+
+        // serving off on either side: the section still reads, the rows are skipped or none
+        final FeaturesStage off = new FeaturesStage(new TransactionFeatures(16), null);
+        off.readSection(FeaturesStage.SECTION_VERSION, new SnapshotChannel(bytes.duplicate()));
+        assertEquals(5, off.keys());
+        final FeaturesStage fromOff = new FeaturesStage(new TransactionFeatures(16));
+        fromOff.readSection(FeaturesStage.SECTION_VERSION, new SnapshotChannel(section(off)));
+        assertEquals(5, fromOff.keys());
+        assertEquals(0, fromOff.published().size());
+    }
 }

@@ -1,7 +1,12 @@
 package io.vigil.scoring.features;
 
+import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
 import java.util.List;
 
 import org.agrona.BitUtil;
@@ -447,6 +452,113 @@ public final class SingleWriterFeatureTable {
     /** A new view sized for this table. */
     public View newView() {
         return new View(width);
+    }
+
+    private static final int ROWS_MAGIC = 0x56535431; // "VST1"
+    private static final int ROWS_HEADER_BYTES = 4 + 4 + 8;
+
+    private int rowBytes() {
+        return 4 + 8 + 8 + 8 + 4 * width;
+    }
+
+    /** Bytes {@link #writeRows} writes for the first {@code count} slots. */
+    public long rowsBytes(final long count) {
+        return ROWS_HEADER_BYTES + count * rowBytes();
+    }
+
+    /**
+     * Writes slots {@code 0 .. count)} (in first-seen order) as a checkpoint's rows: tenant, key, event index, event
+     * time and the values of each, as read now through the seqlock (so each row is whole, and may be newer than when
+     * {@code count} was taken: a recovery that replays from the checkpoint publishes those keys again with the same
+     * values). Any thread; allocates its buffer.
+     */
+    public void writeRows(final WritableByteChannel out, final long count) throws IOException {
+        if (count < 0 || count > size()) {
+            throw new IllegalArgumentException("rows " + count + " of " + size());
+        }
+        final int row = rowBytes();
+        final ByteBuffer b = ByteBuffer.allocate(Math.max(ROWS_HEADER_BYTES, row) * 256).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(ROWS_MAGIC).putInt(width).putLong(count);
+        final View view = newView();
+        for (long slot = 0; slot < count; slot++) {
+            if (b.remaining() < row) {
+                drain(out, b);
+            }
+            readSlot(slot, view);
+            b.putInt(view.tenant).putLong(view.key).putLong(view.eventIndex).putLong(view.eventTimeNs);
+            for (int i = 0; i < width; i++) {
+                b.putFloat(view.values[i]);
+            }
+        }
+        drain(out, b);
+    }
+
+    private static void drain(final WritableByteChannel out, final ByteBuffer b) throws IOException {
+        b.flip();
+        while (b.hasRemaining()) {
+            out.write(b);
+        }
+        b.clear();
+    }
+
+    /** Bytes of {@link #writeNoRows}. */
+    public static long noRowsBytes() {
+        return ROWS_HEADER_BYTES;
+    }
+
+    /** Writes what {@link #writeRows} writes for no rows of {@code width} features (a stage that serves nothing). */
+    public static void writeNoRows(final WritableByteChannel out, final int width) throws IOException {
+        final ByteBuffer b = ByteBuffer.allocate(ROWS_HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(ROWS_MAGIC).putInt(width).putLong(0);
+        drain(out, b);
+    }
+
+    /**
+     * Reads rows {@link #writeRows} wrote and publishes each into {@code into} (its writer thread, at a restore), or
+     * skips them when {@code into} is null (serving off).
+     *
+     * @return the rows read.
+     * @throws IOException when the rows end early or are of another width.
+     */
+    public static long readRows(final ReadableByteChannel in, final SingleWriterFeatureTable into, final int width)
+        throws IOException {
+        final ByteBuffer head = ByteBuffer.allocate(ROWS_HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(in, head);
+        final int magic = head.getInt();
+        final int written = head.getInt();
+        final long count = head.getLong();
+        if (magic != ROWS_MAGIC || count < 0) {
+            throw new IOException("not the rows of a served feature table");
+        }
+        if (written != width || into != null && into.width != width) {
+            throw new IOException("served rows of " + written + " features, the feature set has " + width);
+        }
+        final ByteBuffer row = ByteBuffer.allocate(4 + 8 + 8 + 8 + 4 * width).order(ByteOrder.LITTLE_ENDIAN);
+        final float[] values = new float[width];
+        for (long n = 0; n < count; n++) {
+            row.clear();
+            readFully(in, row);
+            final int tenant = row.getInt();
+            final long key = row.getLong();
+            final long eventIndex = row.getLong();
+            final long eventTimeNs = row.getLong();
+            for (int i = 0; i < width; i++) {
+                values[i] = row.getFloat();
+            }
+            if (into != null) {
+                into.publish(tenant, key, values, 0, eventIndex, eventTimeNs);
+            }
+        }
+        return count;
+    }
+
+    private static void readFully(final ReadableByteChannel in, final ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            if (in.read(b) < 0) {
+                throw new IOException("served feature rows end early");
+            }
+        }
+        b.flip();
     }
 
     /**
