@@ -239,6 +239,9 @@ final class FeaturesStage implements Stage {
         if (version < 1 || version > SECTION_VERSION) {
             throw new IOException("features section version " + version + ", this engine reads 1 to " + SECTION_VERSION);
         }
+        if (published != null) {
+            published.clearBeforeReaders(); // a restore replaces what a failed one may have published
+        }
         if (version >= 2) {
             final ByteBuffer head = ByteBuffer.allocate(8);
             readFully(in, head);
@@ -282,6 +285,9 @@ final class FeaturesStage implements Stage {
 
     @Override
     public void clearState() throws IOException {
+        if (published != null) {
+            published.clearBeforeReaders();
+        }
         final SnapshotChannel scratch = new SnapshotChannel(ByteBuffer.allocate(1 << 16));
         if (compiled != null) {
             CompiledFeatures.compile(compiled.spec(), 1).writeSnapshot(scratch);

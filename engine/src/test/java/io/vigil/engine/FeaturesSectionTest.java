@@ -85,9 +85,12 @@ class FeaturesSectionTest {
         bytes.flip();
 
         final FeaturesStage restored = new FeaturesStage(new TransactionFeatures(16));
+        // what a restore that failed half-way left behind is replaced, not kept
+        restored.published().publish(3, 12345, OUT, 0, 1, 1L);
         restored.readSection(FeaturesStage.SECTION_VERSION, new SnapshotChannel(bytes.duplicate()));
         final io.vigil.scoring.features.SingleWriterFeatureTable again = restored.published();
         assertEquals(5, again.size());
+        assertTrue(!again.contains(3, 12345));
         final io.vigil.scoring.features.SingleWriterFeatureTable.View before = served.newView();
         final io.vigil.scoring.features.SingleWriterFeatureTable.View after = again.newView();
         for (long a = 1; a <= 5; a++) {

@@ -501,6 +501,21 @@ public final class SingleWriterFeatureTable {
         b.clear();
     }
 
+    /**
+     * Forgets every key: the writer thread, before any reader can have the table (a restore replaces the content of a
+     * table no server serves yet; a reader during the clear could see an index that no longer matches the slots).
+     */
+    public void clearBeforeReaders() {
+        for (int p = 0; p < tables.length; p++) {
+            TABLES.setRelease(tables, p, new long[tables[p].length]); // as large as it had grown
+            tableSizes[p] = 0;
+        }
+        writerSegments = new long[0][];
+        writerSize = 0;
+        SEGMENTS.setRelease(this, writerSegments);
+        SIZE.setRelease(this, 0L);
+    }
+
     /** Bytes of {@link #writeNoRows}. */
     public static long noRowsBytes() {
         return ROWS_HEADER_BYTES;
