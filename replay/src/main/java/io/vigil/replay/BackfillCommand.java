@@ -76,7 +76,8 @@ public final class BackfillCommand implements Callable<Integer> {
     String maxOutOfOrderness;
 
     @Option(names = "--allowed-lateness", paramLabel = "DURATION|unbounded", description = "File inputs: events " +
-        "further behind the watermark are too late (default: vigil.lateness.allowed, unbounded).")
+        "further behind the watermark are too late (default: the definition's allowed_lateness, else " +
+        "vigil.lateness.allowed, unbounded).")
     String allowedLateness;
 
     @Option(names = "--idle-timeout", paramLabel = "DURATION", description = "File inputs: a source silent this long " +
@@ -207,6 +208,28 @@ public final class BackfillCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * The allowed lateness of a file's backfill: the definition's {@code allowed_lateness} when it declares one (as
+     * the engine running it takes it; a different {@code --allowed-lateness} is refused), else the option, else the
+     * configuration's {@code vigil.lateness.allowed}.
+     */
+    private long allowedLatenessNs(final io.vigil.scoring.features.spec.FeatureSpec definition, final EngineContext engine) {
+        final long option = allowedLateness == null ? Long.MIN_VALUE :
+            allowedLateness.trim().equalsIgnoreCase("unbounded") ? EventTimeJudge.UNBOUNDED :
+                duration("--allowed-lateness", allowedLateness);
+        if (!definition.declaresLateness()) {
+            return option == Long.MIN_VALUE ? engine.allowedLatenessNs() : option;
+        }
+        final long declared = definition.allowedLatenessNs() == io.vigil.scoring.features.spec.FeatureSpec.UNBOUNDED_LATENESS ?
+            EventTimeJudge.UNBOUNDED : definition.allowedLatenessNs();
+        if (option != Long.MIN_VALUE && option != declared) {
+            throw new IllegalArgumentException("--allowed-lateness " + allowedLateness + " conflicts with allowed_lateness " +
+                (declared == EventTimeJudge.UNBOUNDED ? "unbounded" : Units.durationText(declared)) +
+                " of the feature definition " + features + ": the feature set declares its lateness");
+        }
+        return declared;
+    }
+
     private int file(final String kind, final CompiledFeatures compiled, final int zstdLevel) throws Exception {
         if (!Files.isRegularFile(input)) {
             throw new BackfillFiles.InputException(input + ": no such file");
@@ -216,9 +239,7 @@ public final class BackfillCommand implements Callable<Integer> {
         final BackfillFiles.Policy policy = new BackfillFiles.Policy(
             maxOutOfOrderness == null ? engine.maxOutOfOrdernessNs() : duration("--max-out-of-orderness", maxOutOfOrderness),
             idleTimeout == null ? engine.idleTimeoutNs() : duration("--idle-timeout", idleTimeout),
-            allowedLateness == null ? engine.allowedLatenessNs() :
-                allowedLateness.trim().equalsIgnoreCase("unbounded") ? EventTimeJudge.UNBOUNDED :
-                    duration("--allowed-lateness", allowedLateness),
+            allowedLatenessNs(compiled.spec(), engine),
             tickInterval == null ? engine.watermarkTickIntervalNs() : duration("--tick-interval", tickInterval));
         if (policy.idleTimeoutNs() > 0 && policy.tickIntervalNs() <= 0) {
             throw new IllegalArgumentException("--tick-interval must be positive with an idle timeout");

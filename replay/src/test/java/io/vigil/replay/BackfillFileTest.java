@@ -302,4 +302,30 @@ class BackfillFileTest {
             throw new java.io.UncheckedIOException(ex);
         }
     }
+
+    @Test
+    void aDefinitionsAllowedLatenessIsTheFilesDefaultAndAConflictingOptionIsRefused() throws Exception {
+        final String base = String.join("\n", "name: kpis", "version: k-1", "key: [account]", "windows:",
+            "  all: {type: since_first_seen}", "features:", "  - name: n", "    aggregate: count", "    window: all", "");
+        final Path declared = Files.writeString(dir.resolve("declared.yaml"), base + "allowed_lateness: 10s\n");
+        final Path open = Files.writeString(dir.resolve("open.yaml"), base);
+        // the third event is 45 s behind the watermark (200 s - 5 s): too late for 10 s, late for unbounded
+        final Path input = csv("late.csv", List.of(
+            "1,42,7,5411,1000,POS,DE,EUR," + (BASE + 100 * S) + ",0",
+            "1,42,7,5411,1000,POS,DE,EUR," + (BASE + 200 * S) + ",0",
+            "1,42,7,5411,1000,POS,DE,EUR," + (BASE + 150 * S) + ",0"));
+        final Path out = dir.resolve("late.parquet");
+        BackfillSupport.ok("--input", input.toString(), "--features", declared.toString(), "--out", out.toString());
+        final BackfillSupport.Row tooLate = BackfillSupport.read(out).rows().get(2);
+        assertTrue(tooLate.tooLate(), "beyond the definition's 10 s");
+        BackfillSupport.ok("--input", input.toString(), "--features", open.toString(), "--out", out.toString());
+        final BackfillSupport.Row late = BackfillSupport.read(out).rows().get(2);
+        assertTrue(late.late() && !late.tooLate(), "no declaration: vigil.lateness.allowed, unbounded by default");
+        assertEquals(45 * S, late.latenessNs());
+        assertEquals(3f, late.features()[0], "applied");
+        final BackfillSupport.Run conflict = BackfillSupport.run("--input", input.toString(), "--features",
+            declared.toString(), "--allowed-lateness", "1m", "--out", out.toString());
+        assertEquals(2, conflict.exitCode(), conflict.output());
+        assertTrue(conflict.output().contains("conflicts with allowed_lateness 10s"), conflict.output());
+    }
 }
