@@ -41,15 +41,23 @@ import io.vigil.scoring.time.WindowResultSink;
  * (Flink's merging windows): an event at {@code t} opens {@code [t, t + gap)}; it joins every open session of its key
  * that this interval overlaps ({@code t < end} and {@code start < t + gap}, so events exactly {@code gap} apart are two
  * sessions), and when it overlaps two or more (a late event bridging them) they merge into one; a session ends
- * {@code gap} after its latest event. An event whose window (after merging) ends at or before the watermark at the
- * last {@link #advance} is not added: its window's result is out (counted in {@link #eventsForClosedWindows()}).
+ * {@code gap} after its latest event.
+ *
+ * <p>Late firings (Flink's allowed lateness): given a bounded allowed lateness {@code L} ({@link #advance(long, long,
+ * WindowResultSink)}), a window fired at its end (firing 0) is kept until the watermark reaches {@code end + L}; an
+ * event added to it meanwhile marks it, and the next advance fires it again with the next firing number (several
+ * late events between two advances: one firing); a session merged after firing gets a firing number past all its
+ * parts' and replaces their results (its window contains theirs). Then it is purged. Unbounded (or 0): freed at its
+ * firing, the result is final. An event whose window (after merging) ends at or before the watermark at the last
+ * advance minus that retention is not added (counted in {@link #eventsForClosedWindows()}).
  *
  * <p>Emission order: by window end, then by the window's creation order (a sequence number given at its first event;
  * a merged session keeps the older one's), a function of the events alone; the sequence numbers are checkpointed, so
  * a restored producer emits in the same order. Open tumbling windows are grouped per start, each group in creation
- * order; open sessions sit in a min-heap by (end, sequence), one entry each: a
- * session whose end moved later is pushed again, with its new end, when its entry comes up; the entry of a window
- * merged into another is skipped then.
+ * order; open sessions, kept windows and late tumbling windows sit in a min-heap by (due time, sequence), one valid
+ * entry each (the due time: the end while events wait to fire, else the end plus the retention): a window whose due
+ * time moved later is pushed again when its entry comes up; the entry of a window merged into another, freed, or
+ * pushed again earlier (a late event for a kept window) is skipped then (a generation number).
  *
  * <p>Not thread-safe: the pipeline thread owns it. Allocation-free in steady state ({@link #addLastEvent()},
  * {@link #advance}); more open windows or keys than seen before grow the arrays.
