@@ -21,7 +21,9 @@ import java.nio.charset.StandardCharsets;
  * Writes closed windows to the window-results journal ({@code windows/}), one {@code WindowResult} record per key and
  * window: header time = the ingest time of the record whose watermark closed it, tenant, {@code refIndex} = that
  * record's input index ({@code triggerIndex}), code = the WindowResult template, source
- * {@link RecordHeader#SOURCE_ENGINE}. Each result of one trigger gets an ordinal from 0, in the producer's emission
+ * {@link RecordHeader#SOURCE_ENGINE}, {@code clientSequence} = the firing number (0: the window's first result; 1, 2...:
+ * late firings, each a revised result that replaces the earlier ones; records written before late firings existed
+ * hold 0 there). Each result of one trigger gets an ordinal from 0, in the producer's emission
  * order; at start the last record's (triggerIndex, ordinal) is read back, and a recovery that emits the same results
  * again writes none up to it: each (key, window) is in the journal exactly once.
  *
@@ -88,6 +90,12 @@ final class WindowResultsJournal implements WindowResultSink {
     @Override
     public void onWindow(final EventTimeWindows window, final int tenant, final long key, final long startNs,
         final long endNs, final double[] values, final int valueCount) {
+        onWindow(window, tenant, key, startNs, endNs, values, valueCount, 0);
+    }
+
+    @Override
+    public void onWindow(final EventTimeWindows window, final int tenant, final long key, final long startNs,
+        final long endNs, final double[] values, final int valueCount, final int firing) {
         final int thisOrdinal = ordinal++;
         emitted++;
         if (writer == null || triggerIndex < writtenTrigger || triggerIndex == writtenTrigger && thisOrdinal <= writtenOrdinal) {
@@ -113,7 +121,7 @@ final class WindowResultsJournal implements WindowResultSink {
         }
         encoder.putWindowName(name, 0, name.length);
         final int length = MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength();
-        final long index = writer.append(triggerTimeNs, 0, 0, 0, triggerIndex, tenant, WindowResultEncoder.TEMPLATE_ID,
+        final long index = writer.append(triggerTimeNs, 0, 0, firing, triggerIndex, tenant, WindowResultEncoder.TEMPLATE_ID,
             RecordHeader.SOURCE_ENGINE, buffer, 0, length);
         if (index == JournalWriter.FAILED) {
             if (writer.failures() == 1) {

@@ -136,12 +136,14 @@ final class WindowsStage implements Stage {
         }
         advancedTo = watermark;
         results.trigger(inputIndex, timeNs, watermark);
+        // the lateness in force (the last tick's policy): the declared windows keep their fired windows that long
+        final long lateness = eventTime.allowedLatenessNs();
         for (final EventTimeWindows window : windows) {
-            window.advance(watermark, results);
+            window.advance(watermark, lateness, results);
         }
     }
 
-    /** Events that came for a window already emitted, all producers together. */
+    /** Events that came for a window already emitted (and, for the declared windows, purged), all producers together. */
     long eventsForClosedWindows() {
         long events = 0;
         for (final EventTimeWindows window : windows) {

@@ -132,7 +132,39 @@ class DeclaredWindowsEngineTest {
             DecisionDecoder.BYTE_ORDER);
     }
 
-    /** Window results as text lines, in journal order: name tenant/key start..end (s) values. */
+    /**
+     * What a reader takes as the results of {@code producer}: per key, the last firing of each window, where a result
+     * replaces every earlier one of its key whose window lies within its own (a revised tumbling window, or a session
+     * that grew or merged sessions after firing): {tenant, key, start, end, firing, count (the first value)}.
+     */
+    private static List<long[]> finalResults(final Journals journals, final String producer) {
+        final List<long[]> current = new ArrayList<>();
+        try (JournalReader reader = journals.windowsReader()) {
+            final JournalRecord record = new JournalRecord(Journals.MAX_PAYLOAD_BYTES);
+            final WindowResultDecoder d = new WindowResultDecoder();
+            while (reader.read(record)) {
+                d.wrapAndApplyHeader(record.payload(), 0, new MessageHeaderDecoder());
+                final long tenant = d.tenantId();
+                final long key = d.key();
+                final long start = d.windowStartNs();
+                final long end = d.windowEndNs();
+                long count = -1;
+                for (final WindowResultDecoder.ValuesDecoder v : d.values()) { // the group before the name (SBE order)
+                    count = count < 0 ? (long)v.value() : count;
+                }
+                if (!d.windowName().equals(producer)) {
+                    continue;
+                }
+                current.removeIf(r -> r[0] == tenant && r[1] == key && r[2] >= start && r[3] <= end);
+                assertTrue(current.stream().noneMatch(r -> r[0] == tenant && r[1] == key && r[2] < end && start < r[3]),
+                    "a result overlaps an earlier one of its key only by containing it");
+                current.add(new long[] {tenant, key, start, end, record.clientSequence, count});
+            }
+        }
+        return current;
+    }
+
+    /** Window results as text lines, in journal order: name tenant/key start..end (s) values #id, then @firing if > 0. */
     private static List<String> windows(final Journals journals) {
         final List<String> lines = new ArrayList<>();
         try (JournalReader reader = journals.windowsReader()) {
@@ -150,7 +182,8 @@ class DeclaredWindowsEngineTest {
                 }
                 final String values = line.toString();
                 lines.add(d.windowName() + " " + d.tenantId() + "/" + d.key() + " " + (d.windowStartNs() - BASE) / S + ".." +
-                    (d.windowEndNs() - BASE) / S + values + (id == WindowsStage.ACCOUNT_WINDOW_ID ? "" : " #" + id));
+                    (d.windowEndNs() - BASE) / S + values + (id == WindowsStage.ACCOUNT_WINDOW_ID ? "" : " #" + id) +
+                    (record.clientSequence == 0 ? "" : " @" + record.clientSequence)); // a late firing's number
             }
         }
         return lines;
@@ -211,6 +244,8 @@ class DeclaredWindowsEngineTest {
                 "transactions.t1m 1/1 60..120 1 400 400" + t,
                 "transactions.t1m 1/2 60..120 3 24 9" + t,
                 "transactions.t1m 1/3 60..120 1 1 1" + t,
+                // the 58 s event (2 s late) of account 3, whose minute had no window yet: a first result, late
+                "transactions.t1m 1/3 0..60 1 2000 2000" + t,
                 "transactions.s20 1/1 59..80 2 600" + s,   // 60 s - 1 ns and 60 s
                 "transactions.s20 1/2 61..85 3 24" + s,
                 "transactions.s20 1/3 58..85 2 2001" + s,  // the late 58 s event joined [65, 85)
@@ -218,8 +253,8 @@ class DeclaredWindowsEngineTest {
                 "account.tumbling.1m 1/1 180..240 2 80",
                 "transactions.t1m 1/1 180..240 2 80 64" + t,
                 "transactions.s20 1/1 190..220 2 80" + s), windows(journals));
-            assertEquals(2, after.get(after.size() - 1)[3], "the 58 s event came for a closed minute of the built-in " +
-                "window and of t1m; the too-late one reached no window");
+            assertEquals(1, after.get(after.size() - 1)[3], "the 58 s event came for a closed minute of the built-in " +
+                "window (t1m keeps its minutes for the allowed lateness); the too-late one reached no window");
         }
         // a dry run (replay run --dry-run) computes the same results and writes none
         try (Journals journals = Journals.open(dir.resolve("data"), RollCycles.FAST_HOURLY);
@@ -257,9 +292,21 @@ class DeclaredWindowsEngineTest {
         assertEquals(60 * S, undeclared.allowedLatenessNs(), "a definition without allowed_lateness: the key's");
     }
 
-    /** 3 s apart, a little out of order, every 25th 30 s behind (too late), every 40th a 30 s pause (sessions end). */
+    /**
+     * 3 s apart, a little out of order, every 25th 30 s behind (too late), every 7th 15 s behind (late, within the
+     * lateness: late firings), every 40th a 30 s pause (sessions end).
+     */
+    /**
+     * 10 accounts in turn; every other late event goes to the account of the event 15 s before it (its minute may have
+     * fired), the others join their own account's previous session, 30 s before, fired 20 s after it.
+     */
+    private static long account(final int i) {
+        return i % 14 == 3 ? (i - 5) % 10 : i % 10;
+    }
+
     private static long eventTime(final int i) {
-        return BASE + i * 3 * S + (i / 40) * 30 * S - (i % 3 == 0 ? 2 * S : 0) - (i % 25 == 24 ? 30 * S : 0);
+        return BASE + i * 3 * S + (i / 40) * 30 * S - (i % 3 == 0 ? 2 * S : 0) - (i % 25 == 24 ? 30 * S : 0) -
+            (i % 7 == 3 ? 15 * S : 0);
     }
 
     @Test
@@ -273,7 +320,7 @@ class DeclaredWindowsEngineTest {
             try (JournalWriter input = journals.inputWriter()) {
                 WatermarkControl.tick(journals, BASE, POLICY);
                 for (int i = 0; i < 200; i++) {
-                    transaction(input, clients[i % 2], i % 10, eventTime(i), BASE + i * 3 * S, 10 + i);
+                    transaction(input, clients[i % 2], account(i), eventTime(i), BASE + i * 3 * S, 10 + i);
                 }
             }
             runEngine(config, journals);
@@ -281,7 +328,7 @@ class DeclaredWindowsEngineTest {
             assertTrue(firstRun.stream().anyMatch(l -> l.startsWith("transactions.s20")), "sessions closed");
             try (JournalWriter input = journals.inputWriter()) {
                 for (int i = 200; i < 300; i++) {
-                    transaction(input, clients[i % 2], i % 10, eventTime(i), BASE + i * 3 * S, 10 + i);
+                    transaction(input, clients[i % 2], account(i), eventTime(i), BASE + i * 3 * S, 10 + i);
                 }
             }
             runEngine(config, journals); // restores the checkpoint of the first stop: open windows and sessions
@@ -295,7 +342,7 @@ class DeclaredWindowsEngineTest {
             }
             try (JournalWriter input = journals.inputWriter()) {
                 for (int i = 300; i < 350; i++) {
-                    transaction(input, clients[i % 2], i % 10, eventTime(i), BASE + i * 3 * S, 10 + i);
+                    transaction(input, clients[i % 2], account(i), eventTime(i), BASE + i * 3 * S, 10 + i);
                 }
                 // far ahead on both clients: every earlier window closes
                 transaction(input, CLIENT_A, 99, BASE + 10_000 * S, BASE + 10_000 * S, 1);
@@ -310,7 +357,12 @@ class DeclaredWindowsEngineTest {
                 assertEquals(windows(other), recovered, "an uninterrupted run writes the same results, none twice");
             }
             assertEquals(recovered.size(), recovered.stream().map(l -> l.split(" ")[0] + " " + l.split(" ")[1] + " " +
-                l.split(" ")[2]).distinct().count(), "one result per key and window");
+                l.split(" ")[2] + " " + (l.contains(" @") ? l.substring(l.indexOf(" @")) : "")).distinct().count(),
+                "one result per key, window and firing");
+            assertTrue(recovered.stream().anyMatch(l -> l.startsWith("transactions.t1m") && l.endsWith(" @1")),
+                "late firings of minutes");
+            assertTrue(recovered.stream().anyMatch(l -> l.startsWith("transactions.s20") && l.contains(" @")),
+                "late firings of sessions");
             // every event but the too-late ones (and the two far ahead) is in exactly one result of each producer
             long tooLate = 0;
             try (JournalReader late = journals.lateReader()) {
@@ -321,9 +373,44 @@ class DeclaredWindowsEngineTest {
             }
             assertEquals(14, tooLate, "every 25th of 350");
             for (final String producer : List.of("transactions.t1m", "transactions.s20")) {
-                final long counted = recovered.stream().filter(l -> l.startsWith(producer + " "))
-                    .mapToLong(l -> Long.parseLong(l.split(" ")[3])).sum();
-                assertEquals(350 - tooLate, counted, producer + ": every applied event counted once");
+                final long counted = finalResults(journals, producer).stream().mapToLong(r -> r[5]).sum();
+                assertEquals(350 - tooLate, counted, producer + ": every applied event counted once in the last firings");
+            }
+        }
+    }
+
+    @Test
+    void shouldFireAMinuteAgainForLateEventsWithinTheLatenessAndPurgeItAfterEvenAcrossARestart() throws Exception {
+        final String t = id("transactions.t1m");
+        final Path live = dir.resolve("live");
+        final VigilConfig config = config(live, Map.of(VigilConfig.FEED.name(), "tailer"));
+        try (Journals journals = Journals.open(live, RollCycles.FAST_HOURLY)) {
+            try (JournalWriter input = journals.inputWriter()) {
+                WatermarkControl.tick(journals, BASE, POLICY);                         // 0
+                transaction(input, CLIENT_A, 1, BASE + 10 * S, BASE, 100);             // 1
+                transaction(input, CLIENT_A, 1, BASE + 64 * S, BASE, 1);               // 2: wm 59 s
+                transaction(input, CLIENT_A, 2, BASE + 66 * S, BASE, 2);               // 3: wm 61 s: [0, 60) fires
+                transaction(input, CLIENT_A, 1, BASE + 55 * S, BASE, 5);               // 4: 6 s late: applied to it
+            }
+            runEngine(config, journals); // stops with the revised minute not fired yet: the checkpoint holds it
+            try (JournalWriter input = journals.inputWriter()) {
+                transaction(input, CLIENT_A, 1, BASE + 58 * S, BASE, 7);               // 5: 3 s late: applied too
+                transaction(input, CLIENT_A, 3, BASE + 67 * S, BASE, 1);               // 6: wm 62 s: fires again, once
+                transaction(input, CLIENT_A, 1, BASE + 50 * S, BASE, 1_000);           // 7: 12 s late: TOO_LATE
+                transaction(input, CLIENT_A, 1, BASE + 75 * S, BASE, 4);               // 8: wm 70 s: [0, 60) purged
+                transaction(input, CLIENT_A, 9, BASE + 200 * S, BASE, 8);              // 9: wm 195 s
+            }
+            runEngine(config, journals);
+            final List<String> results = windows(journals).stream().filter(l -> l.startsWith("transactions.t1m")).toList();
+            assertEquals(List.of(
+                "transactions.t1m 1/1 0..60 1 100 100" + t,
+                "transactions.t1m 1/1 0..60 3 112 100" + t + " @1", // both late events, one revised result
+                "transactions.t1m 1/1 60..120 2 5 4" + t,
+                "transactions.t1m 1/2 60..120 1 2 2" + t,
+                "transactions.t1m 1/3 60..120 1 1 1" + t), results);
+            try (Journals other = Journals.open(dir.resolve("straight"), RollCycles.FAST_HOURLY)) {
+                replay(journals, other, config(dir.resolve("straight"), Map.of()), true);
+                assertEquals(windows(other), windows(journals), "an uninterrupted run writes the same firings, none twice");
             }
         }
     }

@@ -127,7 +127,7 @@ public final class EventTimeJournalsCommand {
 
         @Override
         String header() {
-            return "window                 tenant  key               start                          end                            values                         watermark                      trigger";
+            return "window                 tenant  key               start                          end                            values                         watermark                      trigger        firing";
         }
 
         @Override
@@ -152,8 +152,9 @@ public final class EventTimeJournalsCommand {
                     Long.toString((long)value) : Double.toString(value));
             }
             final String name = d.windowName();
-            return String.format("%-22s %6d  %-16s  %-30s %-30s %-30s %-30s %x", name, tenant, Long.toUnsignedString(entity),
-                time(start), time(end), values, time(watermark), trigger);
+            // the firing number sits in the journal header's clientSequence (0: on time; 1, 2...: late firings)
+            return String.format("%-22s %6d  %-16s  %-30s %-30s %-30s %-30s %-14x %d", name, tenant, Long.toUnsignedString(entity),
+                time(start), time(end), values, time(watermark), trigger, record.clientSequence);
         }
     }
 

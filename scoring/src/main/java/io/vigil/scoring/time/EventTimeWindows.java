@@ -19,7 +19,10 @@ import java.util.List;
  *   order that depends on the events only (never on hash layout or wall time), so that a replay, or a recovery from
  *   a checkpoint, emits the same records in the same order.</li>
  *   <li>An event for a window already emitted is not added to it (the result is final); the implementation counts
- *   it.</li>
+ *   it. A producer with late firings (the declared windows) instead keeps each emitted window until the watermark
+ *   passes its end plus the bounded allowed lateness given to {@link #advance(long, long, WindowResultSink)}: an
+ *   event for it within that time is added, and the next advance emits the window again with the next firing number
+ *   (see {@link WindowResultSink}); only an event for a window purged since is counted.</li>
  * </ul>
  *
  * <p>Implementations are not thread-safe (the pipeline thread owns them); {@link #advance} must not allocate in steady
@@ -35,6 +38,9 @@ public interface EventTimeWindows {
     /** Names of the values of each result, in order. */
     List<String> valueNames();
 
+    /** {@link #allowedLatenessNs} of an unbounded lateness (as {@code EventTimeJudge.UNBOUNDED}). */
+    long UNBOUNDED = -1;
+
     /**
      * The watermark is now {@code watermarkNs}: emits each window that ends at or before it.
      *
@@ -42,7 +48,19 @@ public interface EventTimeWindows {
      */
     int advance(long watermarkNs, WindowResultSink sink);
 
-    /** Events that arrived for a window already emitted (not added), since start. */
+    /**
+     * The watermark is now {@code watermarkNs} and the allowed lateness in force {@code allowedLatenessNs}
+     * ({@link #UNBOUNDED}: none bounded): emits each window that ends at or before the watermark, and, for a producer
+     * with late firings, the revised result of each window that a late event changed since its last firing. A
+     * producer without late firings ignores the lateness (the default: {@link #advance(long, WindowResultSink)}).
+     *
+     * @return results emitted.
+     */
+    default int advance(final long watermarkNs, final long allowedLatenessNs, final WindowResultSink sink) {
+        return advance(watermarkNs, sink);
+    }
+
+    /** Events that arrived for a window already emitted and no longer kept (not added), since start. */
     long eventsForClosedWindows();
 
     /** Windows open now (all keys together). */

@@ -41,21 +41,29 @@ import io.vigil.scoring.time.WindowResultSink;
  * (Flink's merging windows): an event at {@code t} opens {@code [t, t + gap)}; it joins every open session of its key
  * that this interval overlaps ({@code t < end} and {@code start < t + gap}, so events exactly {@code gap} apart are two
  * sessions), and when it overlaps two or more (a late event bridging them) they merge into one; a session ends
- * {@code gap} after its latest event. An event whose window (after merging) ends at or before the watermark at the
- * last {@link #advance} is not added: its window's result is out (counted in {@link #eventsForClosedWindows()}).
+ * {@code gap} after its latest event.
+ *
+ * <p>Late firings (Flink's allowed lateness): given a bounded allowed lateness {@code L} ({@link #advance(long, long,
+ * WindowResultSink)}), a window fired at its end (firing 0) is kept until the watermark reaches {@code end + L}; an
+ * event added to it meanwhile marks it, and the next advance fires it again with the next firing number (several
+ * late events between two advances: one firing); a session merged after firing gets a firing number past all its
+ * parts' and replaces their results (its window contains theirs). Then it is purged. Unbounded (or 0): freed at its
+ * firing, the result is final. An event whose window (after merging) ends at or before the watermark at the last
+ * advance minus that retention is not added (counted in {@link #eventsForClosedWindows()}).
  *
  * <p>Emission order: by window end, then by the window's creation order (a sequence number given at its first event;
  * a merged session keeps the older one's), a function of the events alone; the sequence numbers are checkpointed, so
  * a restored producer emits in the same order. Open tumbling windows are grouped per start, each group in creation
- * order; open sessions sit in a min-heap by (end, sequence), one entry each: a
- * session whose end moved later is pushed again, with its new end, when its entry comes up; the entry of a window
- * merged into another is skipped then.
+ * order; open sessions, kept windows and late tumbling windows sit in a min-heap by (due time, sequence), one valid
+ * entry each (the due time: the end while events wait to fire, else the end plus the retention): a window whose due
+ * time moved later is pushed again when its entry comes up; the entry of a window merged into another, freed, or
+ * pushed again earlier (a late event for a kept window) is skipped then (a generation number).
  *
  * <p>Not thread-safe: the pipeline thread owns it. Allocation-free in steady state ({@link #addLastEvent()},
  * {@link #advance}); more open windows or keys than seen before grow the arrays.
  */
 public final class DeclaredWindows implements EventTimeWindows {
-    private static final int SNAPSHOT_VERSION = 1;
+    private static final int SNAPSHOT_VERSION = 2;
     /** The aggregations a window result carries. */
     public static final Set<Aggregation> SUPPORTED = Set.of(Aggregation.COUNT, Aggregation.SUM, Aggregation.MEAN,
         Aggregation.MIN, Aggregation.MAX, Aggregation.STDDEV);
@@ -106,7 +114,11 @@ public final class DeclaredWindows implements EventTimeWindows {
     /** generation << 1 | alive. */
     private static final int GEN = 6;
     private static final int COUNT = 7;
-    private static final int HEADER = 8;
+    /** Firings emitted so far (the next one's number). */
+    private static final int FIRED = 8;
+    /** 1 when events were added since the last firing (always for a window not fired yet). */
+    private static final int DIRTY = 9;
+    private static final int HEADER = 10;
     private static final int PER_INPUT = 5;
     private final int stride;
     private long[] data;
@@ -117,7 +129,12 @@ public final class DeclaredWindows implements EventTimeWindows {
     /** (tenant, key) -> its first entry: pairs of longs (key, tenant << 32 | entry + 1); entry + 1 == 0: free. */
     private long[] table = new long[64];
     private int tableKeys;
-    /** Min-heap by (end, seq): triples (end, seq, entry << 32 | generation). */
+    /**
+     * Min-heap by (due time, seq): triples (time, seq, entry << 32 | generation). Every live session, and every tumbling
+     * window that fired or opened late, has exactly one valid node (its generation); the node's time is at most its
+     * due time (the end for a window with events not fired yet, the end plus the retention for one fired), and a node
+     * that comes up early is pushed again at the due time.
+     */
     private long[] heap = new long[3 * 32];
     private int heapSize;
     /**
@@ -132,6 +149,8 @@ public final class DeclaredWindows implements EventTimeWindows {
 
     private long nextSeq;
     private long closedBeforeNs = Long.MIN_VALUE;
+    /** How long past its end a fired window is kept for late firings (the bounded allowed lateness at the last advance; 0: none). */
+    private long retainNs;
     private long eventsForClosedWindows;
 
     private DeclaredWindows(final CompiledFeatures compiled, final String name, final Window window,
@@ -309,6 +328,12 @@ public final class DeclaredWindows implements EventTimeWindows {
         }
         final long[] d = data;
         final int b = e * stride;
+        if (d[b + DIRTY] == 0) {
+            // a late event for a window fired and kept: it fires again at the next advance (a new heap node at its end)
+            d[b + DIRTY] = 1;
+            d[b + GEN] += 2;
+            push(e, d[b + END]);
+        }
         final boolean first = d[b + COUNT]++ == 0;
         final int n = inputs;
         for (int j = 0; j < n; j++) {
@@ -337,7 +362,7 @@ public final class DeclaredWindows implements EventTimeWindows {
     private int tumblingEntry(final int tenant, final long key, final long t) {
         final long start = Math.floorDiv(t, lengthNs) * lengthNs;
         final long end = start + lengthNs;
-        if (end <= closedBeforeNs) {
+        if (plus(end, retainNs) <= closedBeforeNs) {
             return -1;
         }
         final int slot = find(tenant, key);
@@ -349,7 +374,11 @@ public final class DeclaredWindows implements EventTimeWindows {
                 }
             }
         }
-        return open(slot, tenant, key, start, end);
+        return open(slot, tenant, key, start, end, true);
+    }
+
+    private static long plus(final long time, final long duration) {
+        return time > Long.MAX_VALUE - duration ? Long.MAX_VALUE : time + duration;
     }
 
     private int sessionEntry(final int tenant, final long key, final long t) {
@@ -368,7 +397,7 @@ public final class DeclaredWindows implements EventTimeWindows {
             }
         }
         if (hits == 0) {
-            return end <= closedBeforeNs ? -1 : open(slot, tenant, key, t, end);
+            return plus(end, retainNs) <= closedBeforeNs ? -1 : open(slot, tenant, key, t, end, true);
         }
         int survivor = scratch[0];
         for (int h = 1; h < hits; h++) {
@@ -398,6 +427,8 @@ public final class DeclaredWindows implements EventTimeWindows {
         final long[] d = data;
         final int db = dst * stride;
         final int sb = src * stride;
+        // the merged session replaces the results of both: its next firing is numbered past both of theirs
+        d[db + FIRED] = Math.max(d[db + FIRED], d[sb + FIRED]);
         if (d[sb + COUNT] == 0) {
             return;
         }
@@ -416,24 +447,34 @@ public final class DeclaredWindows implements EventTimeWindows {
 
     // ---------------------------------------------------------------------------------------------------- emission
 
+    /** {@link #advance(long, long, WindowResultSink)} with no lateness: every window is final at its end. */
     @Override
     public int advance(final long watermarkNs, final WindowResultSink sink) {
+        return advance(watermarkNs, EventTimeWindows.UNBOUNDED, sink);
+    }
+
+    /**
+     * Fires every window with events not fired yet (new ones, or late events since its last firing) whose end is at
+     * or before {@code watermarkNs}; with a bounded {@code allowedLatenessNs} a fired window is kept until the
+     * watermark passes its end plus that lateness (a late event within it makes it fire again, with the next firing
+     * number), then purged; unbounded (or 0): freed when it fires.
+     */
+    @Override
+    public int advance(final long watermarkNs, final long allowedLatenessNs, final WindowResultSink sink) {
         if (watermarkNs <= closedBeforeNs) {
             return 0;
         }
+        final long retain = allowedLatenessNs < 0 ? 0 : allowedLatenessNs;
+        final boolean shrunk = retain < retainNs;
         closedBeforeNs = watermarkNs;
+        retainNs = retain;
         int emitted = 0;
         while (groupCount > 0 && groupStart[0] + lengthNs <= watermarkNs) {
             final int[] entries = groupEntries[0];
             final int size = groupSize[0];
-            final long[] d = data;
             for (int k = 0; k < size; k++) {
-                final int e = entries[k];
-                final int b = e * stride;
-                fill(b);
-                sink.onWindow(this, (int)d[b + TENANT], d[b + KEY], d[b + START], d[b + END], values, values.length);
+                fire(entries[k], sink);
                 emitted++;
-                free(e);
             }
             // the emptied group's array goes to the spares, past the open groups
             System.arraycopy(groupStart, 1, groupStart, 0, groupCount - 1);
@@ -443,26 +484,58 @@ public final class DeclaredWindows implements EventTimeWindows {
             groupEntries[groupCount] = entries;
             groupSize[groupCount] = 0;
         }
+        if (shrunk) {
+            rebuildHeap(); // the kept windows' purge times moved earlier (a smaller lateness from this tick on)
+        }
         while (heapSize > 0 && heap[0] <= watermarkNs) {
-            final long end = heap[0];
             final int e = (int)(heap[2] >>> 32);
             final int gen = (int)heap[2];
             pop();
             final int b = e * stride;
             final long[] d = data;
             if ((d[b + GEN] & 1) == 0 || (int)(d[b + GEN] >>> 1) != gen) {
-                continue; // closed, or merged into another session, since it was pushed
+                continue; // closed, merged into another session, or pushed again since
             }
-            if (d[b + END] != end) {
-                push(e); // a session whose end moved: in order again by its new end
+            final long due = due(b);
+            if (due > watermarkNs) {
+                push(e, due); // a session whose end moved, or a lateness that grew: in order again by its due time
                 continue;
             }
-            fill(b);
-            sink.onWindow(this, (int)d[b + TENANT], d[b + KEY], d[b + START], d[b + END], values, values.length);
-            emitted++;
-            free(e);
+            if (d[b + DIRTY] != 0) {
+                fire(e, sink);
+                emitted++;
+            } else {
+                free(e); // kept for the allowed lateness, which is over: purged
+            }
         }
         return emitted;
+    }
+
+    /** Emits entry {@code e}'s result with its next firing number, then keeps it for the lateness or frees it. */
+    private void fire(final int e, final WindowResultSink sink) {
+        final int b = e * stride;
+        final long[] d = data;
+        fill(b);
+        final long firing = d[b + FIRED]++;
+        d[b + DIRTY] = 0;
+        sink.onWindow(this, (int)d[b + TENANT], d[b + KEY], d[b + START], d[b + END], values, values.length,
+            (int)Math.min(firing, Integer.MAX_VALUE));
+        if (plus(d[b + END], retainNs) > closedBeforeNs) {
+            push(e, plus(d[b + END], retainNs));
+        } else {
+            free(e);
+        }
+    }
+
+    /** Pushes every live entry that is not in a tumbling group at its due time (after a restore, or a shrunk lateness). */
+    private void rebuildHeap() {
+        heapSize = 0;
+        for (int e = 0; e < used; e++) {
+            final int b = e * stride;
+            if ((data[b + GEN] & 1) != 0 && !grouped(b)) {
+                push(e, due(b));
+            }
+        }
     }
 
     private void fill(final int b) {
@@ -530,8 +603,13 @@ public final class DeclaredWindows implements EventTimeWindows {
 
     // ------------------------------------------------------------------------------------------------------ entries
 
-    /** Opens an entry for (tenant, key) at the head of its chain ({@code slot}: its table slot, or -1). */
-    private int open(final int slot, final int tenant, final long key, final long start, final long end) {
+    /**
+     * Opens an entry for (tenant, key) at the head of its chain ({@code slot}: its table slot, or -1), not fired, with
+     * no events; {@code schedule}: into its tumbling group, or the heap (a session, or a tumbling window that ends at
+     * or before the last advance's watermark: it fires at the next).
+     */
+    private int open(final int slot, final int tenant, final long key, final long start, final long end,
+                     final boolean schedule) {
         final int e = allocate();
         final long[] d = data;
         final int b = e * stride;
@@ -549,13 +627,26 @@ public final class DeclaredWindows implements EventTimeWindows {
             d[b + NEXT] = -1;
             insert(tenant, key, e);
         }
+        d[b + DIRTY] = 1;
         live++;
-        if (session) {
-            push(e);
-        } else {
-            group(start, e);
+        if (schedule) {
+            if (grouped(b)) {
+                group(start, e);
+            } else {
+                push(e, end);
+            }
         }
         return e;
+    }
+
+    /** @return whether the entry at {@code b} sits in a tumbling group (not fired and ending after the last advance), not in the heap. */
+    private boolean grouped(final int b) {
+        return !session && data[b + FIRED] == 0 && data[b + END] > closedBeforeNs;
+    }
+
+    /** @return when the entry at {@code b} must come up: its end while it has events not fired, else its purge time. */
+    private long due(final int b) {
+        return data[b + DIRTY] != 0 ? data[b + END] : plus(data[b + END], retainNs);
     }
 
     /** Appends tumbling entry {@code e} to the group of its window start. */
@@ -715,13 +806,12 @@ public final class DeclaredWindows implements EventTimeWindows {
 
     // --------------------------------------------------------------------------------------------------------- heap
 
-    private void push(final int e) {
+    private void push(final int e, final long end) {
         if (3 * heapSize == heap.length) {
             heap = Arrays.copyOf(heap, heap.length * 2);
         }
         final long[] h = heap;
         final int b = e * stride;
-        final long end = data[b + END];
         final long seq = data[b + SEQ];
         final long ref = (long)e << 32 | ((data[b + GEN] >>> 1) & 0xffffffffL);
         int i = heapSize++;
@@ -778,19 +868,20 @@ public final class DeclaredWindows implements EventTimeWindows {
     // ---------------------------------------------------------------------------------------------------- snapshots
 
     /**
-     * Writes: version, the producer's descriptor (name, window, features: a restore into another definition's producer
-     * fails), the closed-before watermark, the count of events for closed windows, the next sequence number, then the
-     * open windows in sequence order, each with its tenant, key, start, end, sequence, count and per input the exact
-     * integer sum and the sum, sum of squares, min and max (raw double bits).
+     * Writes: version (2), the producer's descriptor (name, window, features: a restore into another definition's
+     * producer fails), the closed-before watermark, the retention, the count of events for closed windows, the next
+     * sequence number, then the open and kept windows in sequence order, each with its tenant, key, start, end,
+     * sequence, count, firings, dirty flag and per input the exact integer sum and the sum, sum of squares, min and
+     * max (raw double bits). Reads version 1 too (no retention, no window fired).
      */
     @Override
     public void writeSnapshot(final WritableByteChannel out) throws IOException {
         final byte[] desc = descriptor.getBytes(StandardCharsets.UTF_8);
-        final int perEntry = 4 + 8 * 5 + inputs * PER_INPUT * 8;
-        final ByteBuffer bytes = ByteBuffer.allocate(Math.toIntExact(4 + 4 + desc.length + 8 * 3 + 4 + (long)live * perEntry))
+        final int perEntry = 4 + 8 * 7 + inputs * PER_INPUT * 8;
+        final ByteBuffer bytes = ByteBuffer.allocate(Math.toIntExact(4 + 4 + desc.length + 8 * 4 + 4 + (long)live * perEntry))
             .order(ByteOrder.LITTLE_ENDIAN);
-        bytes.putInt(SNAPSHOT_VERSION).putInt(desc.length).put(desc).putLong(closedBeforeNs).putLong(eventsForClosedWindows)
-            .putLong(nextSeq).putInt(live);
+        bytes.putInt(SNAPSHOT_VERSION).putInt(desc.length).put(desc).putLong(closedBeforeNs).putLong(retainNs)
+            .putLong(eventsForClosedWindows).putLong(nextSeq).putInt(live);
         final long[] d = data;
         final Integer[] order = new Integer[live];
         int k = 0;
@@ -803,7 +894,7 @@ public final class DeclaredWindows implements EventTimeWindows {
         for (final int e : order) {
             final int b = e * stride;
             bytes.putInt((int)d[b + TENANT]).putLong(d[b + KEY]).putLong(d[b + START]).putLong(d[b + END])
-                .putLong(d[b + SEQ]).putLong(d[b + COUNT]);
+                .putLong(d[b + SEQ]).putLong(d[b + COUNT]).putLong(d[b + FIRED]).putLong(d[b + DIRTY]);
             for (int m = b + HEADER; m < b + stride; m++) {
                 bytes.putLong(d[m]);
             }
@@ -818,9 +909,10 @@ public final class DeclaredWindows implements EventTimeWindows {
     public void readSnapshot(final ReadableByteChannel in) throws IOException {
         final ByteBuffer head = readFully(in, 8);
         final int version = head.getInt();
-        if (version != SNAPSHOT_VERSION) {
-            throw new IOException(name + " snapshot version " + version + ", this build reads " + SNAPSHOT_VERSION);
+        if (version != SNAPSHOT_VERSION && version != 1) {
+            throw new IOException(name + " snapshot version " + version + ", this build reads 1 and " + SNAPSHOT_VERSION);
         }
+        final boolean v1 = version == 1;
         final int length = head.getInt();
         if (length < 0 || length > 1 << 20) {
             throw new IOException(name + " snapshot: a descriptor of " + length + " bytes");
@@ -829,8 +921,9 @@ public final class DeclaredWindows implements EventTimeWindows {
         if (!desc.equals(descriptor)) {
             throw new IOException("window snapshot of '" + desc + "', this engine's producer is '" + descriptor + "'");
         }
-        final ByteBuffer counters = readFully(in, 8 * 3 + 4);
+        final ByteBuffer counters = readFully(in, 8 * (v1 ? 3 : 4) + 4);
         final long closedBefore = counters.getLong();
+        final long retain = v1 ? 0 : counters.getLong();
         final long closedEvents = counters.getLong();
         final long seq = counters.getLong();
         final int entries = counters.getInt();
@@ -838,31 +931,32 @@ public final class DeclaredWindows implements EventTimeWindows {
             throw new IOException(name + " snapshot holds " + entries + " windows");
         }
         clear();
-        final ByteBuffer body = readFully(in, Math.toIntExact((long)entries * (4 + 8 * 5 + inputs * PER_INPUT * 8)));
+        // the watermark first: it tells which windows sit in a tumbling group
+        closedBeforeNs = closedBefore;
+        retainNs = retain;
+        final ByteBuffer body = readFully(in, Math.toIntExact((long)entries * (4 + 8 * (v1 ? 5 : 7) + inputs * PER_INPUT * 8)));
         for (int i = 0; i < entries; i++) {
             final int tenant = body.getInt();
             final long key = body.getLong();
             final long start = body.getLong();
             final long end = body.getLong();
             final long entrySeq = body.getLong();
-            final int e = open(find(tenant, key), tenant, key, start, end);
+            final int e = open(find(tenant, key), tenant, key, start, end, false);
             final int b = e * stride;
             final long[] d = data;
-            // open() gave it a fresh sequence number and pushed it: give it its own (the heap is rebuilt below)
+            // open() gave it a fresh sequence number: give it its own
             d[b + SEQ] = entrySeq;
             d[b + COUNT] = body.getLong();
+            d[b + FIRED] = v1 ? 0 : body.getLong();
+            d[b + DIRTY] = v1 ? 1 : body.getLong();
             for (int m = b + HEADER; m < b + stride; m++) {
                 d[m] = body.getLong();
             }
-        }
-        // rebuild the heap with the restored sequence numbers (tumbling groups list the entries in that order already)
-        heapSize = 0;
-        for (int e = 0; session && e < used; e++) {
-            if ((data[e * stride + GEN] & 1) != 0) {
-                push(e);
+            if (grouped(b)) {
+                group(start, e); // in sequence order, as they were
             }
         }
-        closedBeforeNs = closedBefore;
+        rebuildHeap();
         eventsForClosedWindows = closedEvents;
         nextSeq = seq;
     }
@@ -891,6 +985,7 @@ public final class DeclaredWindows implements EventTimeWindows {
         live = 0;
         nextSeq = 0;
         closedBeforeNs = Long.MIN_VALUE;
+        retainNs = 0;
         eventsForClosedWindows = 0;
     }
 }

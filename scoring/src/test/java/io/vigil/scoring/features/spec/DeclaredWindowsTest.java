@@ -68,6 +68,26 @@ class DeclaredWindowsTest {
         emitted.add(sb.toString());
     };
 
+    /** Like {@link #sink}, with the firing number appended ({@code #n}). */
+    private final WindowResultSink firings = new WindowResultSink() {
+        @Override
+        public void onWindow(final io.vigil.scoring.time.EventTimeWindows window, final int tenant, final long key,
+                             final long start, final long end, final double[] values, final int count) {
+            onWindow(window, tenant, key, start, end, values, count, 0);
+        }
+
+        @Override
+        public void onWindow(final io.vigil.scoring.time.EventTimeWindows window, final int tenant, final long key,
+                             final long start, final long end, final double[] values, final int count, final int firing) {
+            final StringBuilder sb = new StringBuilder(window.name()).append(' ').append(tenant).append('/').append(key)
+                .append(" [").append((start - T) / S).append(',').append((end - T) / S).append(')');
+            for (int i = 0; i < count; i++) {
+                sb.append(' ').append(values[i]);
+            }
+            emitted.add(sb.append(" #").append(firing).toString());
+        }
+    };
+
     private static FeatureSpec spec(final String yaml) {
         return FeatureSpec.parse(yaml, "test");
     }
@@ -134,6 +154,84 @@ class DeclaredWindowsTest {
                            final long amount, final long time) {
         c.onEvent(e.set(tenant, account, 1, 5411, amount, 0, time), new float[64], 0);
         return p.addLastEvent();
+    }
+
+    @Test
+    void aLateEventWithinTheLatenessAfterTheOnTimeFiringFiresTheWindowAgainUntilItIsPurged() {
+        final String yaml = String.join("\n", "name: late", "version: 1", "key: [account]",
+            "windows:", "  t1m: {type: tumbling, size: 1m}",
+            "features:",
+            "  - {name: n, aggregate: count, window: t1m}",
+            "  - {name: sum, aggregate: sum, of: amount, window: t1m}",
+            "  - {name: max, aggregate: max, of: amount, window: t1m}", "");
+        final CompiledFeatures c = CompiledFeatures.compile(spec(yaml), 64);
+        final DeclaredWindows t = DeclaredWindows.of(c).get(0);
+        final long lateness = 30 * S;
+        assertTrue(addOne(c, t, 1, 7, 100, T));
+        assertTrue(addOne(c, t, 1, 7, 300, T + 10 * S));
+        assertEquals(1, t.advance(T + 60 * S, lateness, firings), "on time at the end");
+        assertEquals(1, t.openWindows(), "kept for the lateness");
+        assertEquals(0, t.advance(T + 61 * S, lateness, firings), "nothing changed: no firing");
+        // two late events between two advances: one revised firing
+        assertTrue(addOne(c, t, 1, 7, 50, T + 20 * S), "within end + lateness: applied");
+        assertTrue(addOne(c, t, 1, 7, 1000, T + 59 * S));
+        assertTrue(addOne(c, t, 2, 8, 5, T + 30 * S), "a late event of a key without that window: a first result");
+        assertEquals(2, t.advance(T + 62 * S, lateness, firings));
+        assertEquals(0, t.advance(T + 89 * S, lateness, firings));
+        assertTrue(addOne(c, t, 1, 7, 1, T + 40 * S), "still kept: purged when the watermark reaches 90 s");
+        assertEquals(1, t.advance(T + 90 * S, lateness, firings), "fires, then is purged");
+        assertEquals(0, t.openWindows());
+        assertFalse(addOne(c, t, 1, 7, 2, T + 45 * S), "purged: counted, not added");
+        assertEquals(1, t.eventsForClosedWindows());
+        assertEquals(0, t.advance(T + 200 * S, lateness, firings), "no firing for the purged window");
+        assertEquals(List.of(
+            "late.t1m 1/7 [0,60) 2.0 400.0 300.0 #0",
+            "late.t1m 1/7 [0,60) 4.0 1450.0 1000.0 #1",
+            "late.t1m 2/8 [0,60) 1.0 5.0 5.0 #0",
+            "late.t1m 1/7 [0,60) 5.0 1451.0 1000.0 #2"), emitted);
+    }
+
+    @Test
+    void withoutABoundedLatenessAResultIsFinalAtTheEnd() {
+        final CompiledFeatures c = CompiledFeatures.compile(spec(KPI), 64);
+        final DeclaredWindows t = producer(DeclaredWindows.of(c), "kpi.t1m");
+        assertTrue(addOne(c, t, 1, 7, 100, T));
+        assertEquals(1, t.advance(T + 60 * S, io.vigil.scoring.time.EventTimeWindows.UNBOUNDED, firings));
+        assertEquals(0, t.openWindows(), "freed at its firing: memory stays bounded by the open windows");
+        assertFalse(addOne(c, t, 1, 7, 100, T + S));
+        assertEquals(1, t.eventsForClosedWindows());
+        assertEquals(0, t.advance(T + 120 * S, io.vigil.scoring.time.EventTimeWindows.UNBOUNDED, firings));
+    }
+
+    @Test
+    void aLateEventThatBridgesFiredSessionsMergesThemAndTheMergedSessionFiresAgain() {
+        final CompiledFeatures c = CompiledFeatures.compile(spec(KPI), 64);
+        final DeclaredWindows s = producer(DeclaredWindows.of(c), "kpi.s");
+        final long lateness = 60 * S;
+        assertTrue(addOne(c, s, 1, 7, 1, T));
+        assertTrue(addOne(c, s, 1, 7, 2, T + 40 * S));
+        assertTrue(addOne(c, s, 1, 7, 4, T + 200 * S));
+        assertEquals(2, s.advance(T + 70 * S, lateness, firings), "[0, 30) and [40, 70)");
+        assertTrue(addOne(c, s, 1, 7, 8, T + 20 * S), "late, [20, 50) overlaps both fired sessions");
+        assertEquals(2, s.openWindows(), "merged into one, beside [200, 230)");
+        assertEquals(1, s.advance(T + 71 * S, lateness, firings));
+        // a late event that moves a fired session's end past the watermark: it fires when the watermark gets there
+        assertTrue(addOne(c, s, 1, 7, 16, T + 65 * S), "extends [0, 70) to [0, 95)");
+        assertEquals(0, s.advance(T + 94 * S, lateness, firings));
+        assertEquals(1, s.advance(T + 95 * S, lateness, firings));
+        assertEquals(0, s.advance(T + 154 * S, lateness, firings));
+        assertEquals(2, s.openWindows());
+        assertEquals(0, s.advance(T + 155 * S, lateness, firings));
+        assertEquals(1, s.openWindows(), "purged at end + lateness");
+        assertFalse(addOne(c, s, 1, 7, 32, T + 60 * S), "would be the purged session (and is too late by the " +
+            "event-time judgement anyway): counted");
+        assertEquals(1, s.advance(T + 230 * S, lateness, firings));
+        assertEquals(List.of(
+            "kpi.s 1/7 [0,30) 1.0 1.0 1.0 #0",
+            "kpi.s 1/7 [40,70) 1.0 2.0 2.0 #0",
+            "kpi.s 1/7 [0,70) 3.0 11.0 8.0 #1",
+            "kpi.s 1/7 [0,95) 4.0 27.0 16.0 #2",
+            "kpi.s 1/7 [200,230) 1.0 4.0 4.0 #0"), emitted);
     }
 
     @Test
@@ -205,19 +303,38 @@ class DeclaredWindowsTest {
 
     /** A stream with out-of-order and late events, many keys, tumbling and session windows. */
     private List<String> run(final int events, final int snapshotAt, final boolean restoreIntoFresh) throws IOException {
+        return run(events, snapshotAt, restoreIntoFresh, false);
+    }
+
+    /**
+     * @param lateFirings with a bounded lateness: 20 s for the first half of the events, 10 s after (a lateness that
+     * shrinks purges earlier), else unbounded.
+     */
+    private List<String> run(final int events, final int snapshotAt, final boolean restoreIntoFresh,
+                             final boolean lateFirings) throws IOException {
         CompiledFeatures c = CompiledFeatures.compile(spec(KPI), 1024);
         List<DeclaredWindows> ps = DeclaredWindows.of(c);
         final Random random = new Random(42);
         final float[] out = new float[64];
         long max = T;
         final List<String> results = new ArrayList<>();
-        final WindowResultSink collect = (window, tenant, key, start, end, values, count) -> {
-            final StringBuilder sb = new StringBuilder(window.name()).append(' ').append(tenant).append('/').append(key)
-                .append(' ').append(start).append(' ').append(end);
-            for (int i = 0; i < count; i++) {
-                sb.append(' ').append(values[i]);
+        final WindowResultSink collect = new WindowResultSink() {
+            @Override
+            public void onWindow(final io.vigil.scoring.time.EventTimeWindows window, final int tenant, final long key,
+                                 final long start, final long end, final double[] values, final int count) {
+                throw new AssertionError("the producer gives the firing number");
             }
-            results.add(sb.toString());
+
+            @Override
+            public void onWindow(final io.vigil.scoring.time.EventTimeWindows window, final int tenant, final long key,
+                                 final long start, final long end, final double[] values, final int count, final int firing) {
+                final StringBuilder sb = new StringBuilder(window.name()).append(' ').append(tenant).append('/').append(key)
+                    .append(' ').append(start).append(' ').append(end);
+                for (int i = 0; i < count; i++) {
+                    sb.append(' ').append(values[i]);
+                }
+                results.add(sb.append(" #").append(firing).toString());
+            }
         };
         for (int i = 0; i < events; i++) {
             if (i == snapshotAt) {
@@ -238,8 +355,10 @@ class DeclaredWindowsTest {
             max += (long)random.nextInt(2000) * 1_000_000L;
             final long time = random.nextInt(10) == 0 ? max - (long)random.nextInt(40_000) * 1_000_000L : max;
             event(c, ps, 1 + random.nextInt(2), random.nextInt(300), random.nextInt(5), random.nextInt(10_000), time, out);
+            final long lateness = !lateFirings ? io.vigil.scoring.time.EventTimeWindows.UNBOUNDED :
+                i < events / 2 ? 20 * S : 10 * S;
             for (final DeclaredWindows p : ps) {
-                p.advance(max - 5 * S, collect);
+                p.advance(max - 5 * S, lateness, collect);
             }
         }
         for (final DeclaredWindows p : ps) {
@@ -258,6 +377,44 @@ class DeclaredWindowsTest {
         assertEquals(straight, run(60_000, -1, false), "deterministic");
         assertTrue(straight.stream().filter(r -> r.startsWith("closed-window events")).anyMatch(r -> !r.endsWith(" 0")),
             "the stream has events for closed windows");
+    }
+
+    @Test
+    void withLateFiringsARestoredProducerEmitsExactlyWhatAnUninterruptedOneDoes() throws IOException {
+        final List<String> straight = run(60_000, -1, false, true);
+        assertTrue(straight.stream().anyMatch(r -> r.endsWith(" #1")), "the stream has late firings");
+        assertTrue(straight.stream().anyMatch(r -> r.startsWith("kpi.s") && r.endsWith(" #1")), "of sessions too");
+        assertNotEquals(run(60_000, -1, false, false), straight);
+        assertEquals(straight, run(60_000, 13_000, true, true), "restored while the lateness is 20 s");
+        assertEquals(straight, run(60_000, 45_000, true, true), "restored after it shrank to 10 s");
+        assertEquals(straight, run(60_000, 45_000, false, true), "restored over its own state");
+        assertEquals(straight, run(60_000, -1, false, true), "deterministic");
+        assertTrue(straight.stream().filter(r -> r.startsWith("closed-window events")).anyMatch(r -> !r.endsWith(" 0")),
+            "the stream has events for purged windows");
+    }
+
+    @Test
+    void aVersion1SnapshotIsRead() throws IOException {
+        final CompiledFeatures c = CompiledFeatures.compile(spec(KPI), 64);
+        final DeclaredWindows t = producer(DeclaredWindows.of(c), "kpi.s");
+        assertTrue(addOne(c, t, 1, 7, 100, T));
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        t.writeSnapshot(Channels.newChannel(bytes));
+        // rewrite it as version 1 wrote it: no retention in the counters, no firings and dirty flag per window
+        final java.nio.ByteBuffer v2 = java.nio.ByteBuffer.wrap(bytes.toByteArray()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        final int descLength = v2.getInt(4);
+        final java.nio.ByteBuffer v1 = java.nio.ByteBuffer.allocate(v2.capacity() - 8 - 16).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        v1.putInt(1).putInt(descLength).put(java.util.Arrays.copyOfRange(v2.array(), 8, 8 + descLength));
+        v1.putLong(v2.getLong(8 + descLength)); // closed before
+        v1.put(java.util.Arrays.copyOfRange(v2.array(), 8 + descLength + 16, 8 + descLength + 16 + 8 + 8 + 4));
+        final int entry = 8 + descLength + 16 + 20;
+        v1.put(java.util.Arrays.copyOfRange(v2.array(), entry, entry + 4 + 8 * 5)); // tenant, key, start, end, seq, count
+        v1.put(java.util.Arrays.copyOfRange(v2.array(), entry + 4 + 8 * 7, v2.capacity())); // past firings and dirty
+        final DeclaredWindows restored = producer(DeclaredWindows.of(c), "kpi.s");
+        restored.readSnapshot(Channels.newChannel(new ByteArrayInputStream(v1.array())));
+        assertEquals(1, restored.openWindows());
+        assertEquals(1, restored.advance(T + 30 * S, 10 * S, firings));
+        assertEquals(List.of("kpi.s 1/7 [0,30) 1.0 100.0 100.0 #0"), emitted);
     }
 
     @Test
@@ -301,6 +458,15 @@ class DeclaredWindowsTest {
 
     @Test
     void addAndAdvanceAllocateNothingInSteadyState() {
+        allocationFree(io.vigil.scoring.time.EventTimeWindows.UNBOUNDED);
+    }
+
+    @Test
+    void addAndAdvanceWithLateFiringsAllocateNothingInSteadyState() {
+        allocationFree(3 * S);
+    }
+
+    private void allocationFree(final long lateness) {
         final CompiledFeatures c = CompiledFeatures.compile(spec(KPI), 4096);
         final List<DeclaredWindows> ps = DeclaredWindows.of(c);
         final DeclaredWindows[] array = ps.toArray(new DeclaredWindows[0]);
@@ -317,11 +483,11 @@ class DeclaredWindowsTest {
             }
             for (int i = 0; i < 100_000; i++) {
                 time += 3_000_000L;
-                final long t = (i & 15) == 0 ? time - 2 * S : time;
+                final long t = (i & 15) == 0 ? time - 7 * S : time; // 2 s behind the watermark
                 c.onEvent(e.set(1 + (i & 1), i & 1023, i % 7, 5411, 100 + i % 5000, 0, t), out, 0);
                 for (final DeclaredWindows p : array) {
                     p.addLastEvent();
-                    p.advance(time - 5 * S, count);
+                    p.advance(time - 5 * S, lateness, count);
                 }
             }
         }
