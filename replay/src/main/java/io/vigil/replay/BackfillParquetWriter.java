@@ -23,7 +23,8 @@ import java.util.Map;
  * {@code vigil.feature_set_name}, {@code vigil.feature_set_version}, {@code vigil.feature_set_hash} (its content
  * hash), {@code vigil.writer} and {@code vigil.backfill.input}.
  *
- * <p>Single-threaded.
+ * <p>Not thread-safe: one thread writes the rows and closes it (the Parquet encoding runs on the writer thread of
+ * {@link ParquetColumns} where there are two processors).
  */
 final class BackfillParquetWriter implements Backfill.RowSink, AutoCloseable {
     /** The columns before the features. */
@@ -81,16 +82,16 @@ final class BackfillParquetWriter implements Backfill.RowSink, AutoCloseable {
     public void row(final Backfill.Row r) throws IOException {
         final ParquetColumns f = file;
         try {
-            f.column(0).write(r.inputIndex, 0, 0);
-            f.column(1).write(r.tenant, 0, 0);
-            f.column(2).write(r.account, 0, 0);
-            f.column(3).write(r.eventTimeNs, 0, 0);
-            f.column(4).write(r.late, 0, 0);
-            f.column(5).write(r.tooLate, 0, 0);
-            f.column(6).write(r.latenessNs, 0, 0);
+            f.putLong(0, r.inputIndex);
+            f.putInt(1, r.tenant);
+            f.putLong(2, r.account);
+            f.putLong(3, r.eventTimeNs);
+            f.putBoolean(4, r.late);
+            f.putBoolean(5, r.tooLate);
+            f.putLong(6, r.latenessNs);
             final float[] features = r.features;
             for (int i = 0; i < width; i++) {
-                f.column(LEADING_COUNT + i).write(features[i], 0, 0);
+                f.putFloat(LEADING_COUNT + i, features[i]);
             }
         } catch (final RuntimeException ex) {
             f.fail();

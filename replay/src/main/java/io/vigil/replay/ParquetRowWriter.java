@@ -25,7 +25,8 @@ import java.util.Map;
  * feature vector). The file's key-value metadata names the feature set ({@code vigil.feature_set}, its hash
  * {@code vigil.feature_set_hash}, its features {@code vigil.feature_names}) and the writer.
  *
- * <p>Single-threaded.
+ * <p>Not thread-safe: one thread writes the rows and closes it (the Parquet encoding runs on the writer thread of
+ * {@link ParquetColumns} where there are two processors).
  */
 final class ParquetRowWriter implements FeatureExporter.RowWriter {
     /** The schema of an export of the default feature set. */
@@ -119,12 +120,12 @@ final class ParquetRowWriter implements FeatureExporter.RowWriter {
     public void write(final FeatureRow r) throws IOException {
         final ParquetColumns f = file;
         try {
-            f.column(JOURNAL_INDEX).write(r.journalIndex, 0, 0);
-            f.column(INGEST_TIME).write(r.ingestTimeNs, 0, 0);
-            f.column(EVENT_TIME).write(r.eventTimeNs, 0, 0);
-            f.column(ENTITY_KEY).write(r.entityKey, 0, 0);
+            f.putLong(JOURNAL_INDEX, r.journalIndex);
+            f.putLong(INGEST_TIME, r.ingestTimeNs);
+            f.putLong(EVENT_TIME, r.eventTimeNs);
+            f.putLong(ENTITY_KEY, r.entityKey);
             string(EVENT_TYPE, r.eventType, 0);
-            f.column(CLIENT_SEQUENCE).write(r.clientSequence, 0, 0);
+            f.putLong(CLIENT_SEQUENCE, r.clientSequence);
             string(FEATURE_SET_VERSION, r.featureSetVersion, 0);
             string(FEATURE_SET_HASH, r.featureSetHash, 0);
             string(MODEL_VERSION, r.modelVersion, 1);
@@ -132,18 +133,18 @@ final class ParquetRowWriter implements FeatureExporter.RowWriter {
             if (r.hasFeatures) {
                 final float[] features = r.features;
                 for (int i = 0; i < width; i++) {
-                    f.column(first + i).write(features[i], 0, 1);
+                    f.putFloat(first + i, features[i]);
                 }
             } else {
                 for (int i = 0; i < width; i++) {
-                    f.column(first + i).writeNull(0, 0);
+                    f.putNull(first + i);
                 }
             }
             final int a = anomalyScore;
-            f.column(a).write(r.anomalyScore, 0, 0);
-            f.column(a + 1).write(r.modelScore, 0, 0);
+            f.putFloat(a, r.anomalyScore);
+            f.putFloat(a + 1, r.modelScore);
             string(a + 2, r.decision, 0);
-            f.column(a + 3).write(r.reasons, 0, 0);
+            f.putLong(a + 3, r.reasons);
             string(a + 4, r.label, 1);
         } catch (final RuntimeException ex) {
             f.fail();
@@ -158,7 +159,7 @@ final class ParquetRowWriter implements FeatureExporter.RowWriter {
             if (maxDefinition == 0) {
                 throw new NullPointerException("column " + column + " is required");
             }
-            file.column(column).writeNull(0, 0);
+            file.putNull(column);
             return;
         }
         Binary binary;
@@ -176,7 +177,7 @@ final class ParquetRowWriter implements FeatureExporter.RowWriter {
             lastString[column] = value;
             lastBinary[column] = binary;
         }
-        file.column(column).write(binary, 0, maxDefinition);
+        file.putBinary(column, binary);
     }
 
     @Override

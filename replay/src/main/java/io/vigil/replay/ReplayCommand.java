@@ -471,6 +471,7 @@ public final class ReplayCommand implements Runnable {
                 final long toIndex = ReplayRange.resolve(to, recorded, false);
                 final Replayer.Result result;
                 final long rows;
+                final long startNs = System.nanoTime();
                 // written under a temporary name and renamed when complete: an interrupted export leaves the old file
                 try (AtomicOutput output = AtomicOutput.start(outFile, "vigil replay export")) {
                     try (Pipeline pipeline = Engine.newPipeline(engine, recorded, io.vigil.engine.ResponseSink.NONE, false);
@@ -485,10 +486,14 @@ public final class ReplayCommand implements Runnable {
                     }
                     output.commit();
                 }
+                // the file complete: the replay, the writer's last rows (a writer thread may still encode them when
+                // the replay ends) and the footer
+                final double seconds = (System.nanoTime() - startNs) / 1e9;
                 out.printf("replay export %s -> %s (%s)%n", dataDir.toAbsolutePath().normalize(),
                     outFile.toAbsolutePath().normalize(), format);
                 printStart(out, result, fromIndex, toIndex);
-                out.printf("  %,d rows, %,d bytes%n", rows, Files.size(outFile));
+                out.printf(java.util.Locale.ROOT, "  %,d rows, %,d bytes; file complete in %.2f s (%,.0f rows/s)%n", rows,
+                    Files.size(outFile), seconds, seconds == 0 ? 0 : rows / seconds);
                 out.flush();
                 return 0;
             }
