@@ -2,15 +2,6 @@ package io.vigil.replay;
 
 import io.vigil.scoring.features.spec.CompiledFeatures;
 import io.vigil.scoring.features.spec.FeatureSpec;
-import org.apache.parquet.conf.ParquetConfiguration;
-import org.apache.parquet.conf.PlainParquetConfiguration;
-import org.apache.parquet.hadoop.ParquetFileWriter;
-import org.apache.parquet.hadoop.ParquetWriter;
-import org.apache.parquet.hadoop.api.WriteSupport;
-import org.apache.parquet.hadoop.metadata.CompressionCodecName;
-import org.apache.parquet.io.LocalOutputFile;
-import org.apache.parquet.io.OutputFile;
-import org.apache.parquet.io.api.RecordConsumer;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
 import org.apache.parquet.schema.Type.Repetition;
@@ -32,14 +23,17 @@ import java.util.Map;
  * {@code vigil.feature_set_name}, {@code vigil.feature_set_version}, {@code vigil.feature_set_hash} (its content
  * hash), {@code vigil.writer} and {@code vigil.backfill.input}.
  *
- * <p>Single-threaded.
+ * <p>Not thread-safe: one thread writes the rows and closes it (the Parquet encoding runs on the writer thread of
+ * {@link ParquetColumns} where there are two processors).
  */
 final class BackfillParquetWriter implements Backfill.RowSink, AutoCloseable {
     /** The columns before the features. */
     static final List<String> LEADING = List.of("input_index", "tenant", "account", "event_time_ns", "late",
         "too_late", "lateness_ns");
+    private static final int LEADING_COUNT = 7;
 
-    private final ParquetWriter<Backfill.Row> writer;
+    private final ParquetColumns file;
+    private final int width;
 
     /**
      * @param zstdLevel zstd level of the pages, or 0 for none.
@@ -60,27 +54,13 @@ final class BackfillParquetWriter implements Backfill.RowSink, AutoCloseable {
         metadata.put("vigil.feature_set_hash", features.hash());
         metadata.put("vigil.writer", "vigil features backfill");
         metadata.put("vigil.backfill.input", input);
-        final MessageType schema = schema(features.names());
-        Builder builder = new Builder(new LocalOutputFile(file), new RowWriteSupport(schema, features.names(), metadata))
-            .withConf(new PlainParquetConfiguration())
-            .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
-            .withDictionaryEncoding(true);
-        if (zstdLevel == 0) {
-            builder = builder.withCompressionCodec(CompressionCodecName.UNCOMPRESSED);
-        } else {
-            builder = builder.withCodecFactory(new ZstdCodecFactory(zstdLevel))
-                .withCompressionCodec(CompressionCodecName.ZSTD);
-        }
         // unique per row or continuous: a dictionary only grows until the writer falls back (see ParquetRowWriter).
         // Features too: most are continuous, and their dictionaries took a third of a backfill's time (JFR, 1 M
         // demo events); tenant, account and the flags keep theirs
-        for (final String column : List.of("input_index", "event_time_ns", "lateness_ns")) {
-            builder = builder.withDictionaryEncoding(column, false);
-        }
-        for (final String column : features.names()) {
-            builder = builder.withDictionaryEncoding(column, false);
-        }
-        writer = builder.build();
+        final List<String> plain = new ArrayList<>(List.of("input_index", "event_time_ns", "lateness_ns"));
+        plain.addAll(features.names());
+        this.width = features.names().size();
+        this.file = new ParquetColumns(file, schema(features.names()), zstdLevel, plain, metadata);
     }
 
     static MessageType schema(final List<String> featureNames) {
@@ -99,100 +79,29 @@ final class BackfillParquetWriter implements Backfill.RowSink, AutoCloseable {
     }
 
     @Override
-    public void row(final Backfill.Row row) throws IOException {
-        writer.write(row);
+    public void row(final Backfill.Row r) throws IOException {
+        final ParquetColumns f = file;
+        try {
+            f.putLong(0, r.inputIndex);
+            f.putInt(1, r.tenant);
+            f.putLong(2, r.account);
+            f.putLong(3, r.eventTimeNs);
+            f.putBoolean(4, r.late);
+            f.putBoolean(5, r.tooLate);
+            f.putLong(6, r.latenessNs);
+            final float[] features = r.features;
+            for (int i = 0; i < width; i++) {
+                f.putFloat(LEADING_COUNT + i, features[i]);
+            }
+        } catch (final RuntimeException ex) {
+            f.fail();
+            throw ex;
+        }
+        f.endRow();
     }
 
     @Override
     public void close() throws IOException {
-        writer.close();
-    }
-
-    @SuppressWarnings("deprecation")
-    private static final class Builder extends ParquetWriter.Builder<Backfill.Row, Builder> {
-        private final RowWriteSupport support;
-
-        Builder(final OutputFile file, final RowWriteSupport support) {
-            super(file);
-            this.support = support;
-        }
-
-        @Override
-        protected Builder self() {
-            return this;
-        }
-
-        @Override
-        protected WriteSupport<Backfill.Row> getWriteSupport(final ParquetConfiguration conf) {
-            return support;
-        }
-
-        @Override
-        protected WriteSupport<Backfill.Row> getWriteSupport(final org.apache.hadoop.conf.Configuration conf) {
-            return support;
-        }
-    }
-
-    @SuppressWarnings("deprecation")
-    private static final class RowWriteSupport extends WriteSupport<Backfill.Row> {
-        private final MessageType schema;
-        private final String[] names;
-        private final Map<String, String> metadata;
-        private RecordConsumer consumer;
-
-        RowWriteSupport(final MessageType schema, final List<String> featureNames, final Map<String, String> metadata) {
-            this.schema = schema;
-            this.names = new ArrayList<>(featureNames).toArray(new String[0]);
-            this.metadata = metadata;
-        }
-
-        @Override
-        public WriteContext init(final ParquetConfiguration configuration) {
-            return new WriteContext(schema, metadata);
-        }
-
-        @Override
-        public WriteContext init(final org.apache.hadoop.conf.Configuration configuration) {
-            return init(new PlainParquetConfiguration());
-        }
-
-        @Override
-        public void prepareForWrite(final RecordConsumer recordConsumer) {
-            this.consumer = recordConsumer;
-        }
-
-        @Override
-        public void write(final Backfill.Row r) {
-            final RecordConsumer c = consumer;
-            c.startMessage();
-            int64(c, 0, "input_index", r.inputIndex);
-            c.startField("tenant", 1);
-            c.addInteger(r.tenant);
-            c.endField("tenant", 1);
-            int64(c, 2, "account", r.account);
-            int64(c, 3, "event_time_ns", r.eventTimeNs);
-            bool(c, 4, "late", r.late);
-            bool(c, 5, "too_late", r.tooLate);
-            int64(c, 6, "lateness_ns", r.latenessNs);
-            final int first = LEADING.size();
-            for (int i = 0; i < names.length; i++) {
-                c.startField(names[i], first + i);
-                c.addFloat(r.features[i]);
-                c.endField(names[i], first + i);
-            }
-            c.endMessage();
-        }
-
-        private static void int64(final RecordConsumer c, final int field, final String name, final long value) {
-            c.startField(name, field);
-            c.addLong(value);
-            c.endField(name, field);
-        }
-
-        private static void bool(final RecordConsumer c, final int field, final String name, final boolean value) {
-            c.startField(name, field);
-            c.addBoolean(value);
-            c.endField(name, field);
-        }
+        file.close();
     }
 }

@@ -1,16 +1,7 @@
 package io.vigil.replay;
 
 import io.vigil.scoring.features.FeatureSet;
-import org.apache.parquet.conf.ParquetConfiguration;
-import org.apache.parquet.conf.PlainParquetConfiguration;
-import org.apache.parquet.hadoop.ParquetFileWriter;
-import org.apache.parquet.hadoop.ParquetWriter;
-import org.apache.parquet.hadoop.api.WriteSupport;
-import org.apache.parquet.hadoop.metadata.CompressionCodecName;
-import org.apache.parquet.io.LocalOutputFile;
-import org.apache.parquet.io.OutputFile;
 import org.apache.parquet.io.api.Binary;
-import org.apache.parquet.io.api.RecordConsumer;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
@@ -25,7 +16,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Writes feature rows as an Apache Parquet file with the Parquet Java library: one row group per 128 MB, dictionary
+ * Writes feature rows as an Apache Parquet file with the Parquet Java library's column writers
+ * ({@link ParquetColumns}: each cell straight to its column, no record layer): one row group per 128 MB, dictionary
  * encoding where it pays ({@link #PLAIN_COLUMNS}), pages compressed with zstd ({@link ZstdCodecFactory}: Parquet's
  * own codecs load Hadoop classes, which the Vigil jar does not carry) or not at all, and the
  * columns of {@link FeatureRow#columns}: lineage as int64 and UTF-8 strings (the feature set's version and content
@@ -33,13 +25,24 @@ import java.util.Map;
  * feature vector). The file's key-value metadata names the feature set ({@code vigil.feature_set}, its hash
  * {@code vigil.feature_set_hash}, its features {@code vigil.feature_names}) and the writer.
  *
- * <p>Single-threaded.
+ * <p>Not thread-safe: one thread writes the rows and closes it (the Parquet encoding runs on the writer thread of
+ * {@link ParquetColumns} where there are two processors).
  */
 final class ParquetRowWriter implements FeatureExporter.RowWriter {
     /** The schema of an export of the default feature set. */
     static final MessageType SCHEMA = schema(FeatureSet.defaultSet());
 
-    private final ParquetWriter<FeatureRow> writer;
+    private final ParquetColumns file;
+    private final int width;
+    /** Column indexes (schema order) of the fixed columns; the features follow {@link #MODEL_VERSION}. */
+    private static final int JOURNAL_INDEX = 0, INGEST_TIME = 1, EVENT_TIME = 2, ENTITY_KEY = 3, EVENT_TYPE = 4,
+        CLIENT_SEQUENCE = 5, FEATURE_SET_VERSION = 6, FEATURE_SET_HASH = 7, MODEL_VERSION = 8;
+    private final int anomalyScore;
+    /** Per string column: the last string written and its UTF-8 (rows repeat a few constant strings). */
+    private final String[] lastString;
+    private final Binary[] lastBinary;
+    /** UTF-8 of the few distinct strings a column holds (types, versions, decisions, labels), encoded once. */
+    private final Map<String, Binary> binaries = new HashMap<>();
 
     /**
      * Columns written without a dictionary: unique per row (index, times, sequence) or continuous (most features and
@@ -61,21 +64,17 @@ final class ParquetRowWriter implements FeatureExporter.RowWriter {
      * @param set       the running feature set: its features are the feature columns.
      */
     ParquetRowWriter(final Path file, final int zstdLevel, final FeatureSet set) throws IOException {
-        final MessageType schema = schema(set);
-        Builder builder = new Builder(new LocalOutputFile(file), schema, set)
-            .withConf(new PlainParquetConfiguration())
-            .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
-            .withDictionaryEncoding(true);
-        if (zstdLevel == 0) {
-            builder = builder.withCompressionCodec(CompressionCodecName.UNCOMPRESSED);
-        } else {
-            builder = builder.withCodecFactory(new ZstdCodecFactory(zstdLevel))
-                .withCompressionCodec(CompressionCodecName.ZSTD);
-        }
-        for (final String column : PLAIN_COLUMNS) {
-            builder = builder.withDictionaryEncoding(column, false);
-        }
-        writer = builder.build();
+        final List<String> names = set.names();
+        this.width = names.size();
+        this.anomalyScore = MODEL_VERSION + 1 + width;
+        this.lastString = new String[anomalyScore + 5];
+        this.lastBinary = new Binary[anomalyScore + 5];
+        this.file = new ParquetColumns(file, schema(set), zstdLevel, PLAIN_COLUMNS, Map.of(
+            "vigil.feature_set", set.version(),
+            "vigil.feature_set_name", set.name(),
+            "vigil.feature_set_hash", set.hash(),
+            "vigil.feature_names", String.join(",", names),
+            "vigil.writer", "vigil replay export"));
     }
 
     private static MessageType schema(final FeatureSet set) {
@@ -118,135 +117,71 @@ final class ParquetRowWriter implements FeatureExporter.RowWriter {
     }
 
     @Override
-    public void write(final FeatureRow row) throws IOException {
-        writer.write(row);
+    public void write(final FeatureRow r) throws IOException {
+        final ParquetColumns f = file;
+        try {
+            f.putLong(JOURNAL_INDEX, r.journalIndex);
+            f.putLong(INGEST_TIME, r.ingestTimeNs);
+            f.putLong(EVENT_TIME, r.eventTimeNs);
+            f.putLong(ENTITY_KEY, r.entityKey);
+            string(EVENT_TYPE, r.eventType, 0);
+            f.putLong(CLIENT_SEQUENCE, r.clientSequence);
+            string(FEATURE_SET_VERSION, r.featureSetVersion, 0);
+            string(FEATURE_SET_HASH, r.featureSetHash, 0);
+            string(MODEL_VERSION, r.modelVersion, 1);
+            final int first = MODEL_VERSION + 1;
+            if (r.hasFeatures) {
+                final float[] features = r.features;
+                for (int i = 0; i < width; i++) {
+                    f.putFloat(first + i, features[i]);
+                }
+            } else {
+                for (int i = 0; i < width; i++) {
+                    f.putNull(first + i);
+                }
+            }
+            final int a = anomalyScore;
+            f.putFloat(a, r.anomalyScore);
+            f.putFloat(a + 1, r.modelScore);
+            string(a + 2, r.decision, 0);
+            f.putLong(a + 3, r.reasons);
+            string(a + 4, r.label, 1);
+        } catch (final RuntimeException ex) {
+            f.fail();
+            throw ex;
+        }
+        f.endRow();
+    }
+
+    /** @param maxDefinition 0 for a required column (never null), 1 for an optional one. */
+    private void string(final int column, final String value, final int maxDefinition) {
+        if (value == null) {
+            if (maxDefinition == 0) {
+                throw new NullPointerException("column " + column + " is required");
+            }
+            file.putNull(column);
+            return;
+        }
+        Binary binary;
+        if (value == lastString[column]) {
+            binary = lastBinary[column];
+        } else {
+            binary = binaries.get(value);
+            if (binary == null) {
+                if (binaries.size() >= 4096) {
+                    binaries.clear(); // labels are free text: keep the cache bounded
+                }
+                binary = Binary.fromConstantByteArray(value.getBytes(StandardCharsets.UTF_8));
+                binaries.put(value, binary);
+            }
+            lastString[column] = value;
+            lastBinary[column] = binary;
+        }
+        file.putBinary(column, binary);
     }
 
     @Override
     public void close() throws IOException {
-        writer.close();
-    }
-
-    @SuppressWarnings("deprecation")
-    private static final class Builder extends ParquetWriter.Builder<FeatureRow, Builder> {
-        private final MessageType schema;
-        private final FeatureSet set;
-
-        Builder(final OutputFile file, final MessageType schema, final FeatureSet set) {
-            super(file);
-            this.schema = schema;
-            this.set = set;
-        }
-
-        @Override
-        protected Builder self() {
-            return this;
-        }
-
-        @Override
-        protected WriteSupport<FeatureRow> getWriteSupport(final ParquetConfiguration conf) {
-            return new RowWriteSupport(schema, set);
-        }
-
-        @Override
-        protected WriteSupport<FeatureRow> getWriteSupport(final org.apache.hadoop.conf.Configuration conf) {
-            return new RowWriteSupport(schema, set);
-        }
-    }
-
-    @SuppressWarnings("deprecation")
-    private static final class RowWriteSupport extends WriteSupport<FeatureRow> {
-        private final MessageType schema;
-        private final FeatureSet set;
-        private final List<String> names;
-        private RecordConsumer consumer;
-
-        RowWriteSupport(final MessageType schema, final FeatureSet set) {
-            this.schema = schema;
-            this.set = set;
-            this.names = set.names();
-        }
-
-        @Override
-        public WriteContext init(final ParquetConfiguration configuration) {
-            return new WriteContext(schema, Map.of(
-                "vigil.feature_set", set.version(),
-                "vigil.feature_set_name", set.name(),
-                "vigil.feature_set_hash", set.hash(),
-                "vigil.feature_names", String.join(",", names),
-                "vigil.writer", "vigil replay export"));
-        }
-
-        @Override
-        public WriteContext init(final org.apache.hadoop.conf.Configuration configuration) {
-            return init(new PlainParquetConfiguration());
-        }
-
-        @Override
-        public void prepareForWrite(final RecordConsumer recordConsumer) {
-            this.consumer = recordConsumer;
-        }
-
-        @Override
-        public void write(final FeatureRow r) {
-            final RecordConsumer c = consumer;
-            c.startMessage();
-            int field = 0;
-            field = int64(c, field, "journal_index", r.journalIndex);
-            field = int64(c, field, "ingest_time_ns", r.ingestTimeNs);
-            field = int64(c, field, "event_time_ns", r.eventTimeNs);
-            field = int64(c, field, "entity_key", r.entityKey);
-            field = string(c, field, "event_type", r.eventType);
-            field = int64(c, field, "client_sequence", r.clientSequence);
-            field = string(c, field, "feature_set_version", r.featureSetVersion);
-            field = string(c, field, "feature_set_hash", r.featureSetHash);
-            field = string(c, field, "model_version", r.modelVersion);
-            for (int i = 0; i < names.size(); i++) {
-                if (r.hasFeatures) {
-                    float32(c, field, names.get(i), r.features[i]);
-                }
-                field++;
-            }
-            field = float32(c, field, "anomaly_score", r.anomalyScore);
-            field = float32(c, field, "model_score", r.modelScore);
-            field = string(c, field, "decision", r.decision);
-            field = int64(c, field, "reasons", r.reasons);
-            string(c, field, "label", r.label);
-            c.endMessage();
-        }
-
-        private static int int64(final RecordConsumer c, final int field, final String name, final long value) {
-            c.startField(name, field);
-            c.addLong(value);
-            c.endField(name, field);
-            return field + 1;
-        }
-
-        private static int float32(final RecordConsumer c, final int field, final String name, final float value) {
-            c.startField(name, field);
-            c.addFloat(value);
-            c.endField(name, field);
-            return field + 1;
-        }
-
-        /** UTF-8 of the few distinct strings a column holds (types, versions, decisions, labels), encoded once. */
-        private final Map<String, Binary> binaries = new HashMap<>();
-
-        private int string(final RecordConsumer c, final int field, final String name, final String value) {
-            if (value != null) {
-                c.startField(name, field);
-                Binary binary = binaries.get(value);
-                if (binary == null) {
-                    if (binaries.size() >= 4096) {
-                        binaries.clear(); // labels are free text: keep the cache bounded
-                    }
-                    binary = Binary.fromConstantByteArray(value.getBytes(StandardCharsets.UTF_8));
-                    binaries.put(value, binary);
-                }
-                c.addBinary(binary);
-                c.endField(name, field);
-            }
-            return field + 1;
-        }
+        file.close();
     }
 }

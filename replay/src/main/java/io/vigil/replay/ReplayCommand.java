@@ -471,6 +471,7 @@ public final class ReplayCommand implements Runnable {
                 final long toIndex = ReplayRange.resolve(to, recorded, false);
                 final Replayer.Result result;
                 final long rows;
+                long closeNs = 0;
                 // written under a temporary name and renamed when complete: an interrupted export leaves the old file
                 try (AtomicOutput output = AtomicOutput.start(outFile, "vigil replay export")) {
                     try (Pipeline pipeline = Engine.newPipeline(engine, recorded, io.vigil.engine.ResponseSink.NONE, false);
@@ -482,13 +483,18 @@ public final class ReplayCommand implements Runnable {
                         result = Replayer.run(recorded, pipeline, engine.maxFrameBytes(), fromIndex,
                             toIndex, CheckpointStore.from(config), Progress.onStderr("export"));
                         rows = exporter.rows();
+                        closeNs = System.nanoTime();
                     }
                     output.commit();
                 }
+                // to the file complete: the replay, then the writer's last rows (a writer thread may still encode them
+                // when the replay ends), the last row group and the footer
+                final double seconds = (result.elapsedNs + System.nanoTime() - closeNs) / 1e9;
                 out.printf("replay export %s -> %s (%s)%n", dataDir.toAbsolutePath().normalize(),
                     outFile.toAbsolutePath().normalize(), format);
                 printStart(out, result, fromIndex, toIndex);
-                out.printf("  %,d rows, %,d bytes%n", rows, Files.size(outFile));
+                out.printf(java.util.Locale.ROOT, "  %,d rows, %,d bytes; file complete in %.2f s (%,.0f rows/s)%n", rows,
+                    Files.size(outFile), seconds, seconds == 0 ? 0 : rows / seconds);
                 out.flush();
                 return 0;
             }
