@@ -41,8 +41,8 @@ import java.util.zip.CRC32C;
  * <p>It is damage when a file ends before its data does (no end header: cut off), a document reaches past the end of
  * the file, a record fails its check, a metadata document is not one of Chronicle's own (a record whose metadata bit
  * flipped), or the file holds fewer records than Chronicle's own header of the cycle counts (records zeroed or hidden
- * behind an incomplete header), or an incomplete header holds a length (Chronicle writes the length only as a
- * document completes, so it is a whole record whose top header bit flipped); the last comparison opens the queue
+ * behind an incomplete header), or an incomplete data header holds a length (Chronicle writes the length only as a
+ * data document completes, so it is a whole record whose top header bit flipped); the last comparison opens the queue
  * read-only, only once the files are known to be whole. An incomplete document of length 0 (or a zero header) at the very end of the
  * data, with nothing counted after it, is an append interrupted by a crash: it was never acknowledged, Chronicle's
  * next writer recovers it, and it is not damage.
@@ -347,10 +347,10 @@ public final class JournalCheck {
                     return;
                 }
                 if ((word & NOT_COMPLETE) != 0) {
-                    if (length != 0) {
-                        // Chronicle writes a document's length only as it completes it (JournalDamageTest reads
-                        // the header of a document being written): a length here is a whole document whose top
-                        // bit flipped
+                    if (length != 0 && (word & META_DATA) == 0) {
+                        // Chronicle writes a data document's length only as it completes it (JournalDamageTest
+                        // reads the header of a document being written): a length here is a whole record whose
+                        // top bit flipped (Chronicle's own metadata, its index, is left to the rule below)
                         bad(scan, index, "a document at byte " + position + " is marked incomplete but holds its " +
                             "length, " + length + " bytes (a record whose header was damaged)");
                         return;
