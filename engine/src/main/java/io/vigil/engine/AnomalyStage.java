@@ -60,7 +60,9 @@ final class AnomalyStage implements Stage {
             slot.anomalyScore = (float)metrics.update(slot.input.tenantId, metric.seriesId(), metric.eventTimeNs(), metric.value());
             slot.metricAlert = metrics.isAlert(slot.input.tenantId, metric.seriesId());
         }
-        slot.anomalyNs = System.nanoTime();
+        if (slot.timed) {
+            slot.anomalyNs = System.nanoTime();
+        }
     }
 
     @Override

@@ -56,7 +56,15 @@ public final class EventSlot {
     /** Name of the stage that threw {@link #error}, or null. */
     public String errorStage;
 
-    /** System.nanoTime() when the tailer picked the record up, and at the end of each stage (see StageLatencies). */
+    /**
+     * Whether the stages stamp their end times below: set by the pipeline, true only where the stage latencies are
+     * recorded (the live engine; {@link Pipeline#recordLatencies}). A replay reads no clock per stage and event.
+     */
+    public boolean timed;
+    /**
+     * System.nanoTime() when the tailer picked the record up, and at the end of each stage (see StageLatencies); 0
+     * where not {@link #timed} (the model stage stamps its batch always: one clock read per batch).
+     */
     public long tailerNs;
     public long validatedNs;
     public long featuresNs;

@@ -147,7 +147,9 @@ final class FeaturesStage implements Stage {
         if (published != null) {
             published.publish(slot.input.tenantId, accountId, slotHint, slot.features, 0, slot.input.index, eventTimeNs);
         }
-        slot.featuresNs = System.nanoTime();
+        if (slot.timed) {
+            slot.featuresNs = System.nanoTime();
+        }
     }
 
     @Override

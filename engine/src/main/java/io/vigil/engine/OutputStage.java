@@ -154,7 +154,9 @@ final class OutputStage implements Stage {
             length = encodeDecision(slot, synthetic);
             answerTemplateId = DecisionEncoder.TEMPLATE_ID;
         }
-        slot.decidedNs = System.nanoTime();
+        if (slot.timed) {
+            slot.decidedNs = System.nanoTime();
+        }
         if (output != null) {
             final long index = output.append(slot.input.timeNs, slot.input.sessionId, slot.input.clientId,
                 slot.input.clientSequence, slot.input.index, slot.input.tenantId, answerTemplateId,

@@ -69,6 +69,8 @@ public final class Pipeline implements AutoCloseable {
     private int stagedCount;
     private long lastInputIndex = RecordHeader.NO_INDEX;
     private long answeredUpToIndex = RecordHeader.NO_INDEX;
+    /** Whether the events' stage end times are stamped ({@link EventSlot#timed}): only when latencies are recorded. */
+    private boolean timed;
     private long internalErrors;
     private long batchErrors;
     private long controls;
@@ -150,6 +152,7 @@ public final class Pipeline implements AutoCloseable {
     /** Records each answered event's stage times into {@code latencies} (live engine only). */
     public void recordLatencies(final StageLatencies latencies) {
         output.latencies(latencies);
+        timed = latencies != null;
     }
 
     /** Largest number of events staged before {@link #stage} flushes by itself. */
@@ -164,6 +167,7 @@ public final class Pipeline implements AutoCloseable {
      */
     public void stage(final EventSlot slot) {
         slot.reset();
+        slot.timed = timed;
         slot.alreadyAnswered = slot.input.index <= answeredUpToIndex;
         if (slot.input.payloadLength >= MessageHeaderDecoder.ENCODED_LENGTH) {
             slot.templateId = headerDecoder.wrap(slot.input.payload(), 0).templateId();

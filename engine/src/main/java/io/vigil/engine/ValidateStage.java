@@ -45,6 +45,8 @@ final class ValidateStage implements Stage {
             slot.rejectReason = RejectReason.UNEXPECTED_MESSAGE.value();
             return;
         }
-        slot.validatedNs = System.nanoTime();
+        if (slot.timed) {
+            slot.validatedNs = System.nanoTime();
+        }
     }
 }
