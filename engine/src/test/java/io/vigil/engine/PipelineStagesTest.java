@@ -98,6 +98,52 @@ class PipelineStagesTest {
             "after the model's batch step, each event passes the later stages in order, scored");
     }
 
+    /**
+     * Stage end times are stamped only where latencies are recorded (the live engine): a replay's pipeline reads no
+     * clock per stage and event, and the same events through a pipeline that records latencies carry every stamp.
+     */
+    @Test
+    void shouldStampStageTimesOnlyWhereLatenciesAreRecorded() throws Exception {
+        try (Journals journals = Journals.open(dir, RollCycles.FAST_HOURLY)) {
+            final UnsafeBuffer message = new UnsafeBuffer(new byte[128]);
+            final long nowNs = EpochClock.nowNs();
+            try (JournalWriter input = journals.inputWriter()) {
+                for (int i = 1; i <= 2; i++) {
+                    final TransactionEncoder tx = new TransactionEncoder().wrapAndApplyHeader(message, 0, new MessageHeaderEncoder())
+                        .clientSequence(i).eventTimeNs(nowNs).accountId(5).merchantId(9).mcc(5411)
+                        .amountMinor(1000).currency("EUR").country("DE").channel(Channel.POS).label(Label.UNKNOWN);
+                    input.append(nowNs, 1, 1, i, -1, 1, TransactionEncoder.TEMPLATE_ID, 0, message, 0,
+                        MessageHeaderEncoder.ENCODED_LENGTH + tx.encodedLength());
+                }
+            }
+            final VigilConfig config = VigilConfig.of(Map.of(VigilConfig.DATA_DIR.name(), dir.toString()));
+            for (final boolean recorded : new boolean[] {false, true}) {
+                final StageLatencies latencies = new StageLatencies();
+                try (Pipeline pipeline = Engine.newPipeline(new EngineContext(config), journals, ResponseSink.NONE, false);
+                     JournalReader reader = journals.inputReader()) {
+                    if (recorded) {
+                        pipeline.recordLatencies(latencies);
+                    }
+                    final EventSlot[] slots = {new EventSlot(512), new EventSlot(512)};
+                    for (final EventSlot slot : slots) {
+                        assertTrue(reader.read(slot.input));
+                        pipeline.stage(slot);
+                    }
+                    pipeline.flush();
+                    for (final EventSlot slot : slots) {
+                        final long[] stamps = {slot.validatedNs, slot.featuresNs, slot.anomalyNs, slot.decidedNs};
+                        for (final long stamp : stamps) {
+                            assertEquals(recorded, stamp != 0, "recorded " + recorded + ": " + java.util.Arrays.toString(stamps));
+                        }
+                        assertEquals(recorded, slot.timed);
+                        assertTrue(slot.inferredNs != 0, "the model stage stamps its batch either way");
+                    }
+                    assertEquals(2, pipeline.answered());
+                }
+            }
+        }
+    }
+
     @Test
     void shouldRefuseTwoStagesWithTheSameCheckpointSection() {
         final VigilConfig config = VigilConfig.of(Map.of(VigilConfig.DATA_DIR.name(), dir.toString()));
