@@ -820,14 +820,10 @@ public final class DeclaredWindows implements EventTimeWindows {
             if (!before(end, seq, h[3 * parent], h[3 * parent + 1])) {
                 break;
             }
-            h[3 * i] = h[3 * parent];
-            h[3 * i + 1] = h[3 * parent + 1];
-            h[3 * i + 2] = h[3 * parent + 2];
+            move(h, parent, i);
             i = parent;
         }
-        h[3 * i] = end;
-        h[3 * i + 1] = seq;
-        h[3 * i + 2] = ref;
+        put(h, i, end, seq, ref);
     }
 
     private void pop() {
@@ -851,11 +847,20 @@ public final class DeclaredWindows implements EventTimeWindows {
             if (!before(h[3 * child], h[3 * child + 1], end, seq)) {
                 break;
             }
-            h[3 * i] = h[3 * child];
-            h[3 * i + 1] = h[3 * child + 1];
-            h[3 * i + 2] = h[3 * child + 2];
+            move(h, child, i);
             i = child;
         }
+        put(h, i, end, seq, ref);
+    }
+
+    /** Copies heap entry {@code from} (end, seq, ref: three longs) over entry {@code to}. */
+    private static void move(final long[] h, final int from, final int to) {
+        h[3 * to] = h[3 * from];
+        h[3 * to + 1] = h[3 * from + 1];
+        h[3 * to + 2] = h[3 * from + 2];
+    }
+
+    private static void put(final long[] h, final int i, final long end, final long seq, final long ref) {
         h[3 * i] = end;
         h[3 * i + 1] = seq;
         h[3 * i + 2] = ref;
