@@ -8,7 +8,9 @@ import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.util.List;
 
+import org.agrona.BufferUtil;
 import org.agrona.UnsafeApi;
+import org.agrona.concurrent.UnsafeBuffer;
 
 import io.vigil.scoring.state.KeyedSlotTable;
 
@@ -151,26 +153,46 @@ public final class TransactionFeatures {
     private static final int TOTAL_SUM_1H = LAST_TIME + 88;
     private static final int NEW_MERCHANT_EWMA = LAST_TIME + 96;
     private static final int HALF_INDEX = LAST_TIME + 104;
-    private static final int SKETCH_PREV = LAST_TIME + 112;
-    private static final int SKETCH_CUR = SKETCH_PREV + SKETCH_LONGS * 8;
-    static final int COUNTS_1M = SKETCH_CUR + SKETCH_LONGS * 8;
-    static final int SUMS_1M = COUNTS_1M + BUCKETS * 4;
-    static final int COUNTS_1H = SUMS_1M + BUCKETS * 8;
-    static final int SUMS_1H = COUNTS_1H + BUCKETS * 4;
     // which buckets of each window hold data of the window (bit i: bucket i); the others are stale and read as empty,
-    // so an expired window is cleared by clearing its mask, not its 720 bytes (they fit in the slot's padding)
-    static final int LIVE_1M = SUMS_1H + BUCKETS * 8;
-    static final int LIVE_1H = LIVE_1M + 8;
+    // so an expired window is cleared by clearing its mask, not its 720 bytes
+    static final int LIVE_1M = LAST_TIME + 112;
+    static final int LIVE_1H = LAST_TIME + 120;
+    // the two cache lines above are read and written by every event; the sketch is the third
+    private static final int SKETCH_PREV = LAST_TIME + 128;
+    private static final int SKETCH_CUR = SKETCH_PREV + SKETCH_LONGS * 8;
+    /**
+     * Each window's buckets: bucket i at {@code i * BUCKET_BYTES}, its count (int32) then its sum (int64) side by
+     * side, so that an event touches one cache line per window (two for 2 buckets in 16, which straddle one).
+     */
+    static final int BUCKETS_1M = SKETCH_CUR + SKETCH_LONGS * 8;
+    static final int BUCKETS_1H = BUCKETS_1M + BUCKETS * 12;
+    static final int BUCKET_BYTES = 12;
+    /** Offset of a bucket's sum within it. */
+    static final int BUCKET_SUM = 4;
     /** Bytes of state per account (a slot, the table's trailer included). */
-    public static final int SLOT_BYTES = (LIVE_1H + 8 + KeyedSlotTable.TRAILER_BYTES + 63) & ~63;
+    public static final int SLOT_BYTES = (BUCKETS_1H + BUCKETS * BUCKET_BYTES + KeyedSlotTable.TRAILER_BYTES + 63) & ~63;
     private static final long ALL_BUCKETS = (1L << BUCKETS) - 1;
+    /**
+     * The linear-counting estimate {@code -SKETCH_BITS * ln(zeros / SKETCH_BITS)} for each count of clear bits, the
+     * same expression evaluated once per count; 0 clear bits (saturated) reads as 1, a lower bound.
+     */
+    private static final double[] DISTINCT_ESTIMATE = new double[SKETCH_BITS + 1];
+
+    static {
+        for (int zeros = 1; zeros <= SKETCH_BITS; zeros++) {
+            DISTINCT_ESTIMATE[zeros] = -SKETCH_BITS * Math.log((double)zeros / SKETCH_BITS);
+        }
+        DISTINCT_ESTIMATE[0] = DISTINCT_ESTIMATE[1];
+    }
 
     private static final int SNAPSHOT_MAGIC = 0x56545846; // "VTXF"
     /**
-     * Format 3: slots keyed by (tenant, account), in the {@link KeyedSlotTable} record layout, with the windows'
-     * live-bucket masks. Format 2 had no masks (expired buckets were zeroed): it is read by deriving them.
+     * Format 4: slots keyed by (tenant, account), in the {@link KeyedSlotTable} record layout, in the slot layout
+     * above (each bucket's count and sum side by side, the live masks next to the totals). Format 3 had the same
+     * fields in another layout ({@link FormerLayout}): it is read by moving them. Format 2 had that layout and no masks
+     * (expired buckets were zeroed): it is read by moving the fields and deriving the masks.
      */
-    private static final int SNAPSHOT_FORMAT = 3;
+    private static final int SNAPSHOT_FORMAT = 4;
     private static final int HEADER_BYTES = 32;
 
     private final KeyedSlotTable table;
@@ -284,11 +306,9 @@ public final class TransactionFeatures {
         }
 
         final long second = seconds.bucket(eventTimeNs);
-        addToWindow(a, HEAD_1M, TOTAL_COUNT_1M, TOTAL_SUM_1M, COUNTS_1M, SUMS_1M, LIVE_1M, second, seconds.slot(),
-            amount);
+        addToWindow(a, HEAD_1M, TOTAL_COUNT_1M, TOTAL_SUM_1M, BUCKETS_1M, LIVE_1M, second, seconds.slot(), amount);
         final long minute = minutes.bucket(eventTimeNs);
-        addToWindow(a, HEAD_1H, TOTAL_COUNT_1H, TOTAL_SUM_1H, COUNTS_1H, SUMS_1H, LIVE_1H, minute, minutes.slot(),
-            amount);
+        addToWindow(a, HEAD_1H, TOTAL_COUNT_1H, TOTAL_SUM_1H, BUCKETS_1H, LIVE_1H, minute, minutes.slot(), amount);
         final long count1m = UnsafeApi.getLong(a + TOTAL_COUNT_1M);
 
         final boolean newMerchant = markMerchant(a, merchantId, halfDays.bucket(eventTimeNs));
@@ -400,8 +420,7 @@ public final class TransactionFeatures {
         final int headOffset,
         final int totalCountOffset,
         final int totalSumOffset,
-        final int countsOffset,
-        final int sumsOffset,
+        final int bucketsOffset,
         final int liveOffset,
         final long bucket,
         final int slot,
@@ -420,9 +439,9 @@ public final class TransactionFeatures {
                 final long expiring = live & expiringBuckets((int)Math.floorMod(head + 1, (long)BUCKETS), (int)advance);
                 long m = expiring;
                 while (m != 0) {
-                    final int i = Long.numberOfTrailingZeros(m);
-                    totalCount -= UnsafeApi.getInt(a + countsOffset + i * 4);
-                    totalSum -= UnsafeApi.getLong(a + sumsOffset + i * 8);
+                    final long b = a + bucketsOffset + Long.numberOfTrailingZeros(m) * BUCKET_BYTES;
+                    totalCount -= UnsafeApi.getInt(b);
+                    totalSum -= UnsafeApi.getLong(b + BUCKET_SUM);
                     m &= m - 1;
                 }
                 live &= ~expiring;
@@ -431,14 +450,14 @@ public final class TransactionFeatures {
         } else if (head - bucket >= BUCKETS) {
             return; // too late for this window
         }
-        final int i = slot;
-        final long bit = 1L << i;
+        final long bit = 1L << slot;
+        final long b = a + bucketsOffset + slot * BUCKET_BYTES;
         if ((live & bit) != 0) {
-            UnsafeApi.putInt(a + countsOffset + i * 4, UnsafeApi.getInt(a + countsOffset + i * 4) + 1);
-            UnsafeApi.putLong(a + sumsOffset + i * 8, UnsafeApi.getLong(a + sumsOffset + i * 8) + amount);
+            UnsafeApi.putInt(b, UnsafeApi.getInt(b) + 1);
+            UnsafeApi.putLong(b + BUCKET_SUM, UnsafeApi.getLong(b + BUCKET_SUM) + amount);
         } else {
-            UnsafeApi.putInt(a + countsOffset + i * 4, 1);
-            UnsafeApi.putLong(a + sumsOffset + i * 8, amount);
+            UnsafeApi.putInt(b, 1);
+            UnsafeApi.putLong(b + BUCKET_SUM, amount);
             live |= bit;
         }
         UnsafeApi.putLong(a + liveOffset, live);
@@ -487,10 +506,7 @@ public final class TransactionFeatures {
         for (int i = 0; i < SKETCH_LONGS; i++) {
             zeros += Long.bitCount(~(UnsafeApi.getLong(a + SKETCH_CUR + i * 8) | UnsafeApi.getLong(a + SKETCH_PREV + i * 8)));
         }
-        if (zeros == 0) {
-            zeros = 1; // saturated: the estimate is a lower bound
-        }
-        return -SKETCH_BITS * Math.log((double)zeros / SKETCH_BITS);
+        return DISTINCT_ESTIMATE[zeros];
     }
 
     /** The finaliser of MurmurHash3's 64-bit hash (public-domain constants). */
@@ -556,8 +572,8 @@ public final class TransactionFeatures {
             throw new IOException("TransactionFeatures snapshot format 1 keys state by account alone; this version " +
                 "reads format " + SNAPSHOT_FORMAT + " (keyed by tenant and account): rebuild the state from the journal");
         }
-        if (format != SNAPSHOT_FORMAT && format != 2) {
-            throw new IOException("TransactionFeatures snapshot format " + format + ", this version reads 2 and " +
+        if (format < 2 || format > SNAPSHOT_FORMAT) {
+            throw new IOException("TransactionFeatures snapshot format " + format + ", this version reads 2 to " +
                 SNAPSHOT_FORMAT);
         }
         if (slotBytes != SLOT_BYTES || width != WIDTH || versionHash != VERSION.hashCode()) {
@@ -568,26 +584,64 @@ public final class TransactionFeatures {
         }
         table.clear();
         table.readSlots(channel, count);
-        if (format == 2) {
-            deriveLiveMasks();
+        if (format < SNAPSHOT_FORMAT) {
+            final UnsafeBuffer former = new UnsafeBuffer(new byte[KeyedSlotTable.keyOffset(SLOT_BYTES)]);
+            final KeyedSlotTable t = table;
+            for (long slot = 0, n = t.size(); slot < n; slot++) {
+                final long a = t.address(slot);
+                FormerLayout.moveToCurrent(a, former);
+                if (format == 2) {
+                    UnsafeApi.putLong(a + LIVE_1M, nonZeroCounts(a + BUCKETS_1M));
+                    UnsafeApi.putLong(a + LIVE_1H, nonZeroCounts(a + BUCKETS_1H));
+                }
+            }
+            Reference.reachabilityFence(this);
         }
     }
 
-    /** Format 2 zeroed expired buckets and had no masks: a bucket is live when its count is not 0. */
-    private void deriveLiveMasks() {
-        final KeyedSlotTable t = table;
-        for (long slot = 0, n = t.size(); slot < n; slot++) {
-            final long a = t.address(slot);
-            UnsafeApi.putLong(a + LIVE_1M, nonZeroCounts(a + COUNTS_1M));
-            UnsafeApi.putLong(a + LIVE_1H, nonZeroCounts(a + COUNTS_1H));
+    /**
+     * The slot layout of snapshot formats 2 and 3 (slots of the same size, the same fields up to {@code HALF_INDEX},
+     * then the two sketches, the windows' counts and sums in four arrays, and the live masks last).
+     */
+    static final class FormerLayout {
+        static final int SKETCH_PREV = 112;
+        static final int SKETCH_CUR = SKETCH_PREV + SKETCH_LONGS * 8;
+        static final int COUNTS_1M = SKETCH_CUR + SKETCH_LONGS * 8;
+        static final int SUMS_1M = COUNTS_1M + BUCKETS * 4;
+        static final int COUNTS_1H = SUMS_1M + BUCKETS * 8;
+        static final int SUMS_1H = COUNTS_1H + BUCKETS * 4;
+        static final int LIVE_1M = SUMS_1H + BUCKETS * 8;
+        static final int LIVE_1H = LIVE_1M + 8;
+
+        private FormerLayout() {
         }
-        Reference.reachabilityFence(this);
+
+        /** Rewrites the slot at {@code a}, in the former layout, in the current one; its trailer stays. */
+        static void moveToCurrent(final long a, final UnsafeBuffer scratch) {
+            final int length = scratch.capacity();
+            UnsafeApi.copyMemory(null, a, scratch.byteArray(), BufferUtil.ARRAY_BASE_OFFSET, length);
+            UnsafeApi.setMemory(a + TransactionFeatures.LIVE_1M, length - TransactionFeatures.LIVE_1M, (byte)0);
+            UnsafeApi.putLong(a + TransactionFeatures.LIVE_1M, scratch.getLong(LIVE_1M));
+            UnsafeApi.putLong(a + TransactionFeatures.LIVE_1H, scratch.getLong(LIVE_1H));
+            for (int i = 0; i < SKETCH_LONGS; i++) {
+                UnsafeApi.putLong(a + TransactionFeatures.SKETCH_PREV + i * 8, scratch.getLong(SKETCH_PREV + i * 8));
+                UnsafeApi.putLong(a + TransactionFeatures.SKETCH_CUR + i * 8, scratch.getLong(SKETCH_CUR + i * 8));
+            }
+            for (int i = 0; i < BUCKETS; i++) {
+                final long m = a + BUCKETS_1M + i * BUCKET_BYTES;
+                UnsafeApi.putInt(m, scratch.getInt(COUNTS_1M + i * 4));
+                UnsafeApi.putLong(m + BUCKET_SUM, scratch.getLong(SUMS_1M + i * 8));
+                final long h = a + BUCKETS_1H + i * BUCKET_BYTES;
+                UnsafeApi.putInt(h, scratch.getInt(COUNTS_1H + i * 4));
+                UnsafeApi.putLong(h + BUCKET_SUM, scratch.getLong(SUMS_1H + i * 8));
+            }
+        }
     }
 
-    private static long nonZeroCounts(final long counts) {
+    private static long nonZeroCounts(final long buckets) {
         long mask = 0;
         for (int i = 0; i < BUCKETS; i++) {
-            if (UnsafeApi.getInt(counts + i * 4) != 0) {
+            if (UnsafeApi.getInt(buckets + i * BUCKET_BYTES) != 0) {
                 mask |= 1L << i;
             }
         }

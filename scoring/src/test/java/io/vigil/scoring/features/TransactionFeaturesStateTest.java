@@ -185,31 +185,80 @@ class TransactionFeaturesStateTest {
         }
     }
 
-    /** A format 2 image of a format 3 snapshot: buckets the masks call stale zeroed, masks zeroed, format 2. */
-    private static byte[] toFormatTwo(final byte[] snapshot) {
-        final byte[] v2 = snapshot.clone();
-        final ByteBuffer b = ByteBuffer.wrap(v2).order(ByteOrder.LITTLE_ENDIAN);
-        b.putInt(4, 2);
+    /**
+     * The image a version before the current slot layout wrote of the same state: format 3 (the {@link
+     * TransactionFeatures.FormerLayout}: sketches after the header, then four arrays of counts and sums, the live masks
+     * last), or format 2 (that layout, buckets the masks call stale zeroed, no masks).
+     */
+    private static byte[] toFormerFormat(final byte[] snapshot, final int format) {
+        final byte[] former = snapshot.clone();
+        final ByteBuffer in = ByteBuffer.wrap(snapshot).order(ByteOrder.LITTLE_ENDIAN);
+        final ByteBuffer b = ByteBuffer.wrap(former).order(ByteOrder.LITTLE_ENDIAN);
+        assertEquals(4, in.getInt(4), "the current format");
+        b.putInt(4, format);
         final long count = b.getLong(24);
         for (long n = 0; n < count; n++) {
             final int slot = (int)(32 + n * TransactionFeatures.SLOT_BYTES);
+            for (int o = TransactionFeatures.LIVE_1M; o < TransactionFeatures.SLOT_BYTES - 16; o++) {
+                b.put(slot + o, (byte)0);
+            }
+            for (int i = 0; i < 8; i++) { // the two sketches, 4 longs each, back to back in both layouts
+                b.putLong(slot + TransactionFeatures.FormerLayout.SKETCH_PREV + i * 8,
+                    in.getLong(slot + TransactionFeatures.LIVE_1H + 8 + i * 8));
+            }
             final int[][] windows = {
-                {TransactionFeatures.LIVE_1M, TransactionFeatures.COUNTS_1M, TransactionFeatures.SUMS_1M},
-                {TransactionFeatures.LIVE_1H, TransactionFeatures.COUNTS_1H, TransactionFeatures.SUMS_1H}};
+                {TransactionFeatures.LIVE_1M, TransactionFeatures.BUCKETS_1M, TransactionFeatures.FormerLayout.LIVE_1M,
+                    TransactionFeatures.FormerLayout.COUNTS_1M, TransactionFeatures.FormerLayout.SUMS_1M},
+                {TransactionFeatures.LIVE_1H, TransactionFeatures.BUCKETS_1H, TransactionFeatures.FormerLayout.LIVE_1H,
+                    TransactionFeatures.FormerLayout.COUNTS_1H, TransactionFeatures.FormerLayout.SUMS_1H}};
             for (final int[] w : windows) {
-                final long live = b.getLong(slot + w[0]);
+                final long live = in.getLong(slot + w[0]);
                 for (int i = 0; i < TransactionFeatures.BUCKETS; i++) {
-                    if ((live & (1L << i)) == 0) {
-                        b.putInt(slot + w[1] + i * 4, 0);
-                        b.putLong(slot + w[2] + i * 8, 0L);
-                    } else {
-                        assertTrue(b.getInt(slot + w[1] + i * 4) > 0, "a live bucket counts at least one event");
+                    final int bucket = slot + w[1] + i * TransactionFeatures.BUCKET_BYTES;
+                    if (format == 2 && (live & (1L << i)) == 0) {
+                        continue; // zeroed
                     }
+                    if ((live & (1L << i)) != 0) {
+                        assertTrue(in.getInt(bucket) > 0, "a live bucket counts at least one event");
+                    }
+                    b.putInt(slot + w[3] + i * 4, in.getInt(bucket));
+                    b.putLong(slot + w[4] + i * 8, in.getLong(bucket + TransactionFeatures.BUCKET_SUM));
                 }
-                b.putLong(slot + w[0], 0L);
+                if (format == 3) {
+                    b.putLong(slot + w[2], live);
+                }
             }
         }
-        return v2;
+        return former;
+    }
+
+    /**
+     * A snapshot in the former slot layout (format 3) is read by moving its fields: the restored state is the
+     * original's byte for byte, and continues exactly as the original does.
+     */
+    @Test
+    void shouldContinueFromAFormatThreeSnapshotExactly() throws IOException {
+        final TransactionFeatures original = new TransactionFeatures(16);
+        final SyntheticTransactions stream = new SyntheticTransactions(13, 400, T, 200_000_000L, 0.01);
+        final SyntheticTransaction tx = new SyntheticTransaction();
+        final float[] out = new float[WIDTH];
+        for (int i = 0; i < 30_000; i++) {
+            stream.next(tx);
+            feed(original, i % 2, tx, out);
+        }
+        final byte[] v4 = snapshot(original);
+        final byte[] v3 = toFormerFormat(v4, 3);
+        final TransactionFeatures restored = new TransactionFeatures(1);
+        restored.readSnapshot(Channels.newChannel(new ByteArrayInputStream(v3)));
+        assertSameAccounts(accounts(v4), accounts(snapshot(restored)));
+        final float[] expected = new float[WIDTH];
+        final float[] actual = new float[WIDTH];
+        for (int i = 0; i < 30_000; i++) {
+            stream.next(tx);
+            feed(original, i % 2, tx, expected);
+            feed(restored, i % 2, tx, actual);
+            assertArrayEquals(expected, actual, "event " + i + " after the restore");
+        }
     }
 
     /**
@@ -226,9 +275,10 @@ class TransactionFeaturesStateTest {
             stream.next(tx);
             feed(original, 1, tx, out);
         }
-        final byte[] v3 = snapshot(original);
-        final byte[] v2 = toFormatTwo(v3);
-        assertTrue(!java.util.Arrays.equals(v2, v3), "the stream leaves stale buckets and masks to remove");
+        final byte[] v4 = snapshot(original);
+        final byte[] v2 = toFormerFormat(v4, 2);
+        assertTrue(!java.util.Arrays.equals(toFormerFormat(v4, 3), toFormerFormat(v4, 2)),
+            "the stream leaves stale buckets and masks to remove");
         final TransactionFeatures restored = new TransactionFeatures(1);
         restored.readSnapshot(Channels.newChannel(new ByteArrayInputStream(v2)));
         final float[] expected = new float[WIDTH];
