@@ -5,6 +5,7 @@ import io.vigil.engine.counters.CounterType;
 import io.vigil.engine.counters.VigilCounters;
 import io.vigil.journal.JournalReader;
 import io.vigil.journal.JournalRecord;
+import io.vigil.journal.JournalWriter;
 import io.vigil.journal.Journals;
 import io.vigil.journal.RecordHeader;
 import io.vigil.scoring.anomaly.MetricAnomalyScorer;
@@ -57,6 +58,7 @@ public final class Engine implements AutoCloseable {
     private final TailerAgent tailerAgent;
     private final RingFeeder feeder;
     private final boolean inlineFeed;
+    private final int inlineMax;
     private final long timerSlackNs;
     private final AgentRunner pipelineRunner;
     private final AgentRunner tailerRunner;
@@ -94,6 +96,7 @@ public final class Engine implements AutoCloseable {
             context.checkpointIntervalEvents(), restoredIndex, recoveredUpToIndex, pipelineCounters);
         this.feeder = new RingFeeder(ring);
         this.inlineFeed = context.inlineFeed();
+        this.inlineMax = context.inlineMax();
         this.timerSlackNs = context.timerSlackNs();
         this.tailerAgent = new TailerAgent(journals, ring, restoredIndex, feeder);
         pipelineAgent.errorCounter(pipelineCounters);
@@ -176,6 +179,11 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    /** A pipeline writer, handed between threads when the network thread may run the pipeline inline. */
+    private static JournalWriter shared(final EngineContext context, final JournalWriter writer) {
+        return writer != null && context.inlineMax() > 0 ? writer.handedBetweenThreads() : writer;
+    }
+
     /**
      * A pipeline configured like the live one: for offline replay.
      *
@@ -204,7 +212,7 @@ public final class Engine implements AutoCloseable {
         try {
             stages.add(new ValidateStage(EventValidator.from(context)));
             final EventTimeStage eventTime = new EventTimeStage(context.expectedSources(),
-                journaling ? journals.lateWriter() : null,
+                journaling ? shared(context, journals.lateWriter()) : null,
                 journaling ? EventTimeStage.lateWrittenUpTo(journals) : RecordHeader.NO_INDEX, context.maxFrameBytes());
             stages.add(eventTime);
             final SingleWriterFeatureTable served = context.featuresServe() ?
@@ -216,7 +224,7 @@ public final class Engine implements AutoCloseable {
                 new FeaturesStage(new TransactionFeatures(context.expectedAccounts()), served) :
                 new FeaturesStage(compiled, served));
             final WindowsStage windows = new WindowsStage(eventTime,
-                new WindowResultsJournal(journaling ? journals.windowsWriter() : null, journals), context.accountWindowNs());
+                new WindowResultsJournal(journaling ? shared(context, journals.windowsWriter()) : null, journals), context.accountWindowNs());
             if (compiled != null) {
                 windows.addDeclared(DeclaredWindows.of(compiled));
             }
@@ -229,8 +237,8 @@ public final class Engine implements AutoCloseable {
             final ModelStage modelStage = model == null ? new ModelStage(batch) : new ModelStage(model);
             stages.add(modelStage);
             stages.add(new RulesStage(new DecisionRules(context.rules(), inputs)));
-            stages.add(new OutputStage(journaling ? journals.outputWriter() : null,
-                journaling ? journals.deadLetterWriter() : null, sink, modelStage.modelVersion()));
+            stages.add(new OutputStage(journaling ? shared(context, journals.outputWriter()) : null,
+                journaling ? shared(context, journals.deadLetterWriter()) : null, sink, modelStage.modelVersion()));
             assembler.assemble(stages);
             return new Pipeline(stages);
         } catch (final RuntimeException ex) {
@@ -367,6 +375,23 @@ public final class Engine implements AutoCloseable {
      */
     public int journaled(final long index) {
         return feeder.journaled(index, TailerAgent.MAX_RECORDS_PER_CYCLE);
+    }
+
+    /**
+     * Runs the events waiting in the ring through the pipeline on the calling thread, if the pipeline thread is idle
+     * and they are at most {@link VigilConfig#INLINE_MAX} ({@link PipelineAgent#runInline}); their answers reach the
+     * response sink on this thread. Never blocks. The gateway's network thread, after the appends and feeds of a read,
+     * when {@link #feedsInline()}; the answers' sink then hands them to the same thread's event loop.
+     *
+     * @return events completed by this call.
+     */
+    public int runInline() {
+        return inlineMax == 0 ? 0 : pipelineAgent.runInline(inlineMax);
+    }
+
+    /** Events completed by {@link #runInline} since start (the rest ran on the pipeline thread); any thread. */
+    public long inlineEvents() {
+        return pipelineAgent.inlineEvents();
     }
 
     /**

@@ -27,6 +27,7 @@ public final class EngineContext extends ConfigContext {
     private int ringSize;
     private String waitStrategy;
     private boolean inlineFeed;
+    private int inlineMax;
     private long timerSlackNs;
     private String cpuAffinity;
     private long watchdogStallTimeoutNs;
@@ -95,6 +96,7 @@ public final class EngineContext extends ConfigContext {
         }
         waitStrategy = v.parse(VigilConfig.WAIT_STRATEGY, WaitStrategies::check, "sleep");
         inlineFeed = v.parse(VigilConfig.FEED, EngineContext::inlineFeed, true);
+        inlineMax = v.integer(VigilConfig.INLINE_MAX, 0);
         timerSlackNs = v.durationNs(VigilConfig.TIMER_SLACK, 0);
         cpuAffinity = v.string(VigilConfig.CPU_AFFINITY).trim();
         if (!cpuAffinity.isEmpty() && !cpuAffinity.matches("\\d+( *, *\\d+)*")) {
@@ -288,6 +290,20 @@ public final class EngineContext extends ConfigContext {
 
     public EngineContext inlineFeed(final boolean inline) {
         set(VigilConfig.FEED, inline ? "inline" : "tailer");
+        return this;
+    }
+
+    /**
+     * Most waiting events the network thread runs through the pipeline itself when the pipeline thread is idle, 0
+     * for never ({@link VigilConfig#INLINE_MAX}; only with {@link #inlineFeed()}).
+     */
+    public int inlineMax() {
+        requireConcluded();
+        return inlineFeed ? inlineMax : 0;
+    }
+
+    public EngineContext inlineMax(final int events) {
+        set(VigilConfig.INLINE_MAX, Integer.toString(events));
         return this;
     }
 

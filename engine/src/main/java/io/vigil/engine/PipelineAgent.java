@@ -12,6 +12,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The pipeline thread's duty-cycle agent: each cycle polls the Disruptor ring with an {@link EventPoller}, stages
@@ -60,6 +61,14 @@ final class PipelineAgent extends SupervisedAgent implements EventPoller.Handler
     private volatile long checkpointsWritten;
     private volatile long recoveryNs = -1;
     private final CountDownLatch shutDown = new CountDownLatch(1);
+    /** Held by the thread running a cycle: the pipeline thread, or a network thread {@linkplain #runInline inline}. */
+    private final AtomicBoolean running = new AtomicBoolean();
+    /** True during an inline cycle (the holder of {@code running} only). */
+    private boolean inline;
+    /** Events completed by inline cycles; written by the holder of {@code running}, read by any thread. */
+    private volatile long inlineEvents;
+    /** A periodic checkpoint came due in an inline cycle (the holder of {@code running} only). */
+    private boolean checkpointDue;
     private final PipelineCounters counters;
 
     /**
@@ -121,14 +130,64 @@ final class PipelineAgent extends SupervisedAgent implements EventPoller.Handler
         if (finished) {
             return 0;
         }
-        final EventPoller.PollState state = poller.poll(this);
-        if (state == EventPoller.PollState.PROCESSING) {
-            return 1;
+        if (!running.compareAndSet(false, true)) {
+            return 0; // a network thread is running a cycle inline
         }
-        if (stopRequested) {
-            finish();
+        final boolean processed;
+        try {
+            if (checkpointDue) {
+                checkpointDue = false;
+                checkpoint(pipeline.lastInputIndex());
+            }
+            processed = poller.poll(this) == EventPoller.PollState.PROCESSING;
+            if (!processed && stopRequested) {
+                finish();
+            }
+        } finally {
+            running.set(false);
         }
-        return 0;
+        // an event published while the flag was held, by a thread that then found it taken, is this thread's to take
+        // (both sides store, then load: volatile accesses, so one of the two sees the other)
+        return processed || ring.getCursor() > poller.getSequence().get() ? 1 : 0;
+    }
+
+    /**
+     * Runs one cycle of the pipeline on the calling thread, if no other thread is running one and at most
+     * {@code maxBacklog} events are waiting in the ring: the gateway's network thread, right after it fed the ring
+     * with the events of a read ({@link VigilConfig#INLINE_MAX}). The events then need no thread wake-up to reach
+     * the pipeline, and their answers none to reach the network: at low rates, two hand-offs fewer. The state stays
+     * owned by one thread at a time: whoever holds the {@code running} flag, whose release and acquisition order
+     * everything one cycle did before the next (happens-before). A due checkpoint is left to the pipeline thread's
+     * next cycle, and the stop is the pipeline thread's alone.
+     *
+     * @return events completed by this call (0 when the pipeline thread or another caller had the flag, the backlog
+     * was larger, or the engine is stopping).
+     */
+    int runInline(final long maxBacklog) {
+        if (finished || stopRequested || !running.compareAndSet(false, true)) {
+            return 0;
+        }
+        try {
+            final long backlog = ring.getCursor() - poller.getSequence().get();
+            if (finished || stopRequested || backlog <= 0 || backlog > maxBacklog) {
+                return 0;
+            }
+            inline = true;
+            final long before = events;
+            poller.poll(this);
+            final long ran = events - before;
+            inlineEvents += ran;
+            return (int)ran;
+        } catch (final VirtualMachineError error) {
+            throw error;
+        } catch (final Throwable ex) {
+            handlerErrors++;
+            onError(ex);
+            return 0;
+        } finally {
+            inline = false;
+            running.set(false);
+        }
     }
 
     @Override
@@ -164,7 +223,11 @@ final class PipelineAgent extends SupervisedAgent implements EventPoller.Handler
                 Long.toHexString(index), recoveryNs / 1_000_000);
         }
         if (checkpointIntervalEvents > 0 && eventsSinceCheckpoint >= checkpointIntervalEvents) {
-            checkpoint(index);
+            if (inline) {
+                checkpointDue = true; // not on the network thread: the pipeline thread captures it at its next cycle
+            } else {
+                checkpoint(index);
+            }
         }
     }
 
@@ -314,6 +377,11 @@ final class PipelineAgent extends SupervisedAgent implements EventPoller.Handler
     /** Events answered INTERNAL_ERROR, as of the end of the last batch; safe from any thread. */
     long internalErrors() {
         return internalErrors;
+    }
+
+    /** Events the network thread ran through the pipeline itself ({@link #runInline}); safe from any thread. */
+    long inlineEvents() {
+        return inlineEvents;
     }
 
     /** Checkpoints written since start; safe from any thread. */

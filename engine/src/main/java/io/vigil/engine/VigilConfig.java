@@ -157,6 +157,8 @@ public final class VigilConfig {
         "How pipeline and tailer threads idle when they have no work: spin, yield, sleep (after work spins, yields 100 times, then parks up to 20 us), block (the same, parking up to 1 ms). spin burns a core per thread.");
     public static final Key FEED = key("vigil.pipeline.feed", "inline",
         "Who moves journaled events into the pipeline's ring: inline (the gateway's network thread, right after its own append: no thread wake-up between journal and pipeline; the tailer thread then only catches up: recovery, records of other writers such as vigil rules set, a ring that was full) or tailer (the tailer thread moves every record).");
+    public static final Key INLINE_MAX = key("vigil.pipeline.inline.max", "64",
+        "With vigil.pipeline.feed=inline: when the pipeline thread is idle and at most this many events wait in the ring after a read, the gateway's network thread runs them through the pipeline itself and their answers go out in the same turn of its event loop (no thread wake-up on the way in or out; one thread owns the state at a time); more waiting, or the pipeline thread busy, leaves them to the pipeline thread. 0: the pipeline thread runs every event.");
     public static final Key TIMER_SLACK = key("vigil.timer.slack", "1us",
         "Linux timer slack of the tailer and pipeline threads: how late the kernel may end their parks (its default, 50us, adds that much to the wake-up of a quiet pipeline); 0: leave the system's.");
     public static final Key CPU_AFFINITY = key("vigil.cpu.affinity", "",

@@ -23,7 +23,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * one-to-one ring buffer and, when no drain is pending, schedules one drain on the event loop, which writes every
  * waiting answer to its session and flushes once.
  *
- * <p>{@link #onResponse} is called by the one pipeline thread only; {@link #drain} runs on the event loop only.
+ * <p>{@link #onResponse} is called by the thread running the pipeline, one at a time: the pipeline thread, or the
+ * event loop itself when it runs the pipeline inline ({@code Engine.runInline}; the answers then wait for no wake-up,
+ * and a full ring is drained on the spot). {@link #drain} runs on the event loop only.
  * Allocation-free per answer; scheduling a drain costs one task object per drain, not per answer. When the ring
  * is full the pipeline waits for the network thread (backpressure), it never drops an answer.
  *
@@ -108,8 +110,12 @@ class Egress implements ResponseSink {
         int index;
         while ((index = ring.tryClaim(ANSWER_MSG_TYPE, PREFIX_BYTES + length)) <= 0) {
             waitsForSpace++;
-            scheduleDrain();
-            fullIdle.idle();
+            if (eventLoop.inEventLoop()) {
+                drain(); // the pipeline runs inline on the event loop (Engine.runInline): nobody else would drain
+            } else {
+                scheduleDrain();
+                fullIdle.idle();
+            }
         }
         fullIdle.reset();
         final MutableDirectBuffer buffer = ring.buffer();

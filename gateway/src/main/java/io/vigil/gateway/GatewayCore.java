@@ -170,6 +170,17 @@ final class GatewayCore {
         this.resumeAtBacklog = resumeAt;
     }
 
+    /**
+     * Called after each read batch, once its events are journaled and fed: runs them through the pipeline on this
+     * thread when the engine's pipeline thread is idle ({@link Engine#runInline}); their answers are then handed to
+     * this event loop and written in the same turn.
+     */
+    void runInline() {
+        if (inlineFeed != null) {
+            inlineFeed.runInline();
+        }
+    }
+
     /** Called after each read batch: pauses reading when the pipeline is too far behind. */
     void checkBackpressure() {
         if (!readingPaused && backlog.getAsLong() >= pauseAtBacklog) {

@@ -632,6 +632,7 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(final ChannelHandlerContext ctx) throws Exception {
+        core.runInline();
         core.sessions.flushDirty();
         core.checkBackpressure();
         super.channelReadComplete(ctx);

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
@@ -86,6 +87,35 @@ class EgressHandOffTest {
             assertEquals(0, egress.outOfOrder, "answers delivered out of order, seed " + seed);
             System.out.println("EgressHandOffTest: " + sent + " answers in " + rounds + " bursts, all delivered (seed " +
                 seed + ", " + spins + " spins between answers)");
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+    /**
+     * When the pipeline runs inline on the event loop ({@code Engine.runInline}), a full ring has nobody else to
+     * drain it: the event loop drains it on the spot, in order, instead of waiting for itself. 10,000 answers of 1 KiB
+     * from one task on the event loop fill the 64 KiB ring many times over.
+     */
+    @Test
+    void shouldDrainAFullRingOnTheSpotWhenTheEventLoopItselfAnswers() throws Exception {
+        final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try {
+            final CountingEgress egress = new CountingEgress(group.next());
+            final int answers = 10_000;
+            group.next().submit(() -> {
+                final UnsafeBuffer answer = new UnsafeBuffer(new byte[1024]);
+                for (int i = 1; i <= answers; i++) {
+                    answer.putLong(answer.capacity() - Long.BYTES, i);
+                    egress.onResponse(1, 1, 0, answer, 0, answer.capacity());
+                }
+            }).get(60, TimeUnit.SECONDS);
+            final long deadline = System.nanoTime() + DELIVERY_BOUND_NS;
+            while (egress.delivered.get() < answers && System.nanoTime() < deadline) {
+                Thread.yield();
+            }
+            assertEquals(answers, egress.delivered.get());
+            assertEquals(0, egress.outOfOrder, "answers delivered out of order");
+            assertTrue(egress.waitsForSpace() > 0, "the ring was never full: the test did not test the full ring");
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }

@@ -32,6 +32,7 @@ public final class JournalWriter implements AutoCloseable {
     private final int maxPayloadBytes;
     private final CRC32C crc = new CRC32C();
     private ExcerptAppender appender;
+    private boolean handedBetweenThreads;
     private volatile Throwable lastFailure;
     private long failures;
     private long appended;
@@ -41,6 +42,21 @@ public final class JournalWriter implements AutoCloseable {
         this.queue = queue;
         this.maxPayloadBytes = maxPayloadBytes;
         this.record = new UnsafeBuffer(new byte[RecordHeader.LENGTH + maxPayloadBytes]);
+    }
+
+    /**
+     * Lets one thread at a time append, handed over by the caller with a happens-before edge (a lock, an atomic flag):
+     * Chronicle then does not tie the appender to the first thread that used it. For the pipeline's writers, which the
+     * pipeline thread and, running the pipeline inline, the gateway's network thread use in turn.
+     *
+     * @return this writer.
+     */
+    public JournalWriter handedBetweenThreads() {
+        handedBetweenThreads = true;
+        if (appender != null) {
+            appender.singleThreadedCheckDisabled(true);
+        }
+        return this;
     }
 
     /**
@@ -70,6 +86,9 @@ public final class JournalWriter implements AutoCloseable {
         try {
             if (appender == null) {
                 appender = queue.createAppender();
+                if (handedBetweenThreads) {
+                    appender.singleThreadedCheckDisabled(true);
+                }
             }
             // the record is assembled in one array (one copy, as before), checksummed, then written in one piece
             final UnsafeBuffer r = record;

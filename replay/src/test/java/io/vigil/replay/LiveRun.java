@@ -69,4 +69,41 @@ final class LiveRun {
             }
         }
     }
+
+    /**
+     * Sends sequences 1..events one at a time, each after the answer to the one before (a quiet client: the
+     * network thread then runs the pipeline inline), and stops the server.
+     *
+     * @return events the server's network thread ran through the pipeline itself.
+     */
+    static long recordOneAtATime(final Path dataDir, final Workload workload, final int events,
+        final Map<String, String> extra) throws Exception {
+        final AtomicLong answers = new AtomicLong();
+        final VigilClient.Listener listener = new VigilClient.Listener() {
+            @Override
+            public void onDecision(final DecisionDecoder decision) {
+                answers.incrementAndGet();
+            }
+
+            @Override
+            public void onReject(final RejectDecoder reject) {
+                answers.incrementAndGet();
+            }
+        };
+        try (VigilServer server = VigilServer.start(config(dataDir, extra));
+             VigilClient client = VigilClient.connect(server.host(), server.port())) {
+            client.logon(CREDENTIAL, 1, CLIENT_ID, 1, listener);
+            for (long sequence = 1; sequence <= events; sequence++) {
+                workload.send(client, sequence);
+                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (answers.get() < sequence) {
+                    if (System.nanoTime() > deadline) {
+                        throw new AssertionError("no answer to sequence " + sequence);
+                    }
+                    Thread.yield();
+                }
+            }
+            return server.engine().inlineEvents();
+        }
+    }
 }
