@@ -31,11 +31,9 @@ final class LiveRun {
         return VigilConfig.of(values);
     }
 
-    /** Streams sequences 1..events through a live server on {@code dataDir}, waits for every answer, stops it. */
-    static void record(final Path dataDir, final Workload workload, final int events, final Map<String, String> extra)
-        throws Exception {
-        final AtomicLong answers = new AtomicLong();
-        final VigilClient.Listener listener = new VigilClient.Listener() {
+    /** A listener that counts every answer, Decision or Reject, into {@code answers}. */
+    private static VigilClient.Listener counting(final AtomicLong answers) {
+        return new VigilClient.Listener() {
             @Override
             public void onDecision(final DecisionDecoder decision) {
                 answers.incrementAndGet();
@@ -46,6 +44,13 @@ final class LiveRun {
                 answers.incrementAndGet();
             }
         };
+    }
+
+    /** Streams sequences 1..events through a live server on {@code dataDir}, waits for every answer, stops it. */
+    static void record(final Path dataDir, final Workload workload, final int events, final Map<String, String> extra)
+        throws Exception {
+        final AtomicLong answers = new AtomicLong();
+        final VigilClient.Listener listener = counting(answers);
         try (VigilServer server = VigilServer.start(config(dataDir, extra));
              VigilClient client = VigilClient.connect(server.host(), server.port())) {
             client.logon(CREDENTIAL, 1, CLIENT_ID, 1, listener);
@@ -79,17 +84,7 @@ final class LiveRun {
     static long recordOneAtATime(final Path dataDir, final Workload workload, final int events,
         final Map<String, String> extra) throws Exception {
         final AtomicLong answers = new AtomicLong();
-        final VigilClient.Listener listener = new VigilClient.Listener() {
-            @Override
-            public void onDecision(final DecisionDecoder decision) {
-                answers.incrementAndGet();
-            }
-
-            @Override
-            public void onReject(final RejectDecoder reject) {
-                answers.incrementAndGet();
-            }
-        };
+        final VigilClient.Listener listener = counting(answers);
         try (VigilServer server = VigilServer.start(config(dataDir, extra));
              VigilClient client = VigilClient.connect(server.host(), server.port())) {
             client.logon(CREDENTIAL, 1, CLIENT_ID, 1, listener);
