@@ -233,6 +233,24 @@ class TransactionFeaturesStateTest {
     }
 
     /**
+     * Feeds the next 30,000 events of {@code stream} to both (event i to tenant {@code i % tenants}, or tenant 1 when
+     * {@code tenants} is 1) and fails at the first whose features differ.
+     */
+    private static void assertContinueAlike(final TransactionFeatures original, final TransactionFeatures restored,
+        final SyntheticTransactions stream, final int tenants) {
+        final SyntheticTransaction tx = new SyntheticTransaction();
+        final float[] expected = new float[WIDTH];
+        final float[] actual = new float[WIDTH];
+        for (int i = 0; i < 30_000; i++) {
+            stream.next(tx);
+            final int tenant = tenants == 1 ? 1 : i % tenants;
+            feed(original, tenant, tx, expected);
+            feed(restored, tenant, tx, actual);
+            assertArrayEquals(expected, actual, "event " + i + " after the restore");
+        }
+    }
+
+    /**
      * A snapshot in the former slot layout (format 3) is read by moving its fields: the restored state is the
      * original's byte for byte, and continues exactly as the original does.
      */
@@ -251,14 +269,7 @@ class TransactionFeaturesStateTest {
         final TransactionFeatures restored = new TransactionFeatures(1);
         restored.readSnapshot(Channels.newChannel(new ByteArrayInputStream(v3)));
         assertSameAccounts(accounts(v4), accounts(snapshot(restored)));
-        final float[] expected = new float[WIDTH];
-        final float[] actual = new float[WIDTH];
-        for (int i = 0; i < 30_000; i++) {
-            stream.next(tx);
-            feed(original, i % 2, tx, expected);
-            feed(restored, i % 2, tx, actual);
-            assertArrayEquals(expected, actual, "event " + i + " after the restore");
-        }
+        assertContinueAlike(original, restored, stream, 2);
     }
 
     /**
@@ -281,14 +292,7 @@ class TransactionFeaturesStateTest {
             "the stream leaves stale buckets and masks to remove");
         final TransactionFeatures restored = new TransactionFeatures(1);
         restored.readSnapshot(Channels.newChannel(new ByteArrayInputStream(v2)));
-        final float[] expected = new float[WIDTH];
-        final float[] actual = new float[WIDTH];
-        for (int i = 0; i < 30_000; i++) {
-            stream.next(tx);
-            feed(original, 1, tx, expected);
-            feed(restored, 1, tx, actual);
-            assertArrayEquals(expected, actual, "event " + i + " after the restore");
-        }
+        assertContinueAlike(original, restored, stream, 1);
     }
 
     @Test
