@@ -254,6 +254,9 @@ public final class BenchCommand implements Callable<Integer> {
         }
         final StringBuilder report = new StringBuilder(header);
         report.append(describe(result, server != null));
+        if (server != null) {
+            report.append(inlineLine(server));
+        }
         if (parts != null) {
             report.append(Baseline.report(parts, baselineNotes, result.corrected, result.uncorrected));
         }
@@ -425,6 +428,15 @@ public final class BenchCommand implements Callable<Integer> {
                 r.allocation.bytesPerEvent("client-receivers")));
         }
         return sb.toString();
+    }
+
+    /** How many of the server's events the network thread ran through the pipeline itself (warm-up included). */
+    private static String inlineLine(final VigilServer server) {
+        final long answered = server.engine().answered();
+        final long inline = server.engine().inlineEvents();
+        return String.format(Locale.ROOT, "pipeline run inline by the network thread (vigil.pipeline.inline.max): " +
+            "%,d of %,d events answered since start (%.1f%%), the rest on the pipeline thread%n", inline, answered,
+            answered == 0 ? 0.0 : 100.0 * inline / answered);
     }
 
     private static String row(final String name, final Histogram h) {
